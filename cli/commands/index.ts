@@ -1,0 +1,28 @@
+import type { CliCommand } from '../command';
+import { validateCommand } from './validate';
+import { inspectCommand } from './inspect';
+import { convertCommand } from './convert';
+import { estimateCommand } from './estimate';
+import { planCommand } from './plan';
+import { lspCommand } from './lsp';
+import { trainCommand } from './train';
+import { evalCommand } from './eval';
+import { mergeLoraCommand } from './mergeLora';
+import { generateCommand } from './generate';
+
+/**
+ * Every sub-command, in the order `tunelab --help` lists them. Add a command by writing
+ * cli/commands/<name>.ts and one line here.
+ */
+export const commands: CliCommand[] = [
+  validateCommand,
+  inspectCommand,
+  convertCommand,
+  estimateCommand,
+  planCommand,
+  lspCommand,
+  trainCommand,
+  evalCommand,
+  mergeLoraCommand,
+  generateCommand,
+];
