@@ -1,0 +1,97 @@
+/**
+ * Linear layers. Weights are held as `kernel` [in, out] (GPT-2's Conv1D layout; Llama's [out, in]
+ * is transposed once at load), so the forward product `x @ kernel` has no transposed operand:
+ * tfjs-wasm only reaches XNNPACK for a plain, batch-1 matmul and otherwise runs a naive loop at
+ * ~2.5 GFLOP/s. Gradients are written by hand with explicit transposes for the same reason
+ * (autograd's matMul gradient uses the transpose flags).
+ *
+ * Every linear in a model implements `LinearLayer`, so LoRA, quantised linears or adapters wrap or
+ * replace one without the attention / MLP code knowing.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A linear map applied to a batch of row vectors. */
+export interface LinearLayer {
+  /** Dotted module name as in the Hugging Face model, e.g. `model.layers.0.self_attn.q_proj`. */
+  readonly name: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** x [N, in] -> [N, out]. `ctx.training` enables dropout inside wrappers (LoRA). */
+  apply(x: tf.Tensor2D, ctx: LinearContext): tf.Tensor2D;
+}
+
+/** Per-call state passed down from the model forward. */
+export interface LinearContext {
+  training: boolean;
+  /** Returns a fresh dropout seed; deterministic for a given forward seed. */
+  nextSeed(): number;
+}
+
+/**
+ * A differentiable op with a hand-written gradient (a typed wrapper of tf.customGrad): `backward`
+ * receives dy, the op's inputs and the `captured` tensors, and returns one gradient per input.
+ * Tensors the gradient needs must be inputs or `captured`: tfjs disposes every other forward
+ * intermediate before backprop runs.
+ */
+export function customOp<T extends tf.Tensor>(
+  forward: (inputs: tf.Tensor[]) => T,
+  backward: (dy: tf.Tensor, inputs: tf.Tensor[], captured: tf.Tensor[]) => tf.Tensor[],
+  captured: tf.Tensor[] = [],
+): (...inputs: tf.Tensor[]) => T {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const inputs = args.slice(0, -1) as tf.Tensor[];
+    save([...inputs, ...captured]);
+    return {
+      value: forward(inputs),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved.slice(0, inputs.length), saved.slice(inputs.length)),
+    };
+  });
+  return (...inputs: tf.Tensor[]) => f(...inputs) as T;
+}
+
+/** y = x @ k, with k a trainable input: dx = dy @ kᵀ, dk = xᵀ @ dy (explicit transposes). */
+const matMulTrainable = customOp<tf.Tensor2D>(
+  ([x, k]) => tf.matMul(x as tf.Tensor2D, k as tf.Tensor2D),
+  (dy, [x, k]) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(k as tf.Tensor2D)), tf.matMul(tf.transpose(x as tf.Tensor2D), dy as tf.Tensor2D)],
+);
+
+/**
+ * y = x @ k for a frozen k: k is captured, not an input, so backward computes only dx and never
+ * spends the (forward-sized) matmul on a gradient nobody uses. This is what makes LoRA steps cheap.
+ */
+function matMulFrozen(x: tf.Tensor2D, k: tf.Tensor2D): tf.Tensor2D {
+  return customOp<tf.Tensor2D>(
+    ([xi]) => tf.matMul(xi as tf.Tensor2D, k),
+    (dy) => [tf.matMul(dy as tf.Tensor2D, tf.transpose(k))],
+  )(x);
+}
+
+/** x [N, in] @ k [in, out] with XNNPACK-friendly gradients; `trainable` says whether dk is needed. */
+export function matMulLinear(x: tf.Tensor2D, k: tf.Tensor2D, trainable: boolean): tf.Tensor2D {
+  return trainable ? matMulTrainable(x, k) : matMulFrozen(x, k);
+}
+
+/** A dense layer: y = x @ kernel (+ bias). */
+export class Linear implements LinearLayer {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /**
+   * @param kernel [in, out]
+   * @param bias [out] or null
+   */
+  constructor(
+    readonly name: string,
+    readonly kernel: tf.Variable,
+    readonly bias: tf.Variable | null,
+  ) {
+    const [inF, outF] = kernel.shape as [number, number];
+    this.inFeatures = inF;
+    this.outFeatures = outF;
+  }
+
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    const y = matMulLinear(x, this.kernel as tf.Tensor2D, this.kernel.trainable);
+    return this.bias ? tf.add(y, this.bias) : y;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * LoRA (Hu et al. 2021) as PEFT implements it:
+ *   y = base(x) + scaling · B(A(dropout(x))),  scaling = alpha / r   (rsLoRA: alpha / √r)
+ * A [r, in] is Kaiming-uniform with a = √5 (bound 1/√in), B [out, r] is zero, so at step 0 the
+ * adapted model equals the base. Internally A and B are held transposed (Aᵀ [in, r], Bᵀ [r, out])
+ * so both products are plain XNNPACK matmuls; names and saved tensors use PEFT's layout.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CausalLM } from './causalLm';
+import type { LinearContext, LinearLayer } from './linear';
+import { matMulLinear } from './linear';
+import type { HostTensor } from './tensors';
+import { seededRandom } from './tensors';
+import { decays } from './weights';
+
+/** LoRA hyper-parameters (Axolotl / PEFT names in comments). */
+export interface LoraOptions {
+  /** `lora_r` */
+  r: number;
+  /** `lora_alpha` (default = r) */
+  alpha: number;
+  /** `lora_dropout` on the adapter's input path, training only. */
+  dropout: number;
+  /** `lora_target_modules`: module names matched on the last name component (`q_proj`) or a dotted suffix (`self_attn.q_proj`). */
+  targetModules?: string[];
+  /** `lora_target_linear`: every linear layer except the LM head. */
+  targetLinear?: boolean;
+  /** `peft_use_rslora`: scaling alpha/√r instead of alpha/r. */
+  useRslora?: boolean;
+  /** Seed for A's initialisation. */
+  seed?: number;
+}
+
+/** A linear layer with a LoRA adapter. */
+export class LoraLinear implements LinearLayer {
+  readonly name: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** Aᵀ [in, r] */
+  readonly loraA: tf.Variable;
+  /** Bᵀ [r, out] */
+  readonly loraB: tf.Variable;
+
+  constructor(
+    readonly base: LinearLayer,
+    readonly r: number,
+    readonly scaling: number,
+    readonly dropoutRate: number,
+    init: { a: Float32Array; b?: Float32Array },
+  ) {
+    this.name = base.name;
+    this.inFeatures = base.inFeatures;
+    this.outFeatures = base.outFeatures;
+    this.loraA = tf.variable(tf.tensor2d(init.a, [this.inFeatures, r]), true);
+    this.loraB = tf.variable(init.b ? tf.tensor2d(init.b, [r, this.outFeatures]) : tf.zeros([r, this.outFeatures]), true);
+  }
+
+  apply(x: tf.Tensor2D, ctx: LinearContext): tf.Tensor2D {
+    const y = this.base.apply(x, ctx); // [N, out]
+    const xd = ctx.training && this.dropoutRate > 0 ? (tf.dropout(x, this.dropoutRate, undefined, ctx.nextSeed()) as tf.Tensor2D) : x;
+    const down = matMulLinear(xd, this.loraA as tf.Tensor2D, this.loraA.trainable); // [N, r]
+    const up = matMulLinear(down, this.loraB as tf.Tensor2D, this.loraB.trainable); // [N, out]
+    return tf.add(y, tf.mul(up, this.scaling));
+  }
+
+  /** ΔW in the [in, out] kernel layout: scaling · Aᵀ Bᵀ. */
+  deltaKernel(): tf.Tensor2D {
+    return tf.tidy(() => tf.mul(tf.matMul(this.loraA as tf.Tensor2D, this.loraB as tf.Tensor2D), this.scaling));
+  }
+}
+
+/** scaling = alpha / r, or alpha / √r with rsLoRA. */
+export const loraScaling = (r: number, alpha: number, rslora = false): number => (rslora ? alpha / Math.sqrt(r) : alpha / r);
+
+/** Whether a module name is targeted: the last component or a dotted suffix matches a target. */
+export function isTargeted(name: string, opts: Pick<LoraOptions, 'targetModules' | 'targetLinear'>): boolean {
+  if (opts.targetLinear) return name !== 'lm_head' && !name.endsWith('.lm_head');
+  return (opts.targetModules ?? []).some((t) => name === t || name.endsWith(`.${t}`));
+}
+
+/** PEFT's A init: kaiming_uniform(a=√5) on [r, in] → U(-1/√in, 1/√in); returned as Aᵀ [in, r]. */
+export function peftInitA(inFeatures: number, r: number, rand: () => number): Float32Array {
+  const bound = 1 / Math.sqrt(inFeatures);
+  const aT = new Float32Array(inFeatures * r);
+  // Drawn in PEFT's [r, in] order, stored transposed.
+  for (let i = 0; i < r; i++) for (let j = 0; j < inFeatures; j++) aT[j * r + i] = (rand() * 2 - 1) * bound;
+  return aT;
+}
+
+/**
+ * Wraps the targeted linears of `model` with LoRA and freezes every base parameter. Returns the
+ * wrapped module names. Throws when nothing matches (a typo in lora_target_modules would
+ * otherwise train nothing). `weights` (PEFT layout, from an adapter file) replaces the init.
+ */
+export function applyLora(model: CausalLM, opts: LoraOptions, weights?: Map<string, { a: HostTensor; b: HostTensor }>): string[] {
+  if (!Number.isInteger(opts.r) || opts.r <= 0) throw new RangeError(`lora_r must be a positive integer, got ${opts.r}`);
+  if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new RangeError(`lora_dropout must be in [0, 1), got ${opts.dropout}`);
+  const rand = seededRandom(opts.seed ?? 42);
+  const scaling = loraScaling(opts.r, opts.alpha, opts.useRslora);
+  const wrapped: string[] = [];
+  for (const [name, layer] of model.linears) {
+    if (!isTargeted(name, opts)) continue;
+    if (layer instanceof LoraLinear) throw new Error(`"${name}" already has a LoRA adapter`);
+    const given = weights?.get(name);
+    let init: { a: Float32Array; b?: Float32Array };
+    if (given) {
+      const { a, b } = given;
+      if (a.shape[0] !== opts.r || a.shape[1] !== layer.inFeatures) throw new Error(`${name}.lora_A.weight has shape [${a.shape.join(', ')}], expected [${opts.r}, ${layer.inFeatures}]`);
+      if (b.shape[0] !== layer.outFeatures || b.shape[1] !== opts.r) throw new Error(`${name}.lora_B.weight has shape [${b.shape.join(', ')}], expected [${layer.outFeatures}, ${opts.r}]`);
+      init = { a: transposeData(a), b: transposeData(b) };
+    } else {
+      init = { a: peftInitA(layer.inFeatures, opts.r, rand) };
+    }
+    const lora = new LoraLinear(layer, opts.r, scaling, opts.dropout, init);
+    model.replaceLinear(name, lora);
+    for (const [suffix, variable] of [['lora_A', lora.loraA], ['lora_B', lora.loraB]] as const) {
+      const pname = `${name}.${suffix}.weight`;
+      model.params.set(pname, { name: pname, variable, transposed: true, decay: decays(pname), kind: 'lora' });
+    }
+    wrapped.push(name);
+  }
+  if (wrapped.length === 0) {
+    const names = [...new Set([...model.linears.keys()].map((n) => n.split('.').pop()))].join(', ');
+    throw new Error(`no linear layer matches the LoRA targets ${JSON.stringify(opts.targetModules ?? [])}; this model's linears are: ${names}`);
+  }
+  if (weights) {
+    const missing = [...weights.keys()].filter((k) => !wrapped.includes(k));
+    if (missing.length) throw new Error(`adapter weights for modules this model does not target or have: ${missing.slice(0, 5).join(', ')}`);
+  }
+  model.setBaseTrainable(false);
+  return wrapped;
+}
+
+function transposeData(t: HostTensor): Float32Array {
+  const [r, c] = t.shape;
+  const out = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t.data[i * c + j];
+  return out;
+}
+
+/** Every LoRA layer of a model, by module name. */
+export function loraLayers(model: CausalLM): Map<string, LoraLinear> {
+  const out = new Map<string, LoraLinear>();
+  for (const [name, layer] of model.linears) if (layer instanceof LoraLinear) out.set(name, layer);
+  return out;
+}

@@ -1,0 +1,152 @@
+/**
+ * The building blocks shared by the architectures, each written with ops whose forward and
+ * gradient both exist on tfjs-wasm (no gather gradient, no strided slice, no tile of rank 5).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { customOp, matMulLinear } from './linear';
+
+/**
+ * One-hot rows as float32. tfjs-wasm's OneHot kernel writes int32 bits whatever dtype is asked
+ * for (float32 ones come out as 1.4e-45), so build int32 and cast.
+ */
+export function oneHotF32(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(ids, depth), 'float32') as tf.Tensor2D;
+}
+
+/** RMSNorm as Hugging Face's LlamaRMSNorm: x · rsqrt(mean(x²) + eps) · weight. x [..., C]. */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
+  const variance = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
+}
+
+/** LayerNorm over the last axis (biased variance, as torch). x [..., C]. */
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias);
+}
+
+/** GPT-2's "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+/** SiLU: x·sigmoid(x). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, tf.sigmoid(x));
+}
+
+/**
+ * Token embedding lookup. ids [N] int32, table [V, C] -> [N, C].
+ * Frozen table: a gather (no gradient needed, cheap). Trainable table: gather forward and a
+ * one-hot matmul for the gradient (dTable = onehot(ids)ᵀ @ dy), because tfjs-wasm lacks the
+ * UnsortedSegmentSum kernel that gather's own gradient needs.
+ */
+export function embed(ids: tf.Tensor1D, table: tf.Variable): tf.Tensor2D {
+  if (!table.trainable) return tf.gather(table as tf.Tensor2D, ids);
+  const vocab = table.shape[0];
+  return customOp<tf.Tensor2D>(
+    ([t]) => tf.gather(t as tf.Tensor2D, ids),
+    (dy, _inputs, [savedIds]) => {
+      // [V, N] @ [N, C]: the one-hot transposed explicitly so XNNPACK runs it.
+      const oneHotT = tf.transpose(oneHotF32(savedIds as tf.Tensor1D, vocab)) as tf.Tensor2D;
+      return [matMulLinear(oneHotT, dy as tf.Tensor2D, false)];
+    },
+    [ids],
+  )(table);
+}
+
+/**
+ * Rotary tables as Hugging Face computes them: inv_freq[i] = 1/θ^(2i/D) (optionally rescaled),
+ * freqs = pos·inv_freq, emb = cat(freqs, freqs). Returns cos and sin [B, 1, T, D] for the
+ * rotate-half convention (not interleaved). Computed on the host: positions are data, not tensors.
+ */
+export function ropeTables(positions: Int32Array, batch: number, seqLen: number, invFreq: Float32Array): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+  const half = invFreq.length;
+  const dim = half * 2;
+  const cos = new Float32Array(batch * seqLen * dim);
+  const sin = new Float32Array(batch * seqLen * dim);
+  for (let p = 0; p < batch * seqLen; p++) {
+    const pos = positions[p];
+    for (let i = 0; i < half; i++) {
+      // Math.fround: torch forms pos·inv_freq in float32 before cos/sin.
+      const f = Math.fround(pos * invFreq[i]);
+      const c = Math.cos(f);
+      const s = Math.sin(f);
+      cos[p * dim + i] = c;
+      cos[p * dim + i + half] = c;
+      sin[p * dim + i] = s;
+      sin[p * dim + i + half] = s;
+    }
+  }
+  return { cos: tf.tensor4d(cos, [batch, 1, seqLen, dim]), sin: tf.tensor4d(sin, [batch, 1, seqLen, dim]) };
+}
+
+/** q·cos + rotate_half(q)·sin, rotate_half(x) = cat(-x₂, x₁). x [B, H, T, D]. */
+export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
+  const half = x.shape[3] / 2;
+  const [x1, x2] = tf.split(x, [half, half], 3);
+  const rotated = tf.concat([tf.neg(x2), x1], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+}
+
+/**
+ * Additive attention mask [B, 1, R·T, P+T] (0 allowed, -1e9 blocked) for `repeat` = R query heads
+ * per key/value head laid out as R stacked copies of the T query rows, plus P always-visible
+ * prefix columns (prefix tuning). Query i sees key j when j ≤ i and both carry the same segment id
+ * (sample packing: records never see each other). Built on the host once per batch.
+ */
+export function attentionMask(segmentIds: Int32Array | undefined, batch: number, seqLen: number, repeat: number, prefix: number): tf.Tensor4D {
+  const cols = prefix + seqLen;
+  const rows = repeat * seqLen;
+  const m = new Float32Array(batch * rows * cols);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < seqLen; i++) {
+      const row = new Float32Array(cols);
+      for (let j = 0; j < seqLen; j++) {
+        const visible = j <= i && (!segmentIds || segmentIds[b * seqLen + i] === segmentIds[b * seqLen + j]);
+        if (!visible) row[prefix + j] = -1e9;
+      }
+      for (let r = 0; r < repeat; r++) m.set(row, ((b * rows) + r * seqLen + i) * cols);
+    }
+  }
+  return tf.tensor4d(m, [batch, 1, rows, cols]);
+}
+
+/**
+ * Scaled dot-product attention with grouped-query heads, without materialising repeated K/V:
+ * the R query heads that share one K/V head are stacked along the row axis, so
+ * q [B, Hkv, R·T, D] meets k [B, Hkv, P+T, D] directly. Returns [B, Hkv, R·T, D].
+ */
+export function groupedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor4D, scale: number, dropout: { rate: number; seed: number } | null): tf.Tensor4D {
+  // scores [B, Hkv, R·T, P+T]
+  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask);
+  let probs = tf.softmax(scores, -1);
+  if (dropout && dropout.rate > 0) probs = tf.dropout(probs, dropout.rate, undefined, dropout.seed);
+  return tf.matMul(probs, v) as tf.Tensor4D;
+}
+
+/**
+ * Token-level cross-entropy against already-shifted targets. logits [N, V], targets [N] with -100
+ * (any negative) = ignored. Returns the SUM over counted tokens and their count, so gradient
+ * accumulation can weight micro-batches by tokens. One-hot instead of gather: the gather gradient
+ * is missing on wasm.
+ */
+export function crossEntropySum(logits: tf.Tensor2D, targets: Int32Array): { sum: tf.Scalar; count: number } {
+  const [n, vocab] = logits.shape;
+  const safe = new Int32Array(n);
+  const weight = new Float32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const t = targets[i];
+    if (t >= 0) {
+      if (t >= vocab) throw new RangeError(`target id ${t} at position ${i} is outside the vocabulary (${vocab})`);
+      safe[i] = t;
+      weight[i] = 1;
+      count++;
+    }
+  }
+  const logp = tf.logSoftmax(logits, -1);
+  const picked = tf.sum(tf.mul(logp, oneHotF32(tf.tensor1d(safe, 'int32'), vocab)), -1);
+  return { sum: tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(weight)))) as tf.Scalar, count };
+}

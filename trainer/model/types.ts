@@ -1,0 +1,46 @@
+/** The data a forward pass takes, and the extension points later methods plug into. */
+import type * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * One batch of token sequences, flattened row-major: index b·seqLen + t.
+ * All arrays have length batch·seqLen.
+ */
+export interface ModelInput {
+  batch: number;
+  seqLen: number;
+  /** Token ids. */
+  inputIds: Int32Array;
+  /**
+   * Position of each token within its record (rotary angle / learned position). Default 0..T-1 per
+   * row. With sample packing, restart at 0 for every packed record, as Hugging Face's
+   * position_ids-based packing does.
+   */
+  positionIds?: Int32Array;
+  /**
+   * Record id of each token. Attention never crosses a change of id, so packed records are
+   * independent. Default: one record per row. Padding may use its own id (e.g. -1); it then sees
+   * only itself.
+   */
+  segmentIds?: Int32Array;
+}
+
+/** Extension points for parameter-efficient methods that change more than a linear layer. */
+export interface ForwardHooks {
+  /** Prompt tuning and similar: transform the token embeddings h [B·T, C] (same shape back). */
+  embeddings?(h: tf.Tensor2D, input: ModelInput): tf.Tensor2D;
+  /** Prefix tuning: extra keys/values for layer `layer`, each [Hkv, P, D]; visible to every query. */
+  kvPrefix?(layer: number): { k: tf.Tensor3D; v: tf.Tensor3D } | null;
+  /** Bottleneck adapters: transform the attention block output [B·T, C] before the residual add. */
+  afterAttention?(layer: number, out: tf.Tensor2D): tf.Tensor2D;
+  /** Bottleneck adapters: transform the MLP block output [B·T, C] before the residual add. */
+  afterMlp?(layer: number, out: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** How to run a forward pass. */
+export interface ForwardOptions {
+  /** Training mode: enables dropout (LoRA dropout, GPT-2's dropouts). Default false. */
+  training?: boolean;
+  /** Seed for this pass's dropout masks; pass a per-step value for reproducible, resumable runs. */
+  seed?: number;
+  hooks?: ForwardHooks;
+}
