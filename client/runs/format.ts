@@ -1,0 +1,36 @@
+import type { StepEvent } from '../../common/protocol/events';
+
+/** "45 s", "3 m 05 s", "2 h 04 m": compact enough for a status bar. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} m ${String(s % 60).padStart(2, '0')} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${String(m % 60).padStart(2, '0')} m`;
+}
+
+/** A loss with four significant digits ("2.303", "0.01234"); exponent form below 1e-3. */
+export function formatLoss(loss: number): string {
+  if (!Number.isFinite(loss)) return String(loss);
+  if (loss !== 0 && Math.abs(loss) < 1e-3) return loss.toExponential(2);
+  return loss.toPrecision(4);
+}
+
+/** The run's status bar text: "step 120/500 · loss 1.234 · ETA 2 m 10 s". */
+export function stepStatusText(e: StepEvent): string {
+  const parts = [`step ${e.step}/${e.total_steps}`, `loss ${formatLoss(e.loss)}`];
+  if (e.eta !== null) parts.push(`ETA ${formatDuration(e.eta)}`);
+  return parts.join(' · ');
+}
+
+/** One human line for the output channel per event that matters to a person reading the log. */
+export function stepLogLine(e: StepEvent): string {
+  const extra = [
+    `lr ${e.lr.toExponential(2)}`,
+    e.grad_norm === null ? null : `grad_norm ${e.grad_norm.toPrecision(3)}`,
+    e.tokens_per_s === null ? null : `${Math.round(e.tokens_per_s)} tok/s`,
+  ].filter((x) => x !== null);
+  return `step ${e.step}/${e.total_steps} epoch ${e.epoch.toFixed(2)} loss ${formatLoss(e.loss)} ${extra.join(' ')}`;
+}

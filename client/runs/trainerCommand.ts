@@ -1,0 +1,33 @@
+/** What the run manager needs to know to start the trainer. */
+export interface TrainerLaunch {
+  /** dist/cli/tunelab.mjs inside the installed extension. */
+  cliPath: string;
+  configPath: string;
+  resume: boolean;
+  backend: string;
+  maxSteps?: number;
+  /** The `tunelab.nodePath` setting ('' when unset). */
+  nodePath: string;
+  /** The extension host's runtime: Electron in desktop VS Code, Node in code-server and VS Code Server. */
+  execPath: string;
+  isElectron: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The command line of a training run. The trainer is a Node program; in desktop VS Code the
+ * extension host is Electron, which runs as plain Node with ELECTRON_RUN_AS_NODE=1, so no
+ * separate Node install is needed. A configured `tunelab.nodePath` wins (a newer Node, or one
+ * with tfjs-node installed).
+ */
+export function trainerCommand(l: TrainerLaunch): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  const useSetting = l.nodePath.trim() !== '';
+  const env: NodeJS.ProcessEnv = { ...l.env };
+  if (!useSetting && l.isElectron) env.ELECTRON_RUN_AS_NODE = '1';
+  else delete env.ELECTRON_RUN_AS_NODE;
+  const args = [l.cliPath, 'train', l.configPath, '--json'];
+  if (l.resume) args.push('--resume');
+  if (l.backend) args.push('--backend', l.backend);
+  if (l.maxSteps !== undefined) args.push('--max-steps', String(l.maxSteps));
+  return { command: useSetting ? l.nodePath.trim() : l.execPath, args, env };
+}
