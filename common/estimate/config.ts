@@ -83,8 +83,10 @@ export function parseMemorySize(v: unknown): number | undefined {
 }
 
 function positiveInt(cfg: Cfg, key: string, fallback: number, max: number): number | EstimateUnknown {
-  const v = cfg[key];
+  let v = cfg[key];
   if (v === undefined || v === null || v === '') return fallback;
+  // Axolotl reads YAML 1.1 with PyYAML, where 500_000 is an integer; YAML 1.2 parsers give a string.
+  if (typeof v === 'string' && /^[+-]?\d[\d_]*$/.test(v)) v = Number(v.replace(/_/g, ''));
   if (typeof v !== 'number' || !Number.isInteger(v)) return { unknown: `${key} is ${JSON.stringify(v)}, expected a positive integer`, key };
   if (v <= 0) return { unknown: `${key} is ${v}; it must be at least 1`, key };
   if (v > max) return { unknown: `${key} is ${v}, beyond anything that can be estimated (at most ${max.toLocaleString('en-US')})`, key };
@@ -314,13 +316,16 @@ export function estimateConfig(config: unknown, env: EstimateEnv = {}): Estimate
   const plugins = Array.isArray(cfg.plugins) ? cfg.plugins.map(String) : [];
   const fused = truthy(cfg.liger_fused_linear_cross_entropy) || (truthy(cfg.cut_cross_entropy) && plugins.some((p) => p.includes('cut_cross_entropy')));
   const optimizer = typeof cfg.optimizer === 'string' && cfg.optimizer ? cfg.optimizer : 'adamw_torch_fused';
+  const precision = precisionFromConfig(cfg, notes);
   const setup: TrainingSetup = {
     method: method.method,
-    precision: precisionFromConfig(cfg, notes),
+    precision,
     quantization: method.quantization,
-    doubleQuant: cfg.bnb_4bit_use_double_quant === false ? false : true,
-    // Axolotl casts norms and embeddings back to the compute dtype when FlashAttention is on.
-    nonQuantizedBytes: attn?.startsWith('flash') || truthy(cfg.flash_attention) ? 2 : 4,
+    // Axolotl's bitsandbytes config: NF4 with double quantisation unless bnb_config_kwargs says otherwise.
+    doubleQuant: (cfg.bnb_config_kwargs as Cfg | undefined)?.bnb_4bit_use_double_quant !== false,
+    // PEFT's prepare_model_for_kbit_training upcasts embeddings and norms to fp32; Axolotl then
+    // casts them back to the compute dtype for every LoRA/QLoRA run.
+    nonQuantizedBytes: precision === 'fp32' ? 4 : 2,
     adapterBytes: cfg.peft_autocast_adapter_dtype === false ? 2 : 4,
     optimizer,
     microBatch,

@@ -59,13 +59,6 @@ function candidates(e: Estimate): Change[] {
       patch: { deepspeed: 'deepspeed_configs/zero3_bf16.json' },
       setup: { ...s, sharding: { kind: 'zero', stage: 3, offloadOptimizer: false, offloadParams: false } },
     });
-  } else if (!(s.sharding.kind === 'zero' && s.sharding.offloadOptimizer) && s.gpus === 1 && (e.methodLabel === 'full' || e.memory.optimizer > 2 ** 30)) {
-    out.push({
-      label: 'ZeRO-3 with CPU offload',
-      detail: 'move optimizer states and parameters to CPU memory: deepspeed: deepspeed_configs/zero3_bf16_cpuoffload_all.json (needs ample CPU RAM; much slower)',
-      patch: { deepspeed: 'deepspeed_configs/zero3_bf16_cpuoffload_all.json' },
-      setup: { ...s, sharding: { kind: 'zero', stage: 3, offloadOptimizer: true, offloadParams: true } },
-    });
   }
   if (s.quantization !== 'nf4' && (s.method.kind === 'full' || s.method.kind === 'lora')) {
     const r = s.method.kind === 'lora' ? s.method.r : 16;
@@ -80,12 +73,21 @@ function candidates(e: Estimate): Change[] {
       methodLabel: 'qlora',
     });
   }
+  if (!(s.sharding.kind === 'zero' && s.sharding.offloadOptimizer) && s.gpus === 1 && (e.methodLabel === 'full' || e.memory.optimizer > 2 ** 30)) {
+    out.push({
+      label: 'ZeRO-3 with CPU offload',
+      detail: 'move optimizer states and parameters to CPU memory: deepspeed: deepspeed_configs/zero3_bf16_cpuoffload_all.json (needs ample CPU RAM; much slower)',
+      patch: { deepspeed: 'deepspeed_configs/zero3_bf16_cpuoffload_all.json' },
+      setup: { ...s, sharding: { kind: 'zero', stage: 3, offloadOptimizer: true, offloadParams: true } },
+    });
+  }
   return out;
 }
 
 /**
  * Suggestions to fit `gpuMemoryBytes` per GPU, each with its own estimate. Fitting suggestions
- * come first (least invasive first); when no single change fits, a last entry combines them all.
+ * come first (least invasive first); when no single change fits, a last entry adds changes in
+ * that order until the estimate fits (or all are used).
  * Empty when the estimate already fits.
  */
 export function fitSuggestions(e: Estimate, gpuMemoryBytes: number): FitSuggestion[] {
@@ -103,22 +105,45 @@ export function fitSuggestions(e: Estimate, gpuMemoryBytes: number): FitSuggesti
   const kept = results.filter((r) => !r.label.startsWith('micro_batch_size') || r === keepMb);
   kept.sort((a, b) => Number(b.fits) - Number(a.fits) || a.order - b.order);
   if (kept.length > 1 && !kept.some((r) => r.fits)) {
-    // Combine every change (taking the smallest micro-batch).
-    let setup = e.setup;
-    let methodLabel = e.methodLabel;
-    const patch: Record<string, unknown> = {};
-    for (const c of all) {
-      if (c.label.startsWith('micro_batch_size') && c.setup.microBatch !== 1) continue;
-      setup = merge(setup, c.setup, e.setup);
-      if (c.methodLabel) methodLabel = c.methodLabel;
-      Object.assign(patch, c.patch);
+    // No single change fits: add changes in order (smallest micro-batch) until the estimate fits,
+    // then drop any that the rest do not need.
+    const pool = all.filter((c) => !c.label.startsWith('micro_batch_size') || c.setup.microBatch === 1);
+    const applied: Change[] = [];
+    let best = combine(e, applied, gpuMemoryBytes);
+    for (const c of pool) {
+      applied.push(c);
+      best = combine(e, applied, gpuMemoryBytes);
+      if (!best || best.fits) break;
     }
-    const r = estimateSetup(e.shape, setup, e.model, methodLabel, e.gpuMemory);
-    if (!('unknown' in r)) {
-      kept.push({ label: 'all of the above', detail: `apply every change above together (≈ ${formatBytes(r.perGpu)} per GPU)`, patch, perGpu: r.perGpu, fits: r.perGpu <= gpuMemoryBytes, order: all.length });
+    if (best?.fits) {
+      for (let i = applied.length - 2; i >= 0; i--) {
+        const without = applied.filter((_, j) => j !== i);
+        const r = combine(e, without, gpuMemoryBytes);
+        if (r?.fits) {
+          applied.splice(i, 1);
+          best = r;
+        }
+      }
+    }
+    if (best && applied.length > 1) {
+      const labels = applied.map((c) => c.label);
+      kept.push({ label: labels.join(' + '), detail: `combine ${labels.join(', ')}`, patch: Object.assign({}, ...applied.map((c) => c.patch)), perGpu: best.perGpu, fits: best.fits, order: all.length });
+      kept.sort((a, b) => Number(b.fits) - Number(a.fits) || a.order - b.order);
     }
   }
   return kept.map(({ order: _order, ...rest }) => rest);
+}
+
+/** The estimate with several changes applied together. */
+function combine(e: Estimate, changes: Change[], gpuMemoryBytes: number): { perGpu: number; fits: boolean } | undefined {
+  let setup = e.setup;
+  let methodLabel = e.methodLabel;
+  for (const c of changes) {
+    setup = merge(setup, c.setup, e.setup);
+    if (c.methodLabel) methodLabel = c.methodLabel;
+  }
+  const r = estimateSetup(e.shape, setup, e.model, methodLabel, e.gpuMemory);
+  return 'unknown' in r ? undefined : { perGpu: r.perGpu, fits: r.perGpu <= gpuMemoryBytes };
 }
 
 /** Applies the fields `changed` differs from `original` in onto `acc`. */

@@ -39,7 +39,7 @@ export function formatPercent(part: number, whole: number): string {
   const p = (100 * part) / whole;
   if (p > 0 && p < 0.01) return '<0.01 %';
   if (p >= 99.995) return '100 %';
-  return `${p < 1 ? p.toFixed(2) : p < 10 ? p.toFixed(2) : p.toFixed(1)} %`;
+  return `${p < 10 ? p.toFixed(2) : p.toFixed(1)} %`;
 }
 
 /** The code lens line: `≈ 9.8 GiB per GPU · 4.2 M trainable (0.06 %)`. */
@@ -109,4 +109,32 @@ export function formatBreakdown(e: Estimate): string {
   }
   if (e.notes.length > 0) lines.push('', 'Assumptions:', ...e.notes.map((n) => `- ${n}`));
   return lines.join('\n');
+}
+
+/**
+ * The plain-text report `tunelab estimate` prints: the model and method, the parameters, the
+ * breakdown as aligned columns, whether it fits `gpuMemoryBytes` and the assumptions.
+ */
+export function formatReport(e: Estimate, gpu: { bytes: number; source: string }, suggestions: { label: string; perGpu: number; fits: boolean; detail: string }[] = []): string {
+  const rows = breakdownRows(e).filter(([, b]) => b > 0);
+  const width = Math.max(...rows.map(([l]) => l.length), 'total per GPU'.length);
+  const num = (b: number) => formatBytes(b).padStart(9);
+  const lines = [
+    `model       ${e.model.from}${e.model.kind === 'builtin' ? ' (built-in table)' : e.model.kind === 'hf-cache' ? ' (Hugging Face cache)' : ''}, ${e.shape.modelType}`,
+    `method      ${methodName(e.methodLabel)}, ${shardingName(e)}`,
+    `parameters  ${e.params.total.toLocaleString('en-US')} total, ${e.params.trainable.toLocaleString('en-US')} trainable (${formatPercent(e.params.trainable, e.params.total)})`,
+    '',
+    'memory per GPU',
+    ...rows.map(([l, b]) => `  ${l.padEnd(width)}  ${num(b)}`),
+    `  ${'total per GPU'.padEnd(width)}  ${num(e.perGpu)}`,
+    '',
+  ];
+  const over = e.perGpu - gpu.bytes;
+  lines.push(over > 0 ? `does not fit: ${formatBytes(gpu.bytes)} (${gpu.source}) is exceeded by ${formatBytes(over)}` : `fits: ${formatBytes(gpu.bytes)} (${gpu.source}) with ${formatBytes(-over)} to spare`);
+  if (suggestions.length > 0) {
+    lines.push('what would help:');
+    for (const s of suggestions) lines.push(`  ${s.fits ? 'fits ' : 'still'}  ≈ ${formatBytes(s.perGpu).padStart(9)}  ${s.label}: ${s.detail}`);
+  }
+  if (e.notes.length > 0) lines.push('assumptions:', ...e.notes.map((n) => `  - ${n}`));
+  return lines.join('\n') + '\n';
 }

@@ -32,7 +32,7 @@ export {
   type TrainingSetup,
 } from './memory';
 export { estimateConfig, estimateSetup, resolveModelConfig, parseMemorySize, MAX_SEQUENCE_LEN, type Estimate, type EstimateEnv, type EstimateUnknown, type ModelSource } from './config';
-export { formatLens, formatBreakdown, formatBytes, formatCount, formatPercent, breakdownRows, methodName } from './format';
+export { formatLens, formatBreakdown, formatReport, formatBytes, formatCount, formatPercent, breakdownRows, methodName } from './format';
 export { fitSuggestions, formatFitWarning, type FitSuggestion } from './fit';
 
 /** Diagnostic code for "the estimate exceeds the GPU memory" (a warning; data: FitSuggestion[]). */
