@@ -40,19 +40,23 @@ export class LoraLinear implements LinearLayer {
   readonly loraA: tf.Variable;
   /** Bᵀ [r, out] */
   readonly loraB: tf.Variable;
+  /** alpha / r, or alpha / √r with rsLoRA. */
+  readonly scaling: number;
 
   constructor(
     readonly base: LinearLayer,
     readonly r: number,
-    readonly scaling: number,
+    readonly alpha: number,
+    readonly useRslora: boolean,
     readonly dropoutRate: number,
     init: { a: Float32Array; b?: Float32Array },
   ) {
+    this.scaling = loraScaling(r, alpha, useRslora);
     this.name = base.name;
     this.inFeatures = base.inFeatures;
     this.outFeatures = base.outFeatures;
-    this.loraA = tf.variable(tf.tensor2d(init.a, [this.inFeatures, r]), true);
-    this.loraB = tf.variable(init.b ? tf.tensor2d(init.b, [r, this.outFeatures]) : tf.zeros([r, this.outFeatures]), true);
+    this.loraA = tf.tidy(() => tf.variable(tf.tensor2d(init.a, [this.inFeatures, r]), true));
+    this.loraB = tf.tidy(() => tf.variable(init.b ? tf.tensor2d(init.b, [r, this.outFeatures]) : tf.zeros([r, this.outFeatures]), true));
   }
 
   apply(x: tf.Tensor2D, ctx: LinearContext): tf.Tensor2D {
@@ -96,7 +100,6 @@ export function applyLora(model: CausalLM, opts: LoraOptions, weights?: Map<stri
   if (!Number.isInteger(opts.r) || opts.r <= 0) throw new RangeError(`lora_r must be a positive integer, got ${opts.r}`);
   if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new RangeError(`lora_dropout must be in [0, 1), got ${opts.dropout}`);
   const rand = seededRandom(opts.seed ?? 42);
-  const scaling = loraScaling(opts.r, opts.alpha, opts.useRslora);
   const wrapped: string[] = [];
   for (const [name, layer] of model.linears) {
     if (!isTargeted(name, opts)) continue;
@@ -111,7 +114,7 @@ export function applyLora(model: CausalLM, opts: LoraOptions, weights?: Map<stri
     } else {
       init = { a: peftInitA(layer.inFeatures, opts.r, rand) };
     }
-    const lora = new LoraLinear(layer, opts.r, scaling, opts.dropout, init);
+    const lora = new LoraLinear(layer, opts.r, opts.alpha, opts.useRslora === true, opts.dropout, init);
     model.replaceLinear(name, lora);
     for (const [suffix, variable] of [['lora_A', lora.loraA], ['lora_B', lora.loraB]] as const) {
       const pname = `${name}.${suffix}.weight`;

@@ -59,7 +59,8 @@ export class WeightLoader {
       throw new Error(`weight "${name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
     }
     const host = transpose ? transpose2d(t) : t;
-    const variable = tf.variable(tf.tensor(host.data, host.shape, 'float32'), true);
+    // tidy frees the initial tensor; the variable (never tidied) keeps the data.
+    const variable = tf.tidy(() => tf.variable(tf.tensor(host.data, host.shape, 'float32'), true));
     this.params.set(name, { name, variable, transposed: transpose, decay: decays(name), kind: 'base' });
     return variable;
   }
