@@ -227,15 +227,17 @@ export const ALL_CONTROL_TOKENS: readonly string[] = [...new Set(Object.values(C
 export function templateFamilyOf(nameOrType: string | undefined): TemplateFamily | undefined {
   if (!nameOrType) return undefined;
   const s = nameOrType.toLowerCase();
+  // Fine-tunes first: they keep the base's name but bring their own format.
+  if (/deepseek/.test(s)) return 'deepseek';
+  if (/hermes|dolphin|smollm|chatml|openchat|internlm/.test(s)) return 'chatml';
   if (/llama[-_ ]?3|llama[-_ ]?4/.test(s)) return 'llama3';
   if (/llama[-_ ]?2|codellama|code-llama/.test(s)) return 'llama2';
   if (/mistral|mixtral|ministral|codestral|pixtral|magistral|devstral/.test(s)) return 'mistral';
   if (/qwen/.test(s)) return 'qwen';
   if (/gemma/.test(s)) return 'gemma';
   if (/(^|[^a-z])phi[-_ ]?\d|^phi3|^phi$|\/phi/.test(s)) return 'phi';
-  if (/deepseek/.test(s)) return 'deepseek';
   if (/command-r|command-a|cohere|aya/.test(s)) return 'cohere';
-  if (/hermes|dolphin|smollm|chatml|openchat|yi-|internlm/.test(s)) return 'chatml';
+  if (/(^|\/)yi-/.test(s)) return 'chatml';
   return undefined;
 }
 
