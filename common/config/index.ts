@@ -3,33 +3,115 @@
  * `ConfigEnv`, no LSP connection. Used by server/ (diagnostics, completion, hover, code actions),
  * cli/ (`tunelab validate`) and trainer/ (refuses a bad config before any compute).
  *
- * CONTRACT (owned by the config core; server/ and trainer/ build on these names):
- * - parseConfig(text) -> ConfigDocument            (yaml CST/AST with offsets, never throws)
- * - validateConfig(doc, env) -> Diagnostic[]       (every diagnostic coded, source "tunelab")
- * - looksLikeConfig(text) -> boolean               (base_model key or a `# tunelab` marker)
- * - schema lookups for completion and hover: keySpec(path), keysAt(path)
- * - resolveConfig(doc) -> normalised plain object with defaults (what the trainer runs)
+ * API (stable; server/ and trainer/ build on these names):
+ * - parseConfig(text) -> ConfigDocument            yaml AST with offsets; never throws. Refuses
+ *                                                  input over LIMITS.maxChars, binary, nesting
+ *                                                  over LIMITS.maxDepth, alias bombs (diagnostics).
+ * - validateConfig(doc, env?) -> Diagnostic[]      every diagnostic coded, source "tunelab", sorted.
+ * - looksLikeConfig(text) -> boolean               a top-level base_model key, or a `# tunelab` /
+ *                                                  `# yaml-language-server: $schema=...tunelab...` marker.
+ * - keySpec(path) / keysAt(path, doc?) / valuesFor(path)   schema lookups for hover and completion.
+ * - nodeAt(doc, offset) -> NodeLocation            path under the cursor, key or value, token range.
+ * - loraTargetModules(baseModelOrModelType)        module names for the architecture ([] if unknown).
+ * - configSymbols(doc) -> ConfigSymbol[]           the outline.
+ * - resolveConfig(doc) -> ResolvedConfig           plain object with defaults applied (trainer).
+ * - configJsonSchema() -> JSON Schema              for yaml-language-server / yamlValidation.
+ *
+ * Quick-fix data (`diagnostic.data`), dispatch on the shape rather than the code:
+ * - `{ replaceKeyWith: 'lora_r' }`                 rename the key under the diagnostic's range.
+ * - `{ replaceValueWith: 'chat_template' }`        replace the value at the range (any JSON value).
+ * - `{ addKey: { key: 'load_in_4bit', value: true } }`  add a top-level `key: value` line.
+ * - `{ replacePairWith: { key, value } }`          replace the whole `key: value` pair at the range's
+ *                                                  line (e.g. `flash_attention: true` →
+ *                                                  `attn_implementation: flash_attention_2`, or set an
+ *                                                  existing `load_in_4bit: false` to true).
+ * - `{ addPlugin: 'axolotl.integrations.liger.LigerPlugin' }`  append to `plugins:` (create it).
+ * - removed dataset type: `{ replaceValueWith: 'chat_template', addKeys: [{key, value}...] }` where
+ *   addKeys go into the same dataset entry (optional extras for ShareGPT-shaped data).
+ * Diagnostic codes are listed in docs/diagnostics.md ("Config language service").
  */
-import type { Diagnostic } from 'vscode-languageserver-types';
+import { parseConfig as parse } from './parse';
+import { TOP_LEVEL, specAt, tableAt, valuesAt, PLUGIN_CLASSES } from './schema/index';
+import type { ConfigDocument, KeySpec, NodePath, ValueDoc } from './types';
+import { isMap, isScalar } from 'yaml';
+import { keyName } from './nodes';
 
-/** Path of a node from the document root, e.g. ['datasets', 0, 'type']. */
-export type NodePath = (string | number)[];
+export { validateConfig } from './validate';
+export { nodeAt, configSymbols, nodeAtPath, pairAtPath } from './nodes';
+export { resolveConfig, type ResolvedConfig } from './resolve';
+export { configJsonSchema, SCHEMA_ID } from './jsonSchema';
+export { loraTargetModules, familyOf, type ArchitectureFamily } from './schema/loraTargets';
+export { LIMITS } from './parse';
+export { classifyType as classifyDatasetType, looksLocal as looksLikeLocalDatasetPath } from './datasets';
+export type {
+  ConfigDocument,
+  ConfigEnv,
+  ConfigSymbol,
+  DatasetFileFinding,
+  Deprecation,
+  Diagnostic,
+  KeySpec,
+  NodeLocation,
+  NodePath,
+  ValueDoc,
+  ValueType,
+} from './types';
 
-/** Injected I/O and context for checks that look outside the text. */
-export interface ConfigEnv {
-  /** Absolute path of the config file, when it has one. */
-  configPath?: string;
-  workspaceRoots?: readonly string[];
-  /** The CLI and trainer pass the working directory; the server does not. */
-  cwd?: string;
-  fileExists?(absPath: string): boolean;
-  /**
-   * Hook for the dataset checks: given a local dataset file and its config entry, returns
-   * diagnostics-to-be about the match between the file's content and `type:` (placed at the
-   * entry's `type:` line by the config core).
-   */
-  checkDatasetFile?(absPath: string, entry: Record<string, unknown>): { code: string; severity: 1 | 2 | 3 | 4; message: string }[];
+/** Parses a config (see module doc). */
+export const parseConfig = (text: string): ConfigDocument => parse(text);
+
+const MARKER = /^#\s*(tunelab\b|yaml-language-server:\s*\$schema=\S*tunelab)/im;
+
+/**
+ * Whether a YAML text is a fine-tuning config: a top-level `base_model:` key, or a `# tunelab` or
+ * `# yaml-language-server: $schema=...tunelab...` comment marker. Cheap (no parse) and used by the
+ * server's document selector check and by `tunelab validate` on folders.
+ */
+export function looksLikeConfig(text: string): boolean {
+  const head = text.length > 1 << 20 ? text.slice(0, 1 << 20) : text;
+  if (/^base_model[ \t]*:/m.test(head)) return true;
+  return MARKER.test(head.slice(0, 8192));
 }
 
-export {};
-export type { Diagnostic };
+/** The schema entry of the key at `path` (e.g. ['datasets', 0, 'type']), or undefined. */
+export function keySpec(path: NodePath): KeySpec | undefined {
+  return specAt(path);
+}
+
+/**
+ * Candidate keys for the mapping at `path` ([] = top level, ['datasets', 0] = a dataset entry,
+ * ['fsdp_config'], ['special_tokens'] ...), for completion. With `doc`, plugin keys are limited
+ * to the plugins listed under `plugins:`, and deprecated keys are left out. Keys already present
+ * are NOT removed (the caller knows which mapping the cursor is in).
+ */
+export function keysAt(path: NodePath, doc?: ConfigDocument): KeySpec[] {
+  const table = tableAt(path);
+  if (!table) return [];
+  const specs = [...table.values()].filter((s) => !s.deprecated && !s.doc.startsWith('Set by Axolotl itself'));
+  if (!doc || path.length > 0) return specs;
+  const plugins = listedPlugins(doc);
+  return specs.filter((s) => !s.plugin || plugins.has(s.plugin.slice(s.plugin.lastIndexOf('.') + 1)));
+}
+
+/** Allowed values for the key at `path` (enumerations, booleans), with docs, for completion. */
+export function valuesFor(path: NodePath): readonly ValueDoc[] {
+  return valuesAt(path);
+}
+
+/** Short class names of the plugins listed under `plugins:`. */
+export function listedPlugins(doc: ConfigDocument): Set<string> {
+  const out = new Set<string>();
+  const root = doc.yaml?.contents;
+  if (!isMap(root)) return out;
+  const pair = root.items.find((p) => keyName(p) === 'plugins');
+  const seq = pair?.value as { items?: unknown[] } | undefined;
+  for (const item of seq?.items ?? []) {
+    if (isScalar(item) && typeof item.value === 'string') out.add(item.value.slice(item.value.lastIndexOf('.') + 1).trim());
+  }
+  return out;
+}
+
+/** Every top-level key spec (docs, JSON schema, tests). */
+export const allKeys = (): KeySpec[] => [...TOP_LEVEL.values()];
+/** Plugin short class name → dotted path, for plugins that own keys. */
+export const knownPlugins = (): ReadonlyMap<string, string> => PLUGIN_CLASSES;

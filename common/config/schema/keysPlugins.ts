@@ -1,0 +1,155 @@
+import type { KeyTable } from './define';
+
+/**
+ * Keys contributed by Axolotl plugins (axolotl-keys.md §7; each plugin's args model). Axolotl reads
+ * them only when the plugin is listed under `plugins:`; otherwise they are silently ignored, so
+ * Tunelab warns.
+ */
+const I = 'axolotl.integrations';
+
+export const PLUGIN_TABLES: KeyTable[] = [
+  {
+    category: 'plugin: liger',
+    plugin: `${I}.liger.LigerPlugin`,
+    keys: {
+      liger_rope: { t: 'bool', doc: 'Liger Triton RoPE kernel.' },
+      liger_rms_norm: { t: 'bool', doc: 'Liger fused RMSNorm.' },
+      liger_rms_norm_gated: { t: 'bool', doc: 'Liger gated RMSNorm.' },
+      liger_layer_norm: { t: 'bool', doc: 'Liger fused LayerNorm.' },
+      liger_swiglu: { t: 'bool', doc: 'Liger fused SwiGLU MLP.' },
+      liger_glu_activation: { t: 'bool', doc: 'Liger fused GLU activation (GeGLU, SwiGLU).' },
+      liger_cross_entropy: { t: 'bool', doc: 'Liger cross-entropy kernel.' },
+      liger_fused_linear_cross_entropy: { t: 'bool', doc: 'Liger fused LM-head + cross-entropy: the full logits are never stored (large memory saving).' },
+      liger_use_token_scaling: { t: 'bool', doc: 'Token scaling in the Liger loss.' },
+    },
+  },
+  {
+    category: 'plugin: cut cross-entropy',
+    plugin: `${I}.cut_cross_entropy.CutCrossEntropyPlugin`,
+    keys: { cut_cross_entropy: { t: 'bool', def: true, doc: 'Compute the loss without materialising the logits (Apple CCE). Large memory saving for big vocabularies.' } },
+  },
+  {
+    category: 'plugin: kernels',
+    plugin: `${I}.kernels.KernelsPlugin`,
+    keys: {
+      expert_backend: { t: 'str', doc: 'MoE experts backend.' },
+      nonexpert_quantization: { t: 'str', doc: 'Quantization of non-expert weights.' },
+      moe_grouped_backend: { t: 'str', doc: 'Grouped-GEMM backend for MoE.' },
+      moe_dequant_chunk_size: { t: 'int', doc: 'Chunk size for MoE dequantization.' },
+      moe_bnb_fast: { t: 'bool', doc: 'Fast bitsandbytes MoE path.' },
+      use_scattermoe: { t: 'bool', doc: 'ScatterMoE kernels for MoE layers.' },
+      use_sonicmoe: { t: 'bool', doc: 'SonicMoE kernels for MoE layers.' },
+      use_dsv4_kernels: { t: 'bool', doc: 'DeepSeek-V4 kernels.' },
+      use_glm_dsa_kernels: { t: 'bool', doc: 'GLM DSA kernels.' },
+      dsv4_fp8_nonexpert_mode: { t: 'str', doc: 'DeepSeek-V4 FP8 non-expert mode.' },
+      dsv4_fp8_lora_kernel: { t: 'bool', doc: 'DeepSeek-V4 FP8 LoRA kernel.' },
+      dsv4_shared_mlp_lora_kernel: { t: 'bool', doc: 'DeepSeek-V4 shared-MLP LoRA kernel.' },
+      dsv4_bf16_all: { t: 'bool', doc: 'DeepSeek-V4 all-bf16 mode.' },
+      dsv4_fp4_grouped_mode: { t: 'str', doc: 'DeepSeek-V4 FP4 grouped mode.' },
+      gemma4_fp8_nonexpert: { t: 'bool', doc: 'Gemma 4 FP8 non-expert weights.' },
+      gemma4_nf4_nonexpert: { t: 'bool', doc: 'Gemma 4 NF4 non-expert weights.' },
+      nvfp4_merge_aware: { t: 'bool', doc: 'NVFP4 merge-aware training.' },
+      nvfp4_merge_aware_start_step: { t: 'int | float', doc: 'Step at which merge-aware training starts.' },
+    },
+  },
+  {
+    category: 'plugin: expert parallel',
+    plugin: `${I}.expert_parallel.ExpertParallelPlugin`,
+    keys: {
+      expert_parallel_size: { t: 'int', def: 1, doc: 'GPUs the MoE experts are spread across.' },
+      expert_parallel_backend: { t: 'str', def: 'deep_ep', values: [{ value: 'deep_ep' }], doc: 'Expert-parallel communication backend.' },
+      expert_parallel_num_nvl_bytes: { t: 'int', doc: 'NVLink buffer bytes.' },
+      expert_parallel_num_rdma_bytes: { t: 'int', def: 0, doc: 'RDMA buffer bytes.' },
+      expert_parallel_token_capacity: { t: 'int', doc: 'Token capacity per expert.' },
+      expert_parallel_fallback_on_unsupported: { t: 'bool', def: true, doc: 'Fall back when the model is not supported.' },
+    },
+  },
+  {
+    category: 'plugin: spectrum',
+    plugin: `${I}.spectrum.SpectrumPlugin`,
+    keys: {
+      spectrum_top_fraction: { t: 'float', def: 0.5, doc: 'Fraction of layers (highest signal-to-noise) left trainable.' },
+      spectrum_model_name: { t: 'str', doc: 'Model name whose precomputed SNR results are used.' },
+    },
+  },
+  {
+    category: 'plugin: grokfast',
+    plugin: `${I}.grokfast.GrokfastPlugin`,
+    keys: {
+      grokfast_alpha: { t: 'float', def: 0.98, doc: 'Grokfast EMA momentum.' },
+      grokfast_lamb: { t: 'float', def: 2, doc: 'Grokfast amplification factor.' },
+    },
+  },
+  {
+    category: 'plugin: lm-eval',
+    plugin: `${I}.lm_eval.LMEvalPlugin`,
+    keys: {
+      lm_eval_tasks: { t: 'str[]', doc: 'lm-eval-harness tasks, e.g. [gsm8k, hellaswag, arc_easy].' },
+      lm_eval_batch_size: { t: 'int', def: 8, doc: 'Batch size of the benchmark run.' },
+      lm_eval_post_train: { t: 'bool', def: true, doc: 'Run the benchmarks after training.' },
+      lm_eval_model: { t: 'str', doc: 'Model to evaluate (defaults to the output).' },
+    },
+  },
+  {
+    category: 'plugin: knowledge distillation',
+    plugin: `${I}.kd.KDPlugin`,
+    keys: {
+      kd_trainer: { t: 'any', doc: 'Use the distillation trainer.' },
+      kd_ce_alpha: { t: 'float', doc: 'Weight of the cross-entropy loss.' },
+      kd_alpha: { t: 'float', doc: 'Weight of the distillation loss.' },
+      kd_temperature: { t: 'float', doc: 'Distillation temperature.' },
+      kd_beta: { t: 'float', def: 0, doc: 'Distillation beta.' },
+      kd_normalize_topk: { t: 'bool', doc: 'Normalise the teacher top-k probabilities.' },
+      kd_online_server_base_url: { t: 'str', doc: 'Online teacher server URL.' },
+      kd_online_topk: { t: 'int', doc: 'Top-k logprobs from the online teacher.' },
+      kd_online_server: { t: 'str', doc: 'Online teacher server type.' },
+      kd_online_timeout: { t: 'int', def: 120, doc: 'Online teacher timeout (s).' },
+      kd_temperature_min: { t: 'float', doc: 'Minimum distillation temperature.' },
+    },
+  },
+  {
+    category: 'plugin: swanlab',
+    plugin: `${I}.swanlab.SwanLabPlugin`,
+    keys: {
+      use_swanlab: { t: 'bool', def: true, doc: 'Log to SwanLab.' },
+      swanlab_project: { t: 'str', doc: 'SwanLab project.' },
+      swanlab_experiment_name: { t: 'str', doc: 'SwanLab experiment name.' },
+      swanlab_description: { t: 'str', doc: 'SwanLab description.' },
+      swanlab_mode: { t: 'str', doc: 'SwanLab mode (cloud, local, offline, disabled).' },
+      swanlab_workspace: { t: 'str', doc: 'SwanLab workspace.' },
+      swanlab_api_key: { t: 'str', doc: 'SwanLab API key (prefer the environment variable).' },
+      swanlab_log_model: { t: 'bool', def: false, doc: 'Upload the model to SwanLab.' },
+      swanlab_web_host: { t: 'str', doc: 'SwanLab web host.' },
+      swanlab_api_host: { t: 'str', doc: 'SwanLab API host.' },
+      swanlab_lark_webhook_url: { t: 'str', doc: 'Lark webhook for notifications.' },
+      swanlab_lark_secret: { t: 'str', doc: 'Lark webhook secret.' },
+      swanlab_log_completions: { t: 'bool', def: true, doc: 'Log sample completions.' },
+      swanlab_completion_log_interval: { t: 'int', def: 100, doc: 'Steps between completion logs.' },
+      swanlab_completion_max_buffer: { t: 'int', def: 128, doc: 'Completions buffered.' },
+    },
+  },
+  { category: 'plugin: diffusion', plugin: `${I}.diffusion.DiffusionPlugin`, keys: { diffusion: { t: 'dict', doc: 'Diffusion LM settings (noise_schedule, min_mask_ratio, max_mask_ratio, ...).' } } },
+  { category: 'plugin: llm-compressor', plugin: `${I}.llm_compressor.LLMCompressorPlugin`, keys: { llmcompressor: { t: 'dict', doc: 'llm-compressor settings: `{recipe, save_compressed}`.' } } },
+  { category: 'plugin: densemixer', plugin: `${I}.densemixer.DenseMixerPlugin`, keys: { dense_mixer: { t: 'bool', def: true, doc: 'Enable DenseMixer.' } } },
+  { category: 'plugin: mora', plugin: `${I}.mora.MoraPlugin`, keys: { mora: { t: 'dict', doc: 'MoRA settings: `{use_mora, mora_type}`.' } } },
+  {
+    category: 'plugin: nemo-gym',
+    plugin: `${I}.nemo_gym.NemoGymPlugin`,
+    keys: {
+      nemo_gym_enabled: { t: 'bool', def: true, doc: 'Enable NeMo Gym environments.' },
+      nemo_gym_dir: { t: 'str', doc: 'NeMo Gym checkout.' },
+      nemo_gym_auto_clone: { t: 'bool', doc: 'Clone NeMo Gym when missing.' },
+      nemo_gym_config_paths: { t: 'str[]', doc: 'NeMo Gym config files.' },
+      nemo_gym_head_port: { t: 'int', def: 11000, doc: 'Head server port.' },
+      nemo_gym_server_timeout: { t: 'int', def: 360, doc: 'Server timeout (s).' },
+      nemo_gym_verify_timeout: { t: 'int', def: 30, doc: 'Verify timeout (s).' },
+      nemo_gym_run_timeout: { t: 'int', def: 300, doc: 'Run timeout (s).' },
+      nemo_gym_datasets: { t: 'dict[]', doc: 'NeMo Gym datasets.' },
+      nemo_gym_auto_start: { t: 'bool', def: true, doc: 'Start servers automatically.' },
+      nemo_gym_model_name: { t: 'str', doc: 'Model name served to NeMo Gym.' },
+      nemo_gym_multi_turn: { t: 'bool', doc: 'Multi-turn episodes.' },
+      nemo_gym_max_turns: { t: 'int', doc: 'Maximum turns.' },
+    },
+  },
+  { category: 'plugin: hatchery', plugin: `${I}.hatchery.HatcheryPlugin`, keys: { hatchery: { t: 'dict', doc: 'Hatchery remote training settings.' } } },
+];
