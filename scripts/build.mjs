@@ -44,8 +44,14 @@ if (existsSync(at('cli/main.ts'))) {
       outfile: at('dist/cli/tunelab.mjs'),
       format: 'esm',
       external: optionalNative,
-      // Some CommonJS dependencies call require(); give the ESM bundle one.
-      banner: { js: "import { createRequire as __tunelabCreateRequire } from 'node:module'; const require = __tunelabCreateRequire(import.meta.url);" },
+      // Some CommonJS dependencies call require() or read __dirname / __filename (tfjs-backend-wasm's
+      // Emscripten loader in Node); give the ESM bundle all three.
+      banner: {
+        js:
+          "import { createRequire as __tunelabCreateRequire } from 'node:module'; const require = __tunelabCreateRequire(import.meta.url);" +
+          " import { fileURLToPath as __tunelabFileUrlToPath } from 'node:url'; import { dirname as __tunelabDirname } from 'node:path';" +
+          ' const __filename = __tunelabFileUrlToPath(import.meta.url); const __dirname = __tunelabDirname(__filename);',
+      },
     }),
   );
 }

@@ -30,7 +30,7 @@ export class EventWriter {
   readonly history: TrainerEvent[] = [];
 
   constructor(
-    private runId: string,
+    private currentRunId: string,
     private readonly out: EventOutput,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -45,12 +45,16 @@ export class EventWriter {
     return this.file;
   }
 
+  get runId(): string {
+    return this.currentRunId;
+  }
+
   setRunId(id: string): void {
-    this.runId = id;
+    this.currentRunId = id;
   }
 
   emit(body: EventBody): TrainerEvent {
-    const event = { v: EVENT_VERSION, time: this.now().toISOString(), run_id: this.runId, ...body } as TrainerEvent;
+    const event = { v: EVENT_VERSION, time: this.now().toISOString(), run_id: this.currentRunId, ...body } as TrainerEvent;
     const line = JSON.stringify(event) + '\n';
     if (this.file) appendFileSync(this.file, line);
     this.history.push(event);

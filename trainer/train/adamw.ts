@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface NamedParam {
   name: string;
   variable: tf.Variable;
+  /** Whether weight decay applies; `decays(name)` when absent. */
+  decay?: boolean;
 }
 
 export interface AdamWOptions {
@@ -70,7 +72,7 @@ export class AdamW {
         const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         m.assign(mNew);
         v.assign(vNew);
-        const decayed = weightDecay > 0 && decays(p.name) ? tf.mul(p.variable, 1 - lr * weightDecay) : p.variable;
+        const decayed = weightDecay > 0 && (p.decay ?? decays(p.name)) ? tf.mul(p.variable, 1 - lr * weightDecay) : p.variable;
         const denom = tf.add(tf.div(tf.sqrt(vNew), bc2Sqrt), eps);
         p.variable.assign(tf.sub(decayed, tf.mul(tf.div(mNew, denom), lr / bc1)));
       });
@@ -95,8 +97,10 @@ export class AdamW {
       if (!m || !v || m.length !== p.variable.size || v.length !== p.variable.size) {
         throw new Error(`optimizer state for ${p.name} is missing or has the wrong size`);
       }
-      this.m.get(p.name)!.assign(tf.tensor(m, p.variable.shape, 'float32'));
-      this.v.get(p.name)!.assign(tf.tensor(v, p.variable.shape, 'float32'));
+      tf.tidy(() => {
+        this.m.get(p.name)!.assign(tf.tensor(m, p.variable.shape, 'float32'));
+        this.v.get(p.name)!.assign(tf.tensor(v, p.variable.shape, 'float32'));
+      });
     }
     this.t = state.t;
   }

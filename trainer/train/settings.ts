@@ -1,0 +1,154 @@
+/**
+ * The training settings the trainer runs, read from a resolved config (a plain object: Axolotl's
+ * keys, defaults filled by common/config's resolveConfig, filled again here where absent). Keys
+ * the trainer cannot honour are refused with a coded problem rather than silently ignored.
+ */
+import { SCHEDULE_KINDS, type ScheduleKind } from './schedule';
+import type { ExcessLength } from '../data/batches';
+
+export interface LoraSettings {
+  r: number;
+  alpha: number;
+  dropout: number;
+  targetModules: string[] | string | null;
+  targetLinear: boolean;
+  rslora: boolean;
+}
+
+export interface TrainSettings {
+  baseModel: string;
+  method: 'full' | 'lora';
+  lora: LoraSettings | null;
+  learningRate: number;
+  scheduler: ScheduleKind;
+  warmupSteps: number | null;
+  warmupRatio: number | null;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  maxGradNorm: number | null;
+  numEpochs: number;
+  maxSteps: number | null;
+  microBatchSize: number;
+  gradientAccumulationSteps: number;
+  evalBatchSize: number;
+  valSetSize: number;
+  sequenceLen: number;
+  samplePacking: boolean;
+  evalSamplePacking: boolean;
+  padToSequenceLen: boolean;
+  excessLength: ExcessLength;
+  shuffle: boolean;
+  evalSteps: number | null;
+  evalsPerEpoch: number | null;
+  saveSteps: number | null;
+  savesPerEpoch: number | null;
+  saveTotalLimit: number | null;
+  loggingSteps: number | null;
+  earlyStoppingPatience: number | null;
+  seed: number;
+  outputDir: string;
+  resumeFromCheckpoint: string | null;
+}
+
+/** A setting the trainer refuses, with the key it comes from. */
+export interface SettingProblem {
+  code: string;
+  key: string;
+  message: string;
+}
+
+/** Optimizer names that are AdamW with PyTorch's update (fused or not is an implementation detail). */
+const ADAMW = new Set(['adamw_torch', 'adamw_torch_fused', 'adamw_hf', 'adamw', 'adamw_apex_fused', 'adamw_anyprecision', 'optimi_adamw']);
+
+type Raw = Record<string, unknown>;
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+export function readSettings(cfg: Raw): { settings: TrainSettings; problems: SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const refuse = (code: string, key: string, message: string) => problems.push({ code, key, message });
+
+  const adapter = str(cfg.adapter);
+  let method: TrainSettings['method'] = 'full';
+  if (adapter === 'lora') method = 'lora';
+  else if (adapter !== null) refuse('trainer-unsupported-adapter', 'adapter', `adapter "${adapter}" is not trained by Tunelab yet (full fine-tuning: omit adapter; or adapter: lora)`);
+  for (const k of ['load_in_8bit', 'load_in_4bit', 'gptq']) if (cfg[k] === true) refuse('trainer-unsupported-quantization', k, `${k} is not supported by the Tunelab trainer yet; remove it to train in float32`);
+
+  const optimizer = str(cfg.optimizer) ?? 'adamw_torch_fused';
+  if (!ADAMW.has(optimizer)) refuse('trainer-unsupported-optimizer', 'optimizer', `optimizer "${optimizer}" is not available; Tunelab trains with AdamW (adamw_torch, adamw_torch_fused)`);
+
+  const sched = str(cfg.lr_scheduler) ?? 'cosine';
+  if (!(SCHEDULE_KINDS as readonly string[]).includes(sched)) refuse('trainer-unsupported-scheduler', 'lr_scheduler', `lr_scheduler "${sched}" is not available; use one of ${SCHEDULE_KINDS.join(', ')}`);
+
+  const lr = num(cfg.learning_rate);
+  if (lr === null || !(lr > 0)) refuse('trainer-invalid-setting', 'learning_rate', 'learning_rate must be a positive number');
+
+  const excess = str(cfg.excess_length_strategy) ?? 'drop';
+  if (!['drop', 'truncate', 'raise'].includes(excess)) refuse('trainer-invalid-setting', 'excess_length_strategy', 'excess_length_strategy must be drop, truncate or raise');
+
+  const posInt = (key: string, fallback: number | null): number | null => {
+    const v = num(cfg[key]);
+    if (v === null) return fallback;
+    if (!Number.isInteger(v) || v < 1) {
+      refuse('trainer-invalid-setting', key, `${key} must be a positive integer`);
+      return fallback;
+    }
+    return v;
+  };
+
+  const samplePacking = bool(cfg.sample_packing) ?? false;
+  const microBatchSize = posInt('micro_batch_size', 1)!;
+  const lora: LoraSettings | null =
+    method === 'lora'
+      ? {
+          r: posInt('lora_r', 8)!,
+          alpha: num(cfg.lora_alpha) ?? 8,
+          dropout: num(cfg.lora_dropout) ?? 0,
+          targetModules: Array.isArray(cfg.lora_target_modules) ? cfg.lora_target_modules.map(String) : str(cfg.lora_target_modules),
+          targetLinear: bool(cfg.lora_target_linear) ?? false,
+          rslora: bool(cfg.peft_use_rslora) ?? bool(cfg.use_rslora) ?? false,
+        }
+      : null;
+
+  const settings: TrainSettings = {
+    baseModel: str(cfg.base_model) ?? '',
+    method,
+    lora,
+    learningRate: lr ?? 0,
+    scheduler: sched as ScheduleKind,
+    warmupSteps: num(cfg.warmup_steps),
+    warmupRatio: num(cfg.warmup_ratio),
+    beta1: num(cfg.adam_beta1) ?? 0.9,
+    beta2: num(cfg.adam_beta2) ?? 0.999,
+    eps: num(cfg.adam_epsilon) ?? 1e-8,
+    weightDecay: num(cfg.weight_decay) ?? 0,
+    maxGradNorm: num(cfg.max_grad_norm) ?? 1.0,
+    numEpochs: num(cfg.num_epochs) ?? 1,
+    maxSteps: posInt('max_steps', null),
+    microBatchSize,
+    gradientAccumulationSteps: posInt('gradient_accumulation_steps', 1)!,
+    evalBatchSize: posInt('eval_batch_size', microBatchSize)!,
+    valSetSize: num(cfg.val_set_size) ?? 0,
+    sequenceLen: posInt('sequence_len', 512)!,
+    samplePacking,
+    evalSamplePacking: bool(cfg.eval_sample_packing) ?? samplePacking,
+    padToSequenceLen: bool(cfg.pad_to_sequence_len) ?? samplePacking,
+    excessLength: excess as ExcessLength,
+    shuffle: bool(cfg.shuffle_merged_datasets) ?? true,
+    evalSteps: num(cfg.eval_steps),
+    evalsPerEpoch: num(cfg.evals_per_epoch),
+    saveSteps: num(cfg.save_steps),
+    savesPerEpoch: num(cfg.saves_per_epoch),
+    saveTotalLimit: num(cfg.save_total_limit),
+    loggingSteps: num(cfg.logging_steps),
+    earlyStoppingPatience: num(cfg.early_stopping_patience),
+    seed: num(cfg.seed) ?? 42,
+    outputDir: str(cfg.output_dir) ?? './model-out',
+    resumeFromCheckpoint: str(cfg.resume_from_checkpoint),
+  };
+  if (!settings.baseModel) refuse('trainer-invalid-setting', 'base_model', 'base_model is required');
+  return { settings, problems };
+}

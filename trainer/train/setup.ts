@@ -1,0 +1,126 @@
+/**
+ * Everything before the first step, each failure a coded problem: config (the language server's
+ * own diagnostics), settings, base model, tokenizer, data. Nothing here computes on tensors, so a
+ * bad config or dataset is refused within a second.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { loadChatModel, type ChatModel } from '../../common/chat/index';
+import { parseConfig } from '../../common/config/parse';
+import { validateConfig } from '../../common/config/validate';
+import { resolveLocalPath } from '../../common/paths';
+import { fitToLength, splitValidation, type Example } from '../data/batches';
+import { prepareExamples, type PreparedDataset } from '../data/prepare';
+import { readSettings, type TrainSettings } from './settings';
+
+/** A refusal: becomes an `error` event (and exit 2). */
+export interface SetupProblem {
+  code: string;
+  message: string;
+  location?: { path: string; range: Diagnostic['range'] };
+}
+
+export interface RunSetup {
+  configPath: string;
+  /** The config as read (plain object), for run_start. */
+  config: Record<string, unknown>;
+  settings: TrainSettings;
+  /** Absolute paths. */
+  outputDir: string;
+  modelDir: string;
+  chat: ChatModel;
+  train: Example[];
+  eval: Example[];
+  datasets: PreparedDataset[];
+  /** Informational notes (dropped or truncated records) for `log` events. */
+  notes: string[];
+}
+
+export interface SetupRequest {
+  configPath: string;
+  cwd: string;
+  maxSteps?: number;
+  outputDir?: string;
+}
+
+const rangeOf = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 0 } });
+
+/** Reads and checks the config, the base model's tokenizer and the data. */
+export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: RunSetup } | { ok: false; problems: SetupProblem[] }> {
+  const configPath = resolve(req.cwd, req.configPath);
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (e) {
+    return { ok: false, problems: [{ code: 'trainer-config-unreadable', message: `cannot read ${configPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }] };
+  }
+  const configDir = dirname(configPath);
+  const doc = parseConfig(text);
+  const diagnostics = validateConfig(doc, { configPath, cwd: req.cwd, fileExists: existsSync });
+  const errors = diagnostics.filter((d) => d.severity === 1);
+  if (errors.length > 0) {
+    return { ok: false, problems: errors.map((d) => ({ code: String(d.code ?? 'config-error'), message: d.message, location: { path: configPath, range: d.range } })) };
+  }
+  const config = (doc.value ?? {}) as Record<string, unknown>;
+  const { settings, problems } = readSettings(config);
+  if (problems.length > 0) {
+    return { ok: false, problems: problems.map((p) => ({ code: p.code, message: `${p.key}: ${p.message}`, location: { path: configPath, range: keyRange(text, p.key) } })) };
+  }
+  if (req.maxSteps !== undefined) settings.maxSteps = req.maxSteps;
+  // Axolotl resolves output_dir against the working directory; --output overrides it.
+  const outputDir = resolve(req.cwd, req.outputDir ?? settings.outputDir);
+
+  const model = resolveLocalPath(settings.baseModel, { configDir, cwd: req.cwd });
+  if (!model.exists || !statSync(model.path).isDirectory()) {
+    return {
+      ok: false,
+      problems: [
+        {
+          code: 'trainer-model-not-local',
+          message: `base_model ${JSON.stringify(settings.baseModel)} is not a local model directory (tried ${model.candidates.join(', ')}); Tunelab trains offline: download the model (config.json, model.safetensors, tokenizer files) and point base_model at its folder`,
+          location: { path: configPath, range: keyRange(text, 'base_model') },
+        },
+      ],
+    };
+  }
+  const chat = await loadChatModel(model.path);
+  if (!chat.ok) return { ok: false, problems: [{ code: chat.error.code, message: chat.error.message }] };
+
+  const data = await prepareExamples(config, chat.value, { configDir, cwd: req.cwd }, settings.sequenceLen);
+  if (data.problems.length > 0) {
+    return {
+      ok: false,
+      problems: data.problems.map((p) => ({ code: p.code, message: p.message, ...(p.path ? { location: { path: p.path, range: p.range ?? rangeOf(0) } } : {}) })),
+    };
+  }
+  const notes: string[] = [];
+  let fit;
+  try {
+    fit = fitToLength(data.examples, settings.sequenceLen, settings.excessLength);
+  } catch (e) {
+    return { ok: false, problems: [{ code: 'trainer-sequence-too-long', message: (e as Error).message }] };
+  }
+  if (fit.dropped) notes.push(`dropped ${fit.dropped} records longer than sequence_len ${settings.sequenceLen} (excess_length_strategy: drop)`);
+  if (fit.truncated) notes.push(`truncated ${fit.truncated} records to sequence_len ${settings.sequenceLen}`);
+  if (fit.untrained) notes.push(`skipped ${fit.untrained} records with no trained tokens`);
+  if (fit.kept.length === 0) return { ok: false, problems: [{ code: 'trainer-no-examples', message: 'no record is left to train on after masking and length limits' }] };
+  let split;
+  try {
+    split = splitValidation(fit.kept, settings.valSetSize, settings.seed);
+  } catch (e) {
+    return { ok: false, problems: [{ code: 'trainer-invalid-setting', message: `val_set_size: ${(e as Error).message}`, location: { path: configPath, range: keyRange(text, 'val_set_size') } }] };
+  }
+  return {
+    ok: true,
+    setup: { configPath, config, settings, outputDir, modelDir: model.path, chat: chat.value, train: split.train, eval: split.eval, datasets: data.datasets, notes },
+  };
+}
+
+/** The range of a top-level key in the config text (line of `key:`), for error locations. */
+function keyRange(text: string, key: string): Diagnostic['range'] {
+  const lines = text.split(/\r?\n/);
+  const i = lines.findIndex((l) => l.startsWith(`${key}:`));
+  const line = Math.max(0, i);
+  return { start: { line, character: 0 }, end: { line, character: i < 0 ? 0 : key.length } };
+}
