@@ -1,0 +1,68 @@
+import type { RunSummary } from '../../common/protocol/webview';
+import type { DashboardState } from './reducer';
+import { alignColumns, smooth, type RunSeries } from './series';
+
+/** The metrics with a chart each. */
+export type ChartId = 'loss' | 'lr' | 'gradNorm' | 'tokensPerS';
+
+/** One drawn line: which run (its palette slot) and how it is drawn. */
+export interface LineSpec {
+  label: string;
+  /** Index of the run among the drawn runs: picks its colour. */
+  slot: number;
+  style: 'raw' | 'smooth' | 'eval' | 'plain';
+}
+
+/** What one uPlot chart draws: its lines and their data on a shared x axis (steps). */
+export interface ChartModel {
+  id: ChartId;
+  title: string;
+  log: boolean;
+  lines: LineSpec[];
+  x: number[];
+  ys: (number | null)[][];
+}
+
+export const CHART_TITLES: Record<ChartId, string> = { loss: 'Loss', lr: 'Learning rate', gradNorm: 'Gradient norm', tokensPerS: 'Tokens / s' };
+
+/** A key that changes when a chart's lines change (then it is rebuilt rather than given new data). */
+export function structureKey(m: ChartModel): string {
+  return `${m.id}|${m.log}|${m.lines.map((l) => `${l.slot}:${l.style}:${l.label}`).join(',')}`;
+}
+
+/** The four charts for the selected runs (loss: raw, smoothed and eval on one axis). */
+export function chartModels(state: DashboardState): ChartModel[] {
+  const drawn = state.selected
+    .map((id) => ({ run: state.runs.find((r) => r.id === id), series: state.series[id] }))
+    .filter((d): d is { run: RunSummary; series: RunSeries } => d.run !== undefined && d.series !== undefined);
+  const name = (run: RunSummary) => (drawn.length > 1 ? `${run.label}: ` : '');
+
+  const lossCols: { x: readonly number[]; y: readonly (number | null)[] }[] = [];
+  const lossLines: LineSpec[] = [];
+  drawn.forEach(({ run, series }, slot) => {
+    if (state.smoothing > 0) {
+      lossCols.push({ x: series.step, y: series.loss });
+      lossLines.push({ label: `${name(run)}train loss (raw)`, slot, style: 'raw' });
+      lossCols.push({ x: series.step, y: smooth(series.loss, state.smoothing) });
+      lossLines.push({ label: `${name(run)}train loss (smoothed)`, slot, style: 'smooth' });
+    } else {
+      lossCols.push({ x: series.step, y: series.loss });
+      lossLines.push({ label: `${name(run)}train loss`, slot, style: 'smooth' });
+    }
+    if (series.evalStep.length > 0) {
+      lossCols.push({ x: series.evalStep, y: series.evalLoss });
+      lossLines.push({ label: `${name(run)}eval loss`, slot, style: 'eval' });
+    }
+  });
+  const charts: ChartModel[] = [{ id: 'loss', title: CHART_TITLES.loss, log: state.logScale, lines: lossLines, ...aligned(lossCols) }];
+  for (const id of ['lr', 'gradNorm', 'tokensPerS'] as const) {
+    const cols = drawn.map(({ series }) => ({ x: series.step, y: series[id] }));
+    const lines = drawn.map(({ run }, slot): LineSpec => ({ label: drawn.length > 1 ? run.label : CHART_TITLES[id], slot, style: 'plain' }));
+    charts.push({ id, title: CHART_TITLES[id], log: id === 'lr' ? false : state.logScale && id === 'gradNorm', lines, ...aligned(cols) });
+  }
+  return charts;
+}
+
+function aligned(cols: { x: readonly number[]; y: readonly (number | null)[] }[]): { x: number[]; ys: (number | null)[][] } {
+  return cols.length === 0 ? { x: [], ys: [] } : alignColumns(cols);
+}

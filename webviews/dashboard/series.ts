@@ -1,0 +1,102 @@
+import type { MetricBatch } from '../../common/protocol/webview';
+
+/** One run's metric columns in the dashboard (immutable: a batch yields new arrays). */
+export interface RunSeries {
+  step: number[];
+  loss: number[];
+  lr: number[];
+  gradNorm: (number | null)[];
+  tokensPerS: (number | null)[];
+  evalStep: number[];
+  evalLoss: number[];
+}
+
+export const EMPTY_SERIES: RunSeries = Object.freeze({ step: [], loss: [], lr: [], gradNorm: [], tokensPerS: [], evalStep: [], evalLoss: [] }) as unknown as RunSeries;
+
+/** Index of the first element >= v in a sorted array. */
+function lowerBound(a: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Adds a batch to a run's series. A reset batch replaces it. Steps at or below the last known step
+ * (a resumed run continuing from an earlier checkpoint) cut the old points from that step on,
+ * so the chart shows the trajectory that continues, not both.
+ */
+export function appendBatch(prev: RunSeries | undefined, b: MetricBatch): RunSeries {
+  const base = b.reset || !prev ? EMPTY_SERIES : prev;
+  const cut = b.step.length > 0 ? lowerBound(base.step, b.step[0]!) : base.step.length;
+  const ecut = b.evalStep.length > 0 ? lowerBound(base.evalStep, b.evalStep[0]!) : b.step.length > 0 ? lowerBound(base.evalStep, b.step[0]!) : base.evalStep.length;
+  const join = <T>(old: readonly T[], add: readonly T[], at: number): T[] => (at === old.length ? old.concat(add) : old.slice(0, at).concat(add));
+  return {
+    step: join(base.step, b.step, cut),
+    loss: join(base.loss, b.loss, cut),
+    lr: join(base.lr, b.lr, cut),
+    gradNorm: join(base.gradNorm, b.gradNorm, cut),
+    tokensPerS: join(base.tokensPerS, b.tokensPerS, cut),
+    evalStep: join(base.evalStep, b.evalStep, ecut),
+    evalLoss: join(base.evalLoss, b.evalLoss, ecut),
+  };
+}
+
+/**
+ * Exponential moving average with the start-up bias removed (as TensorBoard smooths), so the
+ * first points are not dragged towards zero. `weight` 0 returns the values; 0.99 is very smooth.
+ */
+export function smooth(values: readonly number[], weight: number): number[] {
+  const w = Math.min(Math.max(weight, 0), 0.999);
+  if (w === 0) return values.slice();
+  const out = new Array<number>(values.length);
+  let last = 0;
+  let debias = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    last = last * w + (1 - w) * v;
+    debias = debias * w + (1 - w);
+    out[i] = last / debias;
+  }
+  return out;
+}
+
+/**
+ * Puts columns with different x values on one shared, sorted x axis (uPlot's data layout):
+ * each output column has a value where its own x had one and null elsewhere. Several runs, and
+ * evaluation points between logging steps, are drawn together this way.
+ */
+export function alignColumns(columns: { x: readonly number[]; y: readonly (number | null)[] }[]): { x: number[]; ys: (number | null)[][] } {
+  if (columns.length === 1) return { x: columns[0]!.x.slice(), ys: [columns[0]!.y.slice()] };
+  // Fast path: every column already shares the same x.
+  const first = columns[0]?.x;
+  if (first && columns.every((c) => c.x === first)) return { x: first.slice(), ys: columns.map((c) => c.y.slice()) };
+  let x: number[] = [];
+  for (const c of columns) x = mergeSorted(x, c.x);
+  const ys = columns.map((c) => {
+    const out = new Array<number | null>(x.length).fill(null);
+    let j = 0;
+    for (let i = 0; i < c.x.length; i++) {
+      const xi = c.x[i]!;
+      while (j < x.length && x[j]! < xi) j++;
+      if (j < x.length) out[j] = c.y[i] ?? null;
+    }
+    return out;
+  });
+  return { x, ys };
+}
+
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (out.length === 0 || out[out.length - 1] !== v) out.push(v);
+  }
+  return out;
+}
