@@ -1,0 +1,92 @@
+// Dataset validation throughput: a generated JSONL of OpenAI-chat records (1 GB by default; set
+// TUNELAB_BENCH_DATASET_MB for a quicker run) validated by Tunelab's streaming validator, by a bare
+// JSON.parse-per-line Node loop (the ceiling) and by the OpenAI cookbook's checks in a Python
+// json.loads loop (the peer). Each contender runs in its own process; peak RSS is its own.
+// Targets: >= 0.5x the ceiling's MB/s, faster than the peer, peak RSS < 300 MB.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, rmSync, statSync, mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+const targetMb = Number(process.env.TUNELAB_BENCH_DATASET_MB ?? 1024);
+const dir = mkdtempSync(join(tmpdir(), 'tunelab-bench-dataset-'));
+const file = join(dir, 'chat.jsonl');
+
+// A small deterministic generator (no Math.random: runs are comparable).
+let seed = 12345;
+const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+const words = 'the a model data train token loss learning rate batch epoch adapter layer weight gradient answer question explain why how what when example python code function value list string number result because therefore however'.split(' ');
+const sentence = (n: number) => Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]).join(' ');
+
+async function generate(): Promise<number> {
+  const out = createWriteStream(file);
+  let bytes = 0;
+  let i = 0;
+  const limit = targetMb * 1024 * 1024;
+  while (bytes < limit) {
+    const turns = 1 + Math.floor(rand() * 3);
+    const messages: unknown[] = [];
+    if (rand() < 0.7) messages.push({ role: 'system', content: 'You are a helpful assistant. ' + sentence(8) });
+    for (let t = 0; t < turns; t++) {
+      messages.push({ role: 'user', content: sentence(10 + Math.floor(rand() * 40)) + '?' });
+      messages.push({ role: 'assistant', content: sentence(30 + Math.floor(rand() * 120)) + '.' });
+    }
+    // About one record in a thousand has a problem for the checks to find.
+    const r = rand();
+    if (r < 0.0003) (messages[messages.length - 1] as { role: string }).role = 'asistant';
+    else if (r < 0.0006) (messages[messages.length - 1] as { content: string }).content = '';
+    let line = JSON.stringify({ messages }) + '\n';
+    if (r > 0.9997) line = line.slice(0, 40) + '\n';
+    if (!out.write(line)) await once(out, 'drain');
+    bytes += Buffer.byteLength(line);
+    i++;
+  }
+  out.end();
+  await once(out, 'finish');
+  return i;
+}
+
+interface Result {
+  seconds: number;
+  maxRssMb: number;
+  records: number;
+  detail: string;
+}
+
+function run(cmd: string, args: string[]): Result {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
+}
+
+try {
+  const t0 = Date.now();
+  const n = await generate();
+  const mb = statSync(file).size / (1024 * 1024);
+  console.log(`generated ${n} records, ${mb.toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s (${cpus().length} cores, Node ${process.version})`);
+  // Bundled like the shipped CLI (dist/cli/tunelab.mjs), not run through tsx.
+  const worker = join(dir, 'validateWorker.mjs');
+  await build({ entryPoints: [join('bench', 'dataset', 'validateWorker.ts')], bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile: worker, logLevel: 'error' });
+  const results: [string, Result][] = [
+    ['ceiling: JSON.parse per line (Node)', run(process.execPath, [worker, 'ceiling', file])],
+    ['tunelab: streaming validator', run(process.execPath, [worker, 'tunelab', file])],
+    ['peer: OpenAI cookbook checks (Python json.loads)', run('python3', [join('bench', 'dataset', 'cookbookPeer.py'), file])],
+  ];
+  const rate = (r: Result) => mb / r.seconds;
+  const ceiling = rate(results[0]![1]);
+  const peer = rate(results[2]![1]);
+  console.log('| contender | MB/s | × ceiling | peak RSS MB | records | findings |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, r] of results) console.log(`| ${name} | ${rate(r).toFixed(1)} | ${(rate(r) / ceiling).toFixed(2)} | ${r.maxRssMb.toFixed(0)} | ${r.records} | ${r.detail} |`);
+  const ours = results[1]![1];
+  const verdict = [
+    `${(rate(ours) / ceiling).toFixed(2)}x ceiling (target >= 0.5)`,
+    `${(rate(ours) / peer).toFixed(2)}x peer (target > 1)`,
+    `peak RSS ${ours.maxRssMb.toFixed(0)} MB (target < 300)`,
+  ];
+  console.log(verdict.join('; '));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

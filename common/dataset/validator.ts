@@ -1,0 +1,582 @@
+/**
+ * The streaming dataset validator: text goes in by chunks (the CLI reads a file from disk, the
+ * language server feeds a document slice by slice between requests), records are cut, parsed with
+ * the built-in JSON.parse, checked, counted and hashed for duplicates, and only the first
+ * `maxDiagnostics` diagnostics are kept; the rest are counted by code. Memory stays bounded by
+ * one record plus a few bytes per record (hashes and lengths).
+ */
+import type { Diagnostic, DiagnosticSeverity, Range } from 'vscode-languageserver-types';
+import { diagnostic, Severity, severityName, type SeverityName } from '../diagnostics';
+import { checkAlpaca, checkChat, checkCompletion, controlPrefilter, controlTokenPattern, type CheckContext, type Finding, type RecordFacts } from './checks';
+import { DuplicateIndex, FloatList, IntList, RecordHasher, type DuplicateOf } from './hash';
+import { nodeAtPath, scanJson, type JsonNode } from './jsonScan';
+import { normalizeRecord, readerFor, type RecordReader } from './normalize';
+import { formatOfEntry, guessRecord, type RecordGuess } from './shapes';
+import { RecordSplitter, type RecordSlice, type SplitIssue } from './splitter';
+import type { DatasetEntry, DatasetFormat, NormalizedRecord, RecordLocation } from './types';
+
+/** Token facts about one record, measured by the caller with the chat core (see ./tokens.ts). */
+export interface RecordMeasure {
+  tokens: number;
+  trained: number;
+  /** Whether an EOS / end-of-turn token is inside the trained span. */
+  eosTrained?: boolean;
+}
+
+export interface ValidatorOptions {
+  /** `jsonl` (one record per line) or `json` (an array, or objects one after another). Default `jsonl`. */
+  container?: 'jsonl' | 'json';
+  /** The config's dataset entry for this file: its `type:` and mappings decide how records are read. */
+  entry?: DatasetEntry;
+  /** Published diagnostics are capped at this many (default 1000); the rest are counted. */
+  maxDiagnostics?: number;
+  /** A model's special tokens, added to the control-token check. */
+  controlTokens?: readonly string[];
+  /** Duplicate detection (default on). */
+  duplicates?: boolean;
+  /** A record longer than this many characters is skipped (default 64 Mi). */
+  maxRecordChars?: number;
+  /** The config's sequence_len, for the too-long check (needs `measure`). */
+  sequenceLen?: number;
+  /** Token counts and masking of a record (the chat core); called only for records without errors. */
+  measure?: (record: NormalizedRecord, loc: RecordLocation) => RecordMeasure | undefined;
+  /** Each record, normalised (undefined when it has errors that make it unreadable). */
+  onRecord?: (record: NormalizedRecord | undefined, loc: RecordLocation, hasErrors: boolean) => void;
+}
+
+/** min / mean / percentiles of a per-record quantity. */
+export interface Distribution {
+  min: number;
+  max: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  total: number;
+}
+
+export interface TokenStats extends Distribution {
+  trained: number;
+  /** Records over sequence_len (truncated or dropped at training time). */
+  overSequenceLen: number;
+  sequenceLen?: number;
+  /** Records whose labels are all masked. */
+  allMasked: number;
+  /** Records with an EOS / end-of-turn token inside the trained span. */
+  eosTrained: number;
+  measured: number;
+}
+
+/** The file-level summary (code lens, `inspect`, `validate --format json`). */
+export interface DatasetSummary {
+  records: number;
+  container: 'jsonl' | 'json' | 'parquet';
+  format: DatasetFormat | null;
+  /** Why this format: the keys that decided it, and where. */
+  formatReason: string;
+  errors: number;
+  warnings: number;
+  infos: number;
+  /** Records with at least one error. */
+  invalidRecords: number;
+  byCode: Record<string, { severity: SeverityName; count: number }>;
+  /** Source role names as written in the file, and their counts. */
+  roles: Record<string, number>;
+  messagesPerRecord: Distribution | null;
+  charsPerRecord: Distribution | null;
+  duplicates: { exact: number; normalized: number };
+  tokens: TokenStats | null;
+  /** Diagnostics not published because of the cap. */
+  omittedDiagnostics: number;
+}
+
+export interface DatasetReport {
+  diagnostics: Diagnostic[];
+  summary: DatasetSummary;
+}
+
+const { Error: E, Warning: W, Information: I } = Severity;
+
+function distribution(list: IntList): Distribution | null {
+  if (list.length === 0) return null;
+  const s = list.sorted();
+  let total = 0;
+  for (let i = 0; i < s.length; i++) total += s[i]!;
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1) + 0.5))]!;
+  return { min: s[0]!, max: s[s.length - 1]!, mean: Math.round((total / s.length) * 10) / 10, p50: q(0.5), p95: q(0.95), total };
+}
+
+/** A line/column position inside a record's text. */
+function positionIn(slice: RecordSlice, offset: number): { line: number; character: number } {
+  const text = slice.text;
+  let line = slice.line;
+  let lineStart = -1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i;
+  }
+  return { line, character: lineStart < 0 ? slice.character + offset : offset - lineStart - 1 };
+}
+
+function sliceRange(slice: RecordSlice, start: number, end: number): Range {
+  return { start: positionIn(slice, start), end: positionIn(slice, Math.max(start, end)) };
+}
+
+function firstLineRange(slice: RecordSlice): Range {
+  const nl = slice.text.indexOf('\n');
+  let end = nl < 0 ? slice.text.length : nl;
+  if (end > 0 && slice.text.charCodeAt(end - 1) === 13) end--;
+  return sliceRange(slice, 0, end);
+}
+
+/** A validator's counts and kept diagnostics, in a form that can cross threads and be merged. */
+export interface PartialTally {
+  diagnostics: Diagnostic[];
+  counts: [string, DiagnosticSeverity, number][];
+  omitted: number;
+  records: number;
+  invalid: number;
+  roles: [string, number][];
+  messages: Int32Array;
+  chars: Int32Array;
+  /** Per record (when duplicates are left to the caller): normalised hash, exact hash, line, line length. */
+  hashes?: { normalized: Float64Array; exact: Int32Array; line: Int32Array; length: Int32Array; index: Int32Array };
+}
+
+/** Counts, distributions and the capped list of diagnostics of one validation. */
+export class Tally {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly counts = new Map<string, { severity: DiagnosticSeverity; count: number }>();
+  omitted = 0;
+  records = 0;
+  invalid = 0;
+  readonly roles = new Map<string, number>();
+  readonly messages = new IntList();
+  readonly chars = new IntList();
+  readonly tokens = new IntList();
+  trainedTotal = 0;
+  overLen = 0;
+  allMasked = 0;
+  eosTrained = 0;
+  eosKnown = false;
+  dupExact = 0;
+  dupNorm = 0;
+
+  constructor(readonly max: number) {}
+
+  add(d: Diagnostic): void {
+    const code = String(d.code);
+    const c = this.counts.get(code);
+    if (c) c.count++;
+    else this.counts.set(code, { severity: d.severity ?? E, count: 1 });
+    if (this.diagnostics.length < this.max) this.diagnostics.push(d);
+    else this.omitted++;
+  }
+
+  toPartial(): PartialTally {
+    return {
+      diagnostics: this.diagnostics,
+      counts: [...this.counts].map(([k, v]) => [k, v.severity, v.count]),
+      omitted: this.omitted,
+      records: this.records,
+      invalid: this.invalid,
+      roles: [...this.roles],
+      messages: this.messages.toArray(),
+      chars: this.chars.toArray(),
+    };
+  }
+
+  /** Adds another part's results, its lines shifted by `lineOffset` (diagnostics beyond the cap are counted). */
+  merge(p: PartialTally, lineOffset: number): void {
+    for (const d of p.diagnostics) {
+      d.range.start.line += lineOffset;
+      d.range.end.line += lineOffset;
+      if (this.diagnostics.length < this.max) this.diagnostics.push(d);
+      else this.omitted++;
+    }
+    this.omitted += p.omitted;
+    for (const [code, severity, count] of p.counts) {
+      const c = this.counts.get(code);
+      if (c) c.count += count;
+      else this.counts.set(code, { severity, count });
+    }
+    this.records += p.records;
+    this.invalid += p.invalid;
+    for (const [role, n] of p.roles) this.roles.set(role, (this.roles.get(role) ?? 0) + n);
+    this.messages.pushAll(p.messages);
+    this.chars.pushAll(p.chars);
+  }
+
+  summary(container: DatasetSummary['container'], format: DatasetFormat | undefined, formatReason: string, sequenceLen?: number): DatasetSummary {
+    let errors = 0;
+    let warnings = 0;
+    let infos = 0;
+    const byCode: DatasetSummary['byCode'] = {};
+    for (const [code, c] of [...this.counts].sort((a, b) => a[0].localeCompare(b[0]))) {
+      byCode[code] = { severity: severityName(c.severity), count: c.count };
+      if (c.severity === E) errors += c.count;
+      else if (c.severity === W) warnings += c.count;
+      else infos += c.count;
+    }
+    const tok = distribution(this.tokens);
+    return {
+      records: this.records,
+      container,
+      format: format ?? null,
+      formatReason,
+      errors,
+      warnings,
+      infos,
+      invalidRecords: this.invalid,
+      byCode,
+      roles: Object.fromEntries([...this.roles].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+      messagesPerRecord: distribution(this.messages),
+      charsPerRecord: distribution(this.chars),
+      duplicates: { exact: this.dupExact, normalized: this.dupNorm },
+      tokens: tok
+        ? {
+            ...tok,
+            trained: this.trainedTotal,
+            overSequenceLen: this.overLen,
+            ...(sequenceLen !== undefined ? { sequenceLen } : {}),
+            allMasked: this.allMasked,
+            eosTrained: this.eosTrained,
+            measured: this.tokens.length,
+          }
+        : null,
+      omittedDiagnostics: this.omitted,
+    };
+  }
+
+  /** File-level diagnostics, added once at the end. */
+  finish(): void {
+    const zero: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    if (this.records === 0) this.add(diagnostic('dataset-empty-file', E, zero, 'the dataset has no records'));
+    if (this.eosKnown && this.eosTrained === 0 && this.tokens.length > 0) {
+      this.add(diagnostic('dataset-eos-never-trained', W, zero, 'no record has its end-of-turn / EOS token inside the trained span: the model never learns to stop (check train_on_eos and the chat template)'));
+    }
+    if (this.omitted > 0) {
+      const rest = [...this.counts].map(([code, c]) => `${code} ${c.count}`).join(', ');
+      this.diagnostics.push(diagnostic('dataset-diagnostics-capped', I, zero, `showing the first ${this.max} problems of ${this.max + this.omitted} (${rest})`, { omitted: this.omitted }));
+    }
+  }
+
+  /** The duplicate diagnostic for a record whose text was seen before. */
+  duplicate(dup: DuplicateOf, range: Range, index: number): Diagnostic {
+    if (dup.exact) this.dupExact++;
+    else this.dupNorm++;
+    return diagnostic(
+      dup.exact ? 'dataset-duplicate' : 'dataset-duplicate-whitespace',
+      W,
+      range,
+      dup.exact ? `duplicate of the record at line ${dup.firstLine + 1}` : `same text as the record at line ${dup.firstLine + 1} apart from whitespace`,
+      { firstLine: dup.firstLine, index },
+    );
+  }
+}
+
+/** The format a file was found to have (set ahead when another thread read the file's start). */
+export interface FileFormat {
+  format: DatasetFormat;
+  reason: string;
+  line: number;
+  guess: RecordGuess;
+}
+
+export class DatasetValidator {
+  private readonly splitter: RecordSplitter;
+  readonly tally: Tally;
+  private format: DatasetFormat | undefined;
+  private formatReason = '';
+  private formatLine = 0;
+  private reader: RecordReader | undefined;
+  private readonly declared: DatasetFormat | undefined;
+  private readonly control: RegExp;
+  private readonly mayHaveControl: (raw: string) => boolean;
+  private readonly dups: DuplicateIndex | undefined;
+  private readonly log: { normalized: FloatList; exact: IntList; line: IntList; length: IntList; index: IntList } | undefined;
+  private container: DatasetSummary['container'];
+
+  constructor(
+    private readonly options: ValidatorOptions = {},
+    internal: { fileFormat?: FileFormat; logHashes?: boolean } = {},
+  ) {
+    this.tally = new Tally(options.maxDiagnostics ?? 1000);
+    this.container = options.container ?? 'jsonl';
+    this.declared = options.entry ? formatOfEntry(options.entry) : undefined;
+    this.control = controlTokenPattern(options.controlTokens);
+    this.mayHaveControl = controlPrefilter(options.controlTokens);
+    const dupsOn = options.duplicates !== false;
+    this.dups = dupsOn && !internal.logHashes ? new DuplicateIndex() : undefined;
+    this.log = dupsOn && internal.logHashes ? { normalized: new FloatList(), exact: new IntList(), line: new IntList(), length: new IntList(), index: new IntList() } : undefined;
+    const ff = internal.fileFormat;
+    if (ff && this.declared === undefined) {
+      this.format = ff.format;
+      this.formatReason = ff.reason;
+      this.formatLine = ff.line;
+      this.reader = readerFor(ff.format, options.entry, ff.guess);
+    }
+    const sink = { record: (s: RecordSlice) => this.onSlice(s), issue: (i: SplitIssue) => this.onIssue(i) };
+    this.splitter = new RecordSplitter(sink, this.container === 'jsonl' ? 'lines' : 'auto', { maxRecordChars: options.maxRecordChars });
+  }
+
+  /** Feeds the next piece of text. */
+  push(text: string): void {
+    this.splitter.push(text);
+  }
+
+  /** Checks one already-parsed record (Parquet rows); `line` is its row index. */
+  pushValue(value: unknown, line: number): void {
+    this.container = 'parquet';
+    this.onValue(value, undefined, line);
+  }
+
+  /** Ends the input and returns the diagnostics and the summary. */
+  end(): DatasetReport {
+    this.splitter.end();
+    this.tally.finish();
+    return { diagnostics: this.tally.diagnostics, summary: this.summary() };
+  }
+
+  /** Ends the input and returns the raw tally (a worker thread's part of a file). */
+  endPartial(): PartialTally {
+    this.splitter.end();
+    const p = this.tally.toPartial();
+    if (this.log) {
+      p.hashes = { normalized: this.log.normalized.toArray(), exact: this.log.exact.toArray(), line: this.log.line.toArray(), length: this.log.length.toArray(), index: this.log.index.toArray() };
+    }
+    return p;
+  }
+
+  /** The file's format as decided so far. */
+  get fileFormat(): FileFormat | undefined {
+    return this.format && this.reader ? { format: this.format, reason: this.formatReason, line: this.formatLine, guess: this.guessOfFormat } : undefined;
+  }
+
+  private guessOfFormat: RecordGuess = { format: undefined, reason: '' };
+
+  /** The summary so far (the language server shows it while a large file is still being read). */
+  summary(): DatasetSummary {
+    return this.tally.summary(this.container, this.format, this.formatReason, this.options.sequenceLen);
+  }
+
+  private onIssue(i: SplitIssue): void {
+    const range: Range = { start: { line: i.line, character: i.character }, end: { line: i.line, character: i.character + i.length } };
+    this.tally.add(diagnostic(i.code, E, range, i.message));
+    if (i.code === 'dataset-record-too-large') {
+      this.tally.records++;
+      this.tally.invalid++;
+      this.tally.messages.push(0);
+      this.tally.chars.push(0);
+    }
+  }
+
+  private onSlice(slice: RecordSlice): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(slice.text);
+    } catch (e) {
+      const t = this.tally;
+      t.records++;
+      t.invalid++;
+      t.messages.push(0);
+      t.chars.push(0);
+      const scan = scanJson(slice.text);
+      const offset = scan.error?.offset ?? 0;
+      const message = scan.error?.message ?? (e as Error).message;
+      const end = Math.min(slice.text.length, offset + 1);
+      t.add(diagnostic('dataset-invalid-json', E, sliceRange(slice, offset, end), `invalid JSON: ${message}`));
+      this.options.onRecord?.(undefined, { index: t.records - 1, line: slice.line }, true);
+      return;
+    }
+    this.onValue(value, slice, slice.line);
+  }
+
+  private decide(guess: RecordGuess, line: number): void {
+    if (this.format !== undefined || guess.format === undefined) return;
+    this.format = guess.format;
+    this.formatLine = line;
+    this.formatReason = `${guess.reason} (first record, line ${line + 1})`;
+    this.guessOfFormat = guess;
+    this.reader = readerFor(guess.format, this.options.entry, guess);
+  }
+
+  private onValue(value: unknown, slice: RecordSlice | undefined, line: number): void {
+    const t = this.tally;
+    const index = t.records++;
+    const loc: RecordLocation = { index, line };
+    const facts: RecordFacts = { findings: [], roles: t.roles, messages: 0, chars: 0 };
+    const hasher = this.dups || this.log ? new RecordHasher() : undefined;
+    let readable = true;
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      facts.findings.push({ code: 'dataset-not-object', severity: E, message: `a record must be a JSON object, found ${Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value}`, path: [], target: 'value' });
+      readable = false;
+    } else {
+      const rec = value as Record<string, unknown>;
+      const entry = this.options.entry;
+      const guess = guessRecord(rec, entry?.field_messages);
+      if (this.declared !== undefined) {
+        if (this.format === undefined) {
+          this.format = this.declared;
+          this.formatReason = `type: ${String(entry?.type)} in the config`;
+          this.reader = readerFor(this.declared, entry, guess);
+        }
+      } else this.decide(guess, line);
+      const reader = this.reader;
+      if (this.declared === undefined && guess.format === undefined) {
+        facts.findings.push({
+          code: 'dataset-unknown-format',
+          severity: E,
+          message: `not a record Tunelab can read: expected 'messages' (OpenAI chat), 'conversations' (ShareGPT), 'instruction'/'output' (Alpaca) or 'text'; found ${guess.reason}`,
+          path: [],
+          target: 'record',
+        });
+        readable = false;
+      } else if (this.declared === undefined && guess.format !== this.format) {
+        facts.findings.push({
+          code: 'dataset-mixed-formats',
+          severity: E,
+          message: `this record is ${FORMAT_NAMES[guess.format!]} (${guess.reason}) but the file is ${FORMAT_NAMES[this.format!]} (line ${this.formatLine + 1}): one file must hold one format`,
+          path: [],
+          target: 'record',
+          data: { format: guess.format, fileFormat: this.format },
+        });
+        readable = false;
+      } else if (reader) {
+        const ctx: CheckContext = { facts, hasher, preference: guess.preference };
+        // Cheap pre-test on the raw text: most records have no control token at all.
+        if (!slice || this.mayHaveControl(slice.text)) ctx.control = this.control;
+        if (reader.format === 'alpaca') checkAlpaca(rec, ctx);
+        else if (reader.format === 'completion') checkCompletion(rec, reader.textField, ctx);
+        else if (reader.shape) checkChat(rec, reader.shape, reader.format, ctx);
+        // Extra columns (tools, media) make records with the same text different.
+        if (hasher) for (const k of EXTRA_HASHED) if (rec[k] !== undefined) hasher.add(typeof rec[k] === 'string' ? (rec[k] as string) : JSON.stringify(rec[k]));
+      }
+    }
+    if (slice) {
+      const bad = slice.text.indexOf('\uFFFD');
+      if (bad >= 0) {
+        facts.findings.push({ code: 'dataset-invalid-utf8', severity: W, message: 'U+FFFD replacement character: the file is not valid UTF-8 here, or was decoded lossily before', path: [], target: 'record', data: { offset: bad } });
+      }
+    }
+    let hasErrors = false;
+    for (const f of facts.findings) if (f.severity === E) hasErrors = true;
+    t.messages.push(facts.messages);
+    t.chars.push(facts.chars);
+    let normalized: NormalizedRecord | undefined;
+    if (readable && this.reader && (this.options.measure || this.options.onRecord)) normalized = normalizeRecord(value, this.reader);
+    if (normalized && !hasErrors && this.options.measure) this.measure(normalized, loc, facts);
+    for (const f of facts.findings) if (f.severity === E) hasErrors = true;
+    if (hasErrors) t.invalid++;
+    if (facts.findings.length) this.report(facts.findings, slice, line);
+    if (hasher && readable && !hasErrors) {
+      const norm = hasher.normalized();
+      const exact = hasher.exact();
+      if (this.log) {
+        this.log.normalized.push(norm);
+        this.log.exact.push(exact);
+        this.log.line.push(line);
+        this.log.length.push(slice ? firstLineRange(slice).end.character : 0);
+        this.log.index.push(index);
+      } else {
+        const dup = this.dups!.check(norm, exact, line);
+        if (dup) t.add(t.duplicate(dup, slice ? firstLineRange(slice) : { start: { line, character: 0 }, end: { line, character: 0 } }, index));
+      }
+    }
+    this.options.onRecord?.(normalized, loc, hasErrors);
+  }
+
+  private measure(record: NormalizedRecord, loc: RecordLocation, facts: RecordFacts): void {
+    const m = this.options.measure!(record, loc);
+    if (!m) return;
+    const t = this.tally;
+    t.tokens.push(m.tokens);
+    t.trainedTotal += m.trained;
+    const seqLen = this.options.sequenceLen;
+    if (m.eosTrained !== undefined) {
+      t.eosKnown = true;
+      if (m.eosTrained) t.eosTrained++;
+    }
+    if (m.trained === 0) {
+      t.allMasked++;
+      facts.findings.push({ code: 'dataset-all-masked', severity: E, message: 'every label of this record is masked: it adds nothing to training (check roles_to_train, weights and the chat template)', path: [], target: 'record' });
+    }
+    if (seqLen !== undefined && m.tokens > seqLen) {
+      t.overLen++;
+      facts.findings.push({
+        code: 'dataset-too-long',
+        severity: W,
+        message: `${m.tokens} tokens, over sequence_len ${seqLen}: the record is truncated (or dropped, with excess_length_strategy: drop)`,
+        path: [],
+        target: 'record',
+        data: { tokens: m.tokens, sequenceLen: seqLen },
+      });
+    }
+  }
+
+  private report(findings: Finding[], slice: RecordSlice | undefined, line: number): void {
+    let root: JsonNode | undefined;
+    let scanned = false;
+    for (const f of findings) {
+      let range: Range;
+      if (!slice) {
+        range = { start: { line, character: 0 }, end: { line, character: 0 } };
+      } else if (f.target === 'record' || f.path.length === 0) {
+        if (f.code === 'dataset-invalid-utf8') {
+          const o = (f.data as { offset: number }).offset;
+          range = sliceRange(slice, o, o + 1);
+        } else range = f.target === 'value' ? sliceRange(slice, 0, slice.text.length) : firstLineRange(slice);
+      } else {
+        if (!scanned) {
+          root = scanJson(slice.text).root;
+          scanned = true;
+        }
+        if (!root) range = firstLineRange(slice);
+        else {
+          const { node } = nodeAtPath(root, f.path);
+          range = f.target === 'key' && node.keyStart !== undefined ? sliceRange(slice, node.keyStart, node.keyEnd!) : sliceRange(slice, node.start, node.end);
+        }
+      }
+      this.tally.add(diagnostic(f.code, f.severity, range, f.message, f.data));
+    }
+  }
+}
+
+/** Record columns besides the text that take part in duplicate detection. */
+const EXTRA_HASHED = ['tools', 'images', 'videos', 'audios', 'chosen', 'rejected'];
+
+/** Human names of the formats, for messages. */
+export const FORMAT_NAMES: Record<DatasetFormat, string> = {
+  alpaca: 'Alpaca',
+  sharegpt: 'ShareGPT',
+  openai: 'OpenAI chat',
+  chat_template: 'chat messages with custom keys',
+  completion: 'completion text',
+};
+
+/** Validates a whole text at once (tests, small documents). */
+export function validateDatasetText(text: string, options: ValidatorOptions = {}): DatasetReport {
+  const v = new DatasetValidator(options);
+  v.push(text);
+  return v.end();
+}
+
+/**
+ * Validates a document in slices, yielding to the event loop between them so that a language
+ * server keeps answering while a 1 GB file is checked. `isCancelled` stops early (the result then
+ * covers what was read).
+ */
+export async function validateDatasetTextAsync(
+  text: string,
+  options: ValidatorOptions = {},
+  control: { sliceChars?: number; isCancelled?: () => boolean; yield?: () => Promise<void> } = {},
+): Promise<DatasetReport & { cancelled: boolean }> {
+  const v = new DatasetValidator(options);
+  const size = control.sliceChars ?? 1 << 20;
+  const pause = control.yield ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
+  for (let at = 0; at < text.length; at += size) {
+    if (control.isCancelled?.()) return { ...v.end(), cancelled: true };
+    v.push(text.slice(at, at + size));
+    await pause();
+  }
+  return { ...v.end(), cancelled: false };
+}
