@@ -26,6 +26,8 @@
  *                                                  `attn_implementation: flash_attention_2`, or set an
  *                                                  existing `load_in_4bit: false` to true).
  * - `{ addPlugin: 'axolotl.integrations.liger.LigerPlugin' }`  append to `plugins:` (create it).
+ * - `{ renameKeys: [{ path: ['fsdp_config', 'fsdp_offload_params'], to: 'offload_params' }] }`
+ *                                                  rename several keys at once (located by path).
  * - removed dataset type: `{ replaceValueWith: 'chat_template', addKeys: [{key, value}...] }` where
  *   addKeys go into the same dataset entry (optional extras for ShareGPT-shaped data).
  * Diagnostic codes are listed in docs/diagnostics.md ("Config language service").

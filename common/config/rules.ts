@@ -312,8 +312,14 @@ function distributed(ctx: RuleContext): void {
       ctx.report('config-fsdp1-deprecated', W, at('fsdp_version', 'fsdp_config'), 'FSDP1 is deprecated: set fsdp_version: 2 (and migrate fsdp_config) for better performance and compatibility.', ctx.has('fsdp_version') ? { replacePairWith: { key: 'fsdp_version', value: 2 } } : { addKey: { key: 'fsdp_version', value: 2 } });
     }
     const prefixed = Object.keys(fc).filter((k) => k.startsWith('fsdp_') && k !== 'fsdp_version');
-    for (const k of prefixed) {
-      ctx.report('config-fsdp-prefixed-key', W, { path: ['fsdp_config', k] }, `The fsdp_ prefix in fsdp_config is deprecated: write '${k.slice(5)}'.`, { replaceKeyWith: k.slice(5) });
+    if (prefixed.length > 0) {
+      ctx.report(
+        'config-fsdp-prefixed-key',
+        W,
+        at('fsdp_config'),
+        `The fsdp_ prefix inside fsdp_config is deprecated (Axolotl strips it): ${prefixed.map((k) => `${k} → ${k.slice(5)}`).join(', ')}.`,
+        { renameKeys: prefixed.map((k) => ({ path: ['fsdp_config', k], to: k.slice(5) })) },
+      );
     }
     const get = (k: string) => fc[k] ?? fc[`fsdp_${k}`];
     if (get('auto_wrap_policy') === 'SIZE_BASED_WRAP' && !truthy(get('min_num_params'))) ctx.report('config-fsdp-size-wrap', E, at('fsdp_config'), 'fsdp_config.auto_wrap_policy: SIZE_BASED_WRAP requires min_num_params.');

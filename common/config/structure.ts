@@ -54,7 +54,8 @@ function checkMap(ctx: RuleContext, map: YAMLMap, path: NodePath, table: Readonl
     }
     if (name === '<<') continue; // YAML merge key: its contents are checked through the merged value
     const keyPath = [...path, name];
-    const spec = table.get(name);
+    // Axolotl strips a legacy `fsdp_` prefix inside fsdp_config (reported once by the rules).
+    const spec = table.get(name) ?? (path.length === 1 && path[0] === 'fsdp_config' && name.startsWith('fsdp_') ? table.get(name.slice(5)) : undefined);
     const val = obj[name];
     if (!spec) {
       reportUnknown(ctx, keyPath, name, table, path);
@@ -142,7 +143,7 @@ function checkValue(ctx: RuleContext, keyPath: NodePath, spec: KeySpec, node: Pa
 }
 
 function checkEnum(ctx: RuleContext, keyPath: NodePath, spec: KeySpec, val: unknown): void {
-  if (!spec.values || spec.values.length === 0) return;
+  if (!spec.values || spec.values.length === 0 || spec.strict === 'none') return;
   if (typeof val !== 'string' && typeof val !== 'number') return; // lists/bools were type-checked
   const s = String(val);
   if (spec.values.some((v) => v.value === s)) return;

@@ -29,8 +29,8 @@ export interface ValueDoc {
   deprecated?: string;
 }
 
-/** How a value outside `values` is reported: Axolotl refuses it (error) or it may still work (warning). */
-export type EnumStrictness = 'error' | 'warning';
+/** How a value outside `values` is reported: Axolotl refuses it (error), it may still work (warning), or the values are only suggestions (none). */
+export type EnumStrictness = 'error' | 'warning' | 'none';
 
 /** Deprecation or removal, with the replacement named. */
 export interface Deprecation {
