@@ -98,6 +98,17 @@ export abstract class CausalLM {
     return tf.tidy(() => this.project(this.hidden(this.state(input, opts))));
   }
 
+  /** Logits of the last position of each row, [B, V] (generation). Dispose the result. */
+  lastLogits(input: ModelInput, opts: ForwardOptions = {}): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { batch: B, seqLen: T } = input;
+      const h = this.hidden(this.state(input, opts)); // [B·T, C]
+      const C = h.shape[1];
+      const last = tf.reshape(tf.slice(tf.reshape(h, [B, T, C]), [0, T - 1, 0], [B, 1, C]), [B, C]) as tf.Tensor2D;
+      return this.project(last);
+    });
+  }
+
   /**
    * Cross-entropy of next-token prediction. `targets` [B·T] are already shifted (targets[t] is the
    * token after position t, -100 where not trained); `shiftTargets` builds them from labels.
@@ -170,10 +181,21 @@ export abstract class CausalLM {
       q4 = transformQK(q4);
       k4 = transformQK(k4);
     }
-    const prefix = state.opts.hooks?.kvPrefix?.(layer) ?? null;
+    // Incremental decoding: prepend the cached keys/values, then remember the extended ones.
+    const cache = state.opts.cache;
     let P = 0;
+    if (cache) {
+      const past = cache.layers[layer];
+      if (past) {
+        k4 = tf.concat([past.k, k4], 2);
+        v4 = tf.concat([past.v, v4], 2);
+        P += past.k.shape[2];
+      }
+      cache.set(layer, k4, v4, (t) => tf.keep(t));
+    }
+    const prefix = state.opts.hooks?.kvPrefix?.(layer) ?? null;
     if (prefix) {
-      P = prefix.k.shape[1];
+      P += prefix.k.shape[1];
       // [Hkv, P, D] -> [B, Hkv, P, D] by concatenation (tile's gradient fails at higher ranks).
       const kp = tf.concat(Array.from({ length: B }, () => tf.expandDims(prefix.k, 0)), 0) as tf.Tensor4D;
       const vp = tf.concat(Array.from({ length: B }, () => tf.expandDims(prefix.v, 0)), 0) as tf.Tensor4D;

@@ -39,6 +39,7 @@ export { randomWeights, weightShapes } from './init';
 export type { HostTensor } from './tensors';
 export { numel, seededRandom, transpose2d } from './tensors';
 export type { ForwardHooks, ForwardOptions, ModelInput } from './types';
+export { KvCache } from './types';
 export type { NamedParameter } from './weights';
 export { decays } from './weights';
 

@@ -43,4 +43,36 @@ export interface ForwardOptions {
   /** Seed for this pass's dropout masks; pass a per-step value for reproducible, resumable runs. */
   seed?: number;
   hooks?: ForwardHooks;
+  /**
+   * Incremental decoding: keys/values of earlier tokens, extended in place by this pass. The
+   * input then holds only the new tokens, with their absolute `positionIds`; every cached token is
+   * visible to them. Inference only.
+   */
+  cache?: KvCache;
+}
+
+/** Per-layer keys and values of the tokens seen so far, each [B, Hkv, P, D] (after rotary). */
+export class KvCache {
+  readonly layers: ({ k: tf.Tensor4D; v: tf.Tensor4D } | undefined)[] = [];
+
+  /** Tokens held (P). */
+  get length(): number {
+    return this.layers[0]?.k.shape[2] ?? 0;
+  }
+
+  /** Replaces layer `i`'s entry, keeping the new tensors alive outside tidy scopes. */
+  set(i: number, k: tf.Tensor4D, v: tf.Tensor4D, keep: (t: tf.Tensor4D) => tf.Tensor4D): void {
+    const old = this.layers[i];
+    this.layers[i] = { k: keep(k), v: keep(v) };
+    old?.k.dispose();
+    old?.v.dispose();
+  }
+
+  dispose(): void {
+    for (const l of this.layers) {
+      l?.k.dispose();
+      l?.v.dispose();
+    }
+    this.layers.length = 0;
+  }
 }
