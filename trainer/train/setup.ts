@@ -7,8 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { loadChatModel, type ChatModel } from '../../common/chat/index';
-import { parseConfig } from '../../common/config/parse';
-import { validateConfig } from '../../common/config/validate';
+import { parseConfig, resolveConfig, validateConfig } from '../../common/config/index';
 import { resolveLocalPath } from '../../common/paths';
 import { fitToLength, splitValidation, type Example } from '../data/batches';
 import { prepareExamples, type PreparedDataset } from '../data/prepare';
@@ -62,7 +61,7 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
   if (errors.length > 0) {
     return { ok: false, problems: errors.map((d) => ({ code: String(d.code ?? 'config-error'), message: d.message, location: { path: configPath, range: d.range } })) };
   }
-  const config = (doc.value ?? {}) as Record<string, unknown>;
+  const config = resolveConfig(doc) as Record<string, unknown>;
   const { settings, problems } = readSettings(config);
   if (problems.length > 0) {
     return { ok: false, problems: problems.map((p) => ({ code: p.code, message: `${p.key}: ${p.message}`, location: { path: configPath, range: keyRange(text, p.key) } })) };
