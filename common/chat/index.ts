@@ -27,6 +27,8 @@ export * from './templates';
 export * from './mask';
 export * from './prompts';
 export * from './load';
+export * from './records';
+export * from './summary';
 
 /** Token ids of `text` as a chat template's output is tokenised (no BOS/EOS added) unless `addSpecialTokens`. */
 export function encode(model: ChatModel, text: string, addSpecialTokens = false): number[] {

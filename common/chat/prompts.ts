@@ -51,12 +51,16 @@ export const ALPACA_SYSTEM_NO_INPUT_PROMPT = 'Below is an instruction that descr
 
 export interface AlpacaOptions {
   style?: AlpacaStyle;
+  /** Custom wording (Axolotl user-defined `type:` object: `format`, `no_input_format`, `system_format`); overrides `style`. */
+  format?: AlpacaFormat;
   /**
    * `default`: Axolotl `alpaca` (its fixed system prompt; a record's `system` is ignored);
-   * `record`: `alpaca_w_system` (the record's `system` as `### System:` text, nothing when absent);
-   * `none`: no system text (Axolotl's unprompted variants).
+   * `record`: `alpaca_w_system` and user-defined types (the record's `system`, else `systemPrompt`, in the style's system format);
+   * `none`: no system text.
    */
   system?: 'default' | 'record' | 'none';
+  /** The system text when the record has none (`system: 'record'`). */
+  systemPrompt?: string;
   trainOnInputs?: boolean;
   sequenceLen?: number;
 }
@@ -65,12 +69,12 @@ const fill = (format: string, values: Record<string, string>) => format.replace(
 
 /** The prompt text (everything before the output) Axolotl builds for an Alpaca record. */
 export function alpacaPrompt(record: Pick<AlpacaRecord, 'instruction' | 'input' | 'system'>, options: AlpacaOptions = {}): string {
-  const f = ALPACA_FORMATS[options.style ?? 'instruct'];
+  const f = options.format ?? ALPACA_FORMATS[options.style ?? 'instruct'];
   const hasInput = typeof record.input === 'string' && record.input.length > 0;
   const mode = options.system ?? 'default';
-  let system = '';
-  if (mode === 'default') system = fill(f.system, { system: hasInput ? ALPACA_SYSTEM_PROMPT : ALPACA_SYSTEM_NO_INPUT_PROMPT });
-  else if (mode === 'record' && record.system) system = fill('### System:\n{system}\n\n', { system: record.system });
+  const systemText =
+    mode === 'default' ? (hasInput ? ALPACA_SYSTEM_PROMPT : ALPACA_SYSTEM_NO_INPUT_PROMPT) : mode === 'record' ? (record.system ?? options.systemPrompt ?? '') : '';
+  const system = systemText ? fill(f.system, { system: systemText }) : '';
   const turn = hasInput ? fill(f.turn, { instruction: record.instruction, input: record.input! }) : fill(f.turnNoInput, { instruction: record.instruction });
   return system + turn;
 }

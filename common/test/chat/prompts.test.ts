@@ -26,7 +26,12 @@ describe('Alpaca prompts', () => {
     assert.equal(alpacaPrompt({ instruction: 'Add.' }, { style: 'phi', system: 'none' }), '<|user|>\nAdd.<|end|>\n<|assistant|>\n');
     assert.equal(
       alpacaPrompt({ instruction: 'Add.', system: 'Be exact.' }, { system: 'record' }),
-      '### System:\nBe exact.\n\n### Instruction:\nAdd.\n\n### Response:\n',
+      'Be exact.\n\n### Instruction:\nAdd.\n\n### Response:\n',
+    );
+    assert.equal(alpacaPrompt({ instruction: 'Add.', system: 'Be exact.' }, { style: 'chat', system: 'record' }), 'SYSTEM: Be exact.\nUSER: Add.\nASSISTANT:');
+    assert.equal(
+      alpacaPrompt({ instruction: 'Add.', input: '1 2' }, { format: { turn: '[{instruction}|{input}] ', turnNoInput: '[{instruction}] ', system: '<{system}>' }, system: 'record', systemPrompt: 'S' }),
+      '<S>[Add.|1 2] ',
     );
     assert.equal(alpacaPrompt({ instruction: 'Add.' }, { system: 'record' }), '### Instruction:\nAdd.\n\n### Response:\n');
     assert.equal(
