@@ -1,13 +1,266 @@
-import { createConnection, ProposedFeatures, TextDocuments, type Connection } from 'vscode-languageserver/node';
+/**
+ * The language server: wires the pure services (server/services/*, common/config, common/dataset,
+ * common/chat, common/estimate) to vscode-languageserver. Transport from the command line
+ * (`--stdio`, `--node-ipc`, `--socket=N`); one parse per document version (VersionedCache);
+ * request cancellation honoured; diagnostics pushed (never pulled), coalesced per burst of edits
+ * and only for the version they were computed for. Nothing here throws into the transport: every
+ * feature is guarded and answers empty on failure (logged to the client's output).
+ */
+import {
+  createConnection,
+  DidChangeConfigurationNotification,
+  LSPErrorCodes,
+  ProposedFeatures,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type Connection,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { looksLikeConfig, parseConfig } from '../common/config/index';
+import type { ConfigDocument } from '../common/config/types';
+import { LspRequests, type DatasetSummaryParams, type EstimateParams, type EstimateResult, type LossMaskParams } from '../common/protocol/lsp';
+import { ConfigFeatures, type ConfigContext } from './configFeatures';
+import { DatasetFeatures } from './datasetFeatures';
+import { VersionedCache } from './parseCache';
+import { DiagnosticsPublisher } from './publisher';
+import { guard, guardAsync, type Logger } from './safe';
+import { classify, type DocumentKind } from './selection';
+import { clientFeatures, rootsOf, SettingsStore, type ClientFeatures } from './workspace';
+import { uriToPath } from './uri';
+
+/** One analysed document version: what it is, and the parsed config when it is one. */
+interface Analysis {
+  kind: DocumentKind;
+  config: ConfigDocument | null;
+}
+
+const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
 
 /**
- * Wires the pure language services to a vscode-languageserver connection. With no argument the
- * transport is chosen from the command line (`--stdio`, `--node-ipc`), as vscode-languageserver does.
+ * Starts the server on `connection` (by default one whose transport the command line picks) and
+ * returns it.
  */
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
-  connection.onInitialize(() => ({ capabilities: {} }));
+  const log: Logger = { error: (m) => connection.console.error(m) };
+  let features: ClientFeatures = { snippets: false, htmlInMarkdown: false, hierarchicalSymbols: false, configuration: false, workspaceFolders: false, dynamicConfigurationChange: false };
+  let roots: string[] = [];
+  const settings = new SettingsStore(connection, () => features.configuration);
+  const analyses = new VersionedCache<Analysis>();
+  const configs = new ConfigFeatures();
+  /** Diagnostics last published per uri, to restore `data` for clients that drop it in code actions. */
+  const lastPublished = new Map<string, Diagnostic[]>();
+
+  const publisher = new DiagnosticsPublisher(
+    {
+      sendDiagnostics: (p) => {
+        lastPublished.set(p.uri, p.diagnostics);
+        return connection.sendDiagnostics(p);
+      },
+    },
+    (uri) => documents.get(uri)?.version,
+    (uri) => validate(uri),
+    () => settings.now().maxDiagnostics,
+  );
+  const datasets = new DatasetFeatures({
+    log,
+    publish: (uri, version, ds) => publisher.publish(uri, version, ds),
+    versionOf: (uri) => documents.get(uri)?.version,
+    notify: (method, params) => void connection.sendNotification(method, params),
+    settings: () => settings.now(),
+    roots: () => roots,
+    openConfigs: () => openConfigs(),
+  });
+
+  const analyse = (doc: TextDocument): Analysis =>
+    analyses.get(doc.uri, doc.version, () =>
+      guard(log, `analysing ${doc.uri}`, { kind: 'none', config: null } as Analysis, () => {
+        const s = settings.now();
+        const kind = classify({ uri: doc.uri, languageId: doc.languageId, text: doc.getText() }, { configFiles: s.configFiles, roots, looksLikeConfig });
+        return { kind, config: kind === 'config' ? parseConfig(doc.getText()) : null };
+      }),
+    );
+
+  const configContext = (): ConfigContext => {
+    const ctx: ConfigContext = { settings: settings.now(), roots, snippets: features.snippets, hierarchicalSymbols: features.hierarchicalSymbols };
+    const hook = datasets.checkDatasetFileHook();
+    if (hook) ctx.checkDatasetFile = hook;
+    return ctx;
+  };
+
+  /** Open config documents with their parsed form (datasets look for the config that points at them). */
+  function openConfigs(): { uri: string; path: string | null; config: ConfigDocument }[] {
+    const out: { uri: string; path: string | null; config: ConfigDocument }[] = [];
+    for (const d of documents.all()) {
+      const a = analyse(d);
+      if (a.kind === 'config' && a.config) out.push({ uri: d.uri, path: uriToPath(d.uri), config: a.config });
+    }
+    return out;
+  }
+
+  function validate(uri: string): void {
+    const doc = documents.get(uri);
+    if (!doc) return;
+    const a = analyse(doc);
+    if (a.kind === 'config' && a.config) {
+      const cfg = a.config;
+      const ds = guard(log, `validating ${uri}`, [] as Diagnostic[], () => configs.diagnostics(doc, cfg, configContext()));
+      publisher.publish(uri, doc.version, ds);
+    } else if (a.kind === 'dataset') {
+      datasets.validate(doc);
+    } else {
+      datasets.cancel(uri);
+      publisher.clear(uri);
+    }
+  }
+
+  const revalidateAll = () => {
+    analyses.clear();
+    for (const d of documents.all()) publisher.schedule(d.uri);
+  };
+
+  connection.onInitialize((params): InitializeResult => {
+    features = clientFeatures(params);
+    roots = rootsOf(params);
+    const init = params.initializationOptions as { settings?: unknown } | undefined;
+    settings.seed(init?.settings);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        completionProvider: { triggerCharacters: [':', '/', ' '], resolveProvider: false },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        documentSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'tunelab', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (features.dynamicConfigurationChange) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'tunelab' });
+    if (features.workspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders((e) => {
+        const removed = new Set(e.removed.map((f) => uriToPath(f.uri)));
+        roots = [...roots.filter((r) => !removed.has(r)), ...e.added.map((f) => uriToPath(f.uri)).filter((p): p is string => p !== null)];
+        revalidateAll();
+      });
+    }
+    void settings.refresh().then(revalidateAll);
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    void settings.refresh((change.settings as { tunelab?: unknown } | undefined)?.tunelab ?? undefined).then(() => {
+      datasets.settingsChanged();
+      revalidateAll();
+    });
+  });
+
+  documents.onDidChangeContent((e) => publisher.schedule(e.document.uri));
+  documents.onDidClose((e) => {
+    analyses.delete(e.document.uri);
+    configs.forget(e.document.uri);
+    datasets.cancel(e.document.uri);
+    datasets.forget(e.document.uri);
+    publisher.clear(e.document.uri);
+    lastPublished.delete(e.document.uri);
+  });
+
+  /** The open document and its analysis, or undefined when we do not serve it. */
+  const served = (uri: string): { doc: TextDocument; a: Analysis } | undefined => {
+    const doc = documents.get(uri);
+    if (!doc) return undefined;
+    return { doc, a: analyse(doc) };
+  };
+
+  connection.onCompletion((p, token: CancellationToken) => {
+    const s = served(p.textDocument.uri);
+    if (!s?.a.config) return null;
+    const cfg = s.a.config;
+    const r = guard(log, 'completion', null, () => configs.completion(s.doc, cfg, p.position, configContext()));
+    return token.isCancellationRequested ? cancelled() : r;
+  });
+
+  connection.onHover(async (p, token) => {
+    const s = served(p.textDocument.uri);
+    if (!s) return null;
+    if (s.a.config) {
+      const cfg = s.a.config;
+      const r = guard(log, 'hover', null, () => configs.hover(s.doc, cfg, p.position, configContext()));
+      return token.isCancellationRequested ? cancelled() : r;
+    }
+    if (s.a.kind === 'dataset') {
+      const r = await guardAsync(log, 'dataset hover', null, () => datasets.hover(s.doc, p.position, token, features.htmlInMarkdown));
+      return token.isCancellationRequested ? cancelled() : r;
+    }
+    return null;
+  });
+
+  connection.onCodeAction((p, token) => {
+    const s = served(p.textDocument.uri);
+    if (!s?.a.config) return null;
+    const cfg = s.a.config;
+    // Clients that drop `data` on the way back get it restored from what we published.
+    const known = lastPublished.get(p.textDocument.uri) ?? [];
+    const withData = p.context.diagnostics.map((d) => {
+      if (d.data !== undefined) return d;
+      const same = known.find((k) => k.code === d.code && k.message === d.message && k.range.start.line === d.range.start.line && k.range.start.character === d.range.start.character);
+      return same ? { ...d, data: same.data } : d;
+    });
+    const r = guard(log, 'code actions', [], () => configs.codeActions(s.doc, cfg, withData));
+    return token.isCancellationRequested ? cancelled() : r;
+  });
+
+  connection.onDocumentSymbol((p, token) => {
+    const s = served(p.textDocument.uri);
+    if (!s?.a.config) return null;
+    const cfg = s.a.config;
+    const r = guard(log, 'document symbols', [], () => configs.symbols(s.doc, cfg, configContext()));
+    return token.isCancellationRequested ? cancelled() : r;
+  });
+
+  connection.onCodeLens((p, token) => {
+    const s = served(p.textDocument.uri);
+    if (!s) return null;
+    if (s.a.config) {
+      const cfg = s.a.config;
+      const r = guard(log, 'code lenses', [], () => configs.codeLenses(s.doc, cfg, configContext()));
+      return token.isCancellationRequested ? cancelled() : r;
+    }
+    if (s.a.kind === 'dataset') return guard(log, 'dataset code lenses', [], () => datasets.codeLenses(s.doc));
+    return null;
+  });
+
+  connection.onRequest(LspRequests.estimate, (p: EstimateParams): EstimateResult | null => {
+    const s = served(p.uri);
+    if (!s?.a.config) return null;
+    const cfg = s.a.config;
+    return guard(log, 'estimate', { ok: false, reason: 'the estimate failed (see the Tunelab output)' } as EstimateResult, () => {
+      const ctx = configContext();
+      const overridden = { ...ctx, settings: { ...ctx.settings, ...(p.gpus ? { gpus: p.gpus } : {}), ...(p.gpuMemoryGb ? { gpuMemoryGb: p.gpuMemoryGb } : {}) } };
+      const e = configs.estimate(s.doc, cfg, overridden);
+      return e.ok ? e.result : { ok: false, reason: e.reason || 'the config does not parse' };
+    });
+  });
+
+  connection.onRequest(LspRequests.datasetSummary, (p: DatasetSummaryParams) => {
+    const s = served(p.uri);
+    if (s?.a.kind !== 'dataset') return null;
+    return guard(log, 'dataset summary', null, () => datasets.summary(s.doc));
+  });
+
+  connection.onRequest(LspRequests.lossMask, async (p: LossMaskParams, token: CancellationToken) => {
+    const s = served(p.uri);
+    if (s?.a.kind !== 'dataset') return { ok: false, record: p.record, reason: 'not an open dataset document' };
+    const r = await guardAsync(log, 'loss mask', { ok: false as const, record: p.record, reason: 'the loss mask failed (see the Tunelab output)' }, () => datasets.lossMask(s.doc, p, token));
+    return token.isCancellationRequested ? cancelled() : r;
+  });
+
   documents.listen(connection);
   connection.listen();
   return connection;

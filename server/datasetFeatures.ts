@@ -1,0 +1,426 @@
+/**
+ * Datasets in the language server. A dataset document is checked by the streaming validator of
+ * common/dataset, fed slice by slice: about 8 ms of work, then the event loop is given back, so a
+ * huge JSONL never blocks completion, hover or another document. A newer version (or closing the
+ * document) stops a run at its next slice. Diagnostics are published early (after ~300 ms) and at
+ * the end, capped by `tunelab.maxDiagnostics` with one summary for the rest; progress goes to the
+ * client as `tunelab/datasetProgress`. Token counts and the hover's loss mask use the model of the
+ * config that lists the file (or `tunelab.model`), through common/chat.
+ */
+import { extname } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { CancellationToken } from 'vscode-languageserver/node';
+import type { CodeLens, Diagnostic, Hover, Position } from 'vscode-languageserver-types';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { ChatModelCache, tokenText, type ChatModel } from '../common/chat/index';
+import type { ConfigEnv } from '../common/config/types';
+import { diagnostic, Severity, sortDiagnostics } from '../common/diagnostics';
+import { DatasetValidator, normalizeRecord, readerFor, type DatasetReport, type NormalizedRecord, type RecordLocation } from '../common/dataset/index';
+import { LspCommands, LspNotifications, type DatasetProgress, type DatasetSummary, type LossMaskParams, type LossMaskResult } from '../common/protocol/lsp';
+import { exampleOf, findLink, modelDirFor, type DatasetLink, type OpenConfig } from './datasetModel';
+import { recordHoverMarkdown } from './recordView';
+import type { Logger } from './safe';
+import type { ServerSettings } from './settings';
+import { uriToPath } from './uri';
+import { MORE_DIAGNOSTICS } from './publisher';
+
+export interface DatasetHost {
+  log: Logger;
+  publish(uri: string, version: number, diagnostics: Diagnostic[]): boolean;
+  versionOf(uri: string): number | undefined;
+  notify(method: string, params: unknown): void;
+  settings(): ServerSettings;
+  roots(): readonly string[];
+  openConfigs(): OpenConfig[];
+  /** Asks the client to re-request code lenses (the summary lens changes when a run ends). */
+  refreshLenses?(): void;
+}
+
+/** Work per slice before the event loop is given back. */
+const SLICE_MS = 8;
+/** Characters fed to the validator at a time. */
+const CHUNK = 64 * 1024;
+/** Publish what has been found so far after this long, so a big file shows its first problems early. */
+const EARLY_PUBLISH_MS = 300;
+const PROGRESS_MS = 200;
+/** Token counting (real tokenizer) stops after this much time or this many records per run: a sample. */
+const MEASURE_BUDGET_MS = 3000;
+const MEASURE_MAX_RECORDS = 20000;
+
+/** A growable list of record start lines (4 bytes a record). */
+class Lines {
+  private data = new Int32Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  at(i: number): number | undefined {
+    return i >= 0 && i < this.length ? this.data[i] : undefined;
+  }
+  /** Index of the last record starting at or before `line`. */
+  indexAtLine(line: number): number {
+    let lo = 0;
+    let hi = this.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.data[mid]! <= line) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+}
+
+interface Run {
+  uri: string;
+  version: number;
+  validator: DatasetValidator;
+  lines: Lines;
+  checked: number;
+  total: number;
+  done: boolean;
+  stopped: boolean;
+  report: DatasetReport | null;
+  link: DatasetLink | null;
+  model: ChatModel | null;
+  modelLabel: string;
+  modelProblem: string;
+  /** Diagnostics that are not the validator's (binary content). */
+  extra: Diagnostic[];
+}
+
+const BINARY_PROBE = 64 * 1024;
+
+export class DatasetFeatures {
+  private readonly runs = new Map<string, Run>();
+  private readonly models = new ChatModelCache(4);
+
+  constructor(private readonly host: DatasetHost) {}
+
+  /** The config core's hook for "does this file's content match `type:`" (not offered yet). */
+  checkDatasetFileHook(): ConfigEnv['checkDatasetFile'] | undefined {
+    return undefined;
+  }
+
+  cancel(uri: string): void {
+    const r = this.runs.get(uri);
+    if (r) r.stopped = true;
+  }
+
+  forget(uri: string): void {
+    this.cancel(uri);
+    this.runs.delete(uri);
+  }
+
+  settingsChanged(): void {
+    this.models.clear();
+  }
+
+  /** Starts (or restarts) the checks of the document's current version. */
+  validate(doc: TextDocument): void {
+    const old = this.runs.get(doc.uri);
+    if (old && old.version === doc.version && !old.stopped) return;
+    if (old) old.stopped = true;
+    const path = uriToPath(doc.uri);
+    const link = path ? findLink(path, this.host.openConfigs(), this.host.roots()) : null;
+    const settings = this.host.settings();
+    const container = extname(doc.uri.replace(/[?#].*$/, '')).toLowerCase() === '.json' || doc.languageId === 'json' ? 'json' : 'jsonl';
+    const run: Run = {
+      uri: doc.uri,
+      version: doc.version,
+      lines: new Lines(),
+      checked: 0,
+      total: doc.getText().length,
+      done: false,
+      stopped: false,
+      report: null,
+      link,
+      model: null,
+      modelLabel: '',
+      modelProblem: '',
+      extra: [],
+      validator: undefined as unknown as DatasetValidator,
+    };
+    this.runs.set(doc.uri, run);
+    void this.execute(doc, run, container, settings).catch((e) => {
+      this.host.log.error(`tunelab: checking ${doc.uri} failed: ${(e as Error)?.stack ?? String(e)}`);
+      run.done = true;
+    });
+  }
+
+  private stale(run: Run): boolean {
+    return run.stopped || this.host.versionOf(run.uri) !== run.version;
+  }
+
+  private async loadModel(run: Run, settings: ServerSettings): Promise<void> {
+    const { dir, tried } = modelDirFor(run.link, settings.model, this.host.roots());
+    if (!dir) {
+      run.modelProblem = tried.length
+        ? `no local tokenizer for ${tried.join(' or ')}: download the model, or set tunelab.model to a model folder`
+        : 'no model known: open the config that lists this file, or set tunelab.model to a model folder';
+      return;
+    }
+    const m = await this.models.get(dir);
+    if (m.ok) {
+      run.model = m.value;
+      run.modelLabel = dir;
+    } else run.modelProblem = m.error.message;
+  }
+
+  private async execute(doc: TextDocument, run: Run, container: 'json' | 'jsonl', settings: ServerSettings): Promise<void> {
+    const text = doc.getText();
+    const nul = text.slice(0, BINARY_PROBE).indexOf('\u0000');
+    if (nul >= 0) {
+      run.extra.push(diagnostic('dataset-binary', Severity.Error, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, 'This file holds binary data (a NUL byte near the start), not JSON Lines or JSON text: it cannot be checked as a dataset.'));
+      run.validator = new DatasetValidator({ container, maxDiagnostics: 0 });
+      run.report = run.validator.end();
+      run.done = true;
+      this.finish(run);
+      return;
+    }
+    await this.loadModel(run, settings);
+    if (this.stale(run)) return;
+    const mask = run.model;
+    let measureSpent = 0;
+    let measured = 0;
+    const measure = mask
+      ? (record: NormalizedRecord) => {
+          if (measureSpent > MEASURE_BUDGET_MS || measured >= MEASURE_MAX_RECORDS) return undefined;
+          const t0 = performance.now();
+          const r = exampleOf(mask, record, run.link);
+          measureSpent += performance.now() - t0;
+          measured++;
+          return r.ok ? { tokens: r.value.fullLength, trained: r.value.trainedCount, eosTrained: r.value.eosInTrainedSpan } : undefined;
+        }
+      : undefined;
+    const seq = run.link && typeof run.link.config.sequence_len === 'number' ? run.link.config.sequence_len : undefined;
+    run.validator = new DatasetValidator({
+      container,
+      maxDiagnostics: settings.maxDiagnostics,
+      ...(run.link ? { entry: run.link.entry } : {}),
+      ...(seq ? { sequenceLen: seq } : {}),
+      ...(measure ? { measure } : {}),
+      onRecord: (_r: NormalizedRecord | undefined, loc: RecordLocation) => run.lines.push(loc.line),
+    });
+    const started = performance.now();
+    let lastProgress = started;
+    let publishedEarly = false;
+    let sliceStart = performance.now();
+    // A BOM is not part of the first record.
+    let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    while (pos < text.length) {
+      const end = Math.min(text.length, pos + CHUNK);
+      run.validator.push(text.slice(pos, end));
+      pos = end;
+      run.checked = pos;
+      const now = performance.now();
+      if (now - sliceStart < SLICE_MS) continue;
+      if (now - lastProgress > PROGRESS_MS) {
+        lastProgress = now;
+        this.progress(run, false);
+      }
+      if (!publishedEarly && now - started > EARLY_PUBLISH_MS) {
+        publishedEarly = true;
+        this.host.publish(run.uri, run.version, this.diagnosticsOf(run));
+      }
+      await nextTurn();
+      if (this.stale(run)) return;
+      sliceStart = performance.now();
+    }
+    run.report = run.validator.end();
+    run.done = true;
+    this.finish(run);
+  }
+
+  private finish(run: Run): void {
+    if (this.stale(run)) return;
+    this.host.publish(run.uri, run.version, this.diagnosticsOf(run));
+    this.progress(run, true);
+    this.host.refreshLenses?.();
+  }
+
+  private progress(run: Run, done: boolean): void {
+    const p: DatasetProgress = { uri: run.uri, version: run.version, checked: run.checked, total: run.total, records: run.validator?.tally.records ?? 0, done };
+    this.host.notify(LspNotifications.datasetProgress, p);
+  }
+
+  /** The validator's (capped) diagnostics plus a summary of those left out. */
+  private diagnosticsOf(run: Run): Diagnostic[] {
+    const kept = run.report ? run.report.diagnostics : [...(run.validator?.tally.diagnostics ?? [])];
+    const out = sortDiagnostics([...run.extra, ...kept]);
+    const summary = run.report?.summary ?? run.validator?.summary();
+    const omitted = summary?.omittedDiagnostics ?? 0;
+    if (omitted > 0 && summary) {
+      const shown = { 1: 0, 2: 0, 3: 0 } as Record<number, number>;
+      for (const d of kept) shown[d.severity === 1 ? 1 : d.severity === 2 ? 2 : 3]!++;
+      const hidden = (total: number, s: 1 | 2 | 3) => Math.max(0, total - shown[s]!);
+      const parts = [
+        [hidden(summary.errors, 1), 'error'],
+        [hidden(summary.warnings, 2), 'warning'],
+        [hidden(summary.infos, 3), 'note'],
+      ]
+        .filter(([n]) => (n as number) > 0)
+        .map(([n, w]) => `${(n as number).toLocaleString('en-US')} ${w}${n === 1 ? '' : 's'}`);
+      const max = this.host.settings().maxDiagnostics;
+      out.unshift(
+        diagnostic(
+          MORE_DIAGNOSTICS,
+          Severity.Information,
+          { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          `${omitted.toLocaleString('en-US')} more problems not shown${parts.length ? ` (${parts.join(', ')})` : ''}; the limit is tunelab.maxDiagnostics = ${max}. Run \`tunelab validate\` on the file for the full list.`,
+          { hidden: omitted },
+        ),
+      );
+    }
+    return out;
+  }
+
+  private current(doc: TextDocument): Run | undefined {
+    const r = this.runs.get(doc.uri);
+    return r && r.version === doc.version ? r : undefined;
+  }
+
+  /** The file-level summary for `tunelab/datasetSummary` and the lens. */
+  summary(doc: TextDocument): DatasetSummary | null {
+    const run = this.current(doc);
+    if (!run?.validator) return null;
+    const s = run.report?.summary ?? run.validator.summary();
+    const byCode = Object.entries(s.byCode)
+      .map(([code, v]) => ({ code, severity: (v.severity === 'error' ? 1 : v.severity === 'warning' ? 2 : v.severity === 'info' ? 3 : 4) as 1 | 2 | 3 | 4, count: v.count }))
+      .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+    const t = s.tokens;
+    return {
+      uri: doc.uri,
+      version: doc.version,
+      format: s.format ?? 'unknown',
+      formatReason: s.formatReason,
+      records: s.records,
+      errors: s.errors,
+      warnings: s.warnings,
+      byCode,
+      tokens:
+        t && run.model
+          ? { model: run.modelLabel, records: t.measured, total: t.total, mean: t.mean, max: t.max, trained: t.trained, overSequenceLen: t.overSequenceLen, sampled: t.measured < s.records }
+          : null,
+      configUri: run.link?.configUri ?? null,
+      done: run.done,
+    };
+  }
+
+  codeLenses(doc: TextDocument): CodeLens[] {
+    const s = this.summary(doc);
+    const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const n = (x: number) => x.toLocaleString('en-US');
+    if (!s) return [{ range, command: { title: 'Checking dataset…', command: LspCommands.inspectDataset, arguments: [doc.uri] } }];
+    const run = this.current(doc);
+    const parts: string[] = [];
+    const pct = run && run.total > 0 ? Math.floor((100 * run.checked) / run.total) : 100;
+    parts.push(s.done ? `${n(s.records)} record${s.records === 1 ? '' : 's'}` : `checking ${pct} % · ${n(s.records)} records so far`);
+    parts.push(s.format === 'unknown' ? 'format unknown' : s.format);
+    const problems = [s.errors ? `${n(s.errors)} error${s.errors === 1 ? '' : 's'}` : '', s.warnings ? `${n(s.warnings)} warning${s.warnings === 1 ? '' : 's'}` : ''].filter(Boolean);
+    if (problems.length) {
+      const top = s.byCode.filter((c) => c.severity <= 2).slice(0, 3).map((c) => `${c.code.replace(/^dataset-/, '')} ×${n(c.count)}`);
+      parts.push(`${problems.join(', ')} (${top.join(', ')})`);
+    } else if (s.done) parts.push('no problems');
+    if (s.tokens) parts.push(`${n(s.tokens.total)} tokens${s.tokens.sampled ? ` in ${n(s.tokens.records)} sampled` : ''} · mean ${n(Math.round(s.tokens.mean))} · max ${n(s.tokens.max)}`);
+    else if (run?.modelProblem && s.done) parts.push('tokens: no model');
+    return [{ range, command: { title: parts.join(' · '), command: LspCommands.inspectDataset, arguments: [doc.uri] } }];
+  }
+
+  /** The text and 0-based line of record `index`, when known. */
+  private recordText(doc: TextDocument, run: Run, index: number): { text: string; line: number } | undefined {
+    const line = run.lines.at(index);
+    if (line === undefined) return undefined;
+    if (container(doc) === 'jsonl') return { text: doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).trim(), line };
+    const next = run.lines.at(index + 1);
+    const start = doc.offsetAt({ line, character: 0 });
+    const end = next !== undefined && next > line ? doc.offsetAt({ line: next, character: 0 }) : doc.getText().length;
+    // JSON arrays: strip the array's brackets and the separating comma around one record.
+    const text = doc.getText().slice(start, end).trim().replace(/^\[\s*/, '').replace(/\]\s*$/, '').trim().replace(/,$/, '').trim();
+    return { text, line };
+  }
+
+  private normalised(run: Run, text: string): NormalizedRecord | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    const ff = run.validator.fileFormat;
+    if (!ff) return undefined;
+    return normalizeRecord(value, readerFor(ff.format, run.link?.entry, ff.guess));
+  }
+
+  async hover(doc: TextDocument, position: Position, token: CancellationToken, html: boolean): Promise<Hover | null> {
+    const run = this.current(doc);
+    if (!run?.validator) return null;
+    const index = run.lines.indexAtLine(position.line);
+    if (index < 0) return null;
+    const rec = this.recordText(doc, run, index);
+    if (!rec) return null;
+    // Only on the record's own lines: the next record starts a new hover.
+    const next = run.lines.at(index + 1);
+    if (container(doc) === 'jsonl' && position.line !== rec.line) return null;
+    if (next !== undefined && position.line >= next) return null;
+    const record = this.normalised(run, rec.text);
+    if (!record) return null;
+    if (token.isCancellationRequested) return null;
+    if (!run.model) {
+      return { contents: { kind: 'markdown', value: `**Record ${index + 1}**${messagesLine(record)}\n\nNo token counts or loss mask: ${run.modelProblem || 'no model known'}.` } };
+    }
+    const ex = exampleOf(run.model, record, run.link);
+    if (!ex.ok) return { contents: { kind: 'markdown', value: `**Record ${index + 1}**${messagesLine(record)}\n\nCould not render it: ${ex.error.message}` } };
+    return { contents: { kind: 'markdown', value: recordHoverMarkdown({ record: index, model: run.modelLabel, example: ex.value, html }) } };
+  }
+
+  async lossMask(doc: TextDocument, p: LossMaskParams, token: CancellationToken): Promise<LossMaskResult> {
+    const run = this.current(doc);
+    if (!run?.validator) return { ok: false, record: p.record, reason: 'the dataset has not been checked yet' };
+    const rec = this.recordText(doc, run, p.record);
+    if (!rec) return { ok: false, record: p.record, reason: run.done ? `no record ${p.record + 1}: the file has ${run.lines.length}` : `record ${p.record + 1} has not been read yet` };
+    const record = this.normalised(run, rec.text);
+    if (!record) return { ok: false, record: p.record, reason: `record ${p.record + 1} has errors (see the diagnostics)` };
+    let model = run.model;
+    let label = run.modelLabel;
+    if (p.model) {
+      const { dir } = modelDirFor(null, p.model, this.host.roots());
+      const m = dir ? await this.models.get(dir) : null;
+      if (!m || !m.ok) return { ok: false, record: p.record, reason: m && !m.ok ? m.error.message : `no local tokenizer for ${p.model}` };
+      model = m.value;
+      label = dir!;
+    }
+    if (token.isCancellationRequested) return { ok: false, record: p.record, reason: 'cancelled' };
+    if (!model) return { ok: false, record: p.record, reason: run.modelProblem || 'no model known' };
+    const ex = exampleOf(model, record, run.link);
+    if (!ex.ok) return { ok: false, record: p.record, reason: ex.error.message };
+    const e = ex.value;
+    return {
+      ok: true,
+      record: p.record,
+      line: rec.line,
+      model: label,
+      text: e.text,
+      tokens: e.ids.map((id, i) => ({ id, text: tokenText(e, i), trained: e.trained[i] === true })),
+      trained: e.trainedCount,
+      truncated: e.fullLength - e.ids.length,
+    };
+  }
+}
+
+function container(doc: TextDocument): 'json' | 'jsonl' {
+  return extname(doc.uri.replace(/[?#].*$/, '')).toLowerCase() === '.json' || doc.languageId === 'json' ? 'json' : 'jsonl';
+}
+
+function messagesLine(r: NormalizedRecord): string {
+  if (r.kind === 'completion') return ` · completion text, ${r.text.length.toLocaleString('en-US')} characters`;
+  const roles = r.conversation.messages.map((m) => m.role);
+  return ` · ${roles.length} message${roles.length === 1 ? '' : 's'} (${roles.join(' → ')})`;
+}
