@@ -65,7 +65,10 @@ const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.eve
  * `datasets:` entry (`type`, `roles_to_train`, `train_on_eos`, `train_on_eot`, its own
  * `chat_template`, `drop_system_message`). The entry's values win, as in Axolotl.
  */
-export function exampleOptionsFromConfig(config: Readonly<Record<string, unknown>>, entry: DatasetEntry = {}): ExampleOptions {
+export function exampleOptionsFromConfig(
+  config: Readonly<Record<string, unknown>>,
+  entry: DatasetEntry | Readonly<Record<string, unknown>> = {},
+): ExampleOptions {
   const e = entry as DatasetEntry & Record<string, unknown>;
   const mask: MaskOptions = {};
   const trainOnInputs = bool(config.train_on_inputs);
@@ -88,7 +91,7 @@ export function exampleOptionsFromConfig(config: Readonly<Record<string, unknown
     mask.chatTemplateKwargs = config.chat_template_kwargs as Record<string, unknown>;
   if (e.drop_system_message === true) mask.dropSystemMessage = true;
 
-  const type = datasetTypeOf(entry.type);
+  const type = datasetTypeOf(e.type);
   const alpaca: AlpacaOptions = {};
   if (type.kind === 'alpaca') {
     alpaca.style = type.style;
