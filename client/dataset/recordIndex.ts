@@ -41,6 +41,9 @@ export class RecordIndex {
   private depth = 0;
   private inString = false;
   private escape = false;
+  private lastByte = 0;
+  /** End of the last non-blank byte of the current value (primitives end at the next comma). */
+  private valueEnd = 0;
 
   constructor(readonly mode: IndexMode) {}
 
@@ -90,14 +93,16 @@ export class RecordIndex {
 
   /** Scans the next chunk of the file (`chunk` starts at byte {@link scanned}). */
   push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
     if (this.mode === 'lines') this.pushLines(chunk);
     else this.pushJson(chunk);
     this.scanned += chunk.length;
+    this.lastByte = chunk[chunk.length - 1]!;
   }
 
   /** The end of the file: closes a last record without a trailing newline. */
   end(): void {
-    if (this.recStart >= 0) this.close(this.scanned);
+    if (this.recStart >= 0) this.close(this.mode === 'json' ? this.valueEnd : this.scanned);
     this.done = true;
   }
 
@@ -124,7 +129,8 @@ export class RecordIndex {
       }
       const nl = chunk.indexOf(NL, pos);
       if (nl < 0) return;
-      const end = nl > 0 && chunk[nl - 1] === CR ? base + nl - 1 : base + nl;
+      const beforeNl = nl > 0 ? chunk[nl - 1] : this.lastByte;
+      const end = beforeNl === CR && base + nl - 1 >= this.recStart ? base + nl - 1 : base + nl;
       this.close(end);
       this.line++;
       pos = nl + 1;
@@ -137,6 +143,7 @@ export class RecordIndex {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i]!;
       if (this.inString) {
+        this.valueEnd = base + i + 1;
         if (this.escape) this.escape = false;
         else if (b === 0x5c) this.escape = true;
         else if (b === 0x22) this.inString = false;
@@ -160,7 +167,7 @@ export class RecordIndex {
       if (this.depth === recordDepth) {
         if (b === 0x2c || (b === 0x5d && this.topArray)) {
           // A comma or the closing bracket ends a primitive record.
-          if (this.recStart >= 0) this.close(base + i);
+          if (this.recStart >= 0) this.close(this.valueEnd);
           if (b === 0x5d) this.depth = 0;
           continue;
         }
@@ -169,6 +176,7 @@ export class RecordIndex {
           this.recLine = this.line;
         }
       }
+      this.valueEnd = base + i + 1;
       if (b === 0x22) this.inString = true;
       else if (b === 0x7b || b === 0x5b) this.depth++;
       else if (b === 0x7d || b === 0x5d) {

@@ -1,4 +1,4 @@
-import type { StepEvent } from '../../common/protocol/events';
+import type { StepEvent, TrainerEvent } from '../../common/protocol/events';
 
 /** "45 s", "3 m 05 s", "2 h 04 m": compact enough for a status bar. */
 export function formatDuration(seconds: number): string {
@@ -33,4 +33,24 @@ export function stepLogLine(e: StepEvent): string {
     e.tokens_per_s === null ? null : `${Math.round(e.tokens_per_s)} tok/s`,
   ].filter((x) => x !== null);
   return `step ${e.step}/${e.total_steps} epoch ${e.epoch.toFixed(2)} loss ${formatLoss(e.loss)} ${extra.join(' ')}`;
+}
+
+/** The output channel's line for an event (null for events that would only add noise). */
+export function humanLine(e: TrainerEvent): string | null {
+  switch (e.type) {
+    case 'run_start':
+      return `run ${e.run_id}: ${e.method} on ${e.backend}, ${e.params.trainable.toLocaleString('en-US')} of ${e.params.total.toLocaleString('en-US')} parameters trainable, ${e.dataset.train_records} train / ${e.dataset.eval_records} eval records, ${e.total_steps} steps${e.resumed_from ? `, resumed from step ${e.resumed_from.step}` : ''}`;
+    case 'step':
+      return stepLogLine(e);
+    case 'eval':
+      return `eval at step ${e.step}: loss ${formatLoss(e.eval_loss)}, perplexity ${e.perplexity.toPrecision(4)}`;
+    case 'checkpoint':
+      return `checkpoint at step ${e.step}: ${e.path}`;
+    case 'log':
+      return `${e.level}: ${e.message}`;
+    case 'done':
+      return `done (${e.status}) at step ${e.step} after ${formatDuration(e.metrics.elapsed)}; ${Object.entries(e.outputs).map(([k, v]) => `${k}: ${v}`).join(', ')}`;
+    case 'error':
+      return `error ${e.code}: ${e.message}${e.location ? ` (${e.location.path}:${e.location.range.start.line + 1}:${e.location.range.start.character + 1})` : ''}`;
+  }
 }

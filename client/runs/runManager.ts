@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { LineSplitter, parseEvent, type TrainerEvent } from '../../common/protocol/events';
 import type { MetricBatch, RunSummary } from '../../common/protocol/webview';
-import { formatDuration, formatLoss, stepLogLine, stepStatusText } from './format';
+import { formatDuration, formatLoss, humanLine, stepStatusText } from './format';
 import { foldEventsText, RunTracker } from './runTracker';
 import { trainerCommand } from './trainerCommand';
 
@@ -362,24 +362,4 @@ export class RunManager implements vscode.Disposable {
 
 function proc(procs: Set<Proc>, runId: string): Proc | undefined {
   return [...procs].find((p) => p.runId === runId);
-}
-
-/** The output channel's line for an event (null for events that would only add noise). */
-export function humanLine(e: TrainerEvent): string | null {
-  switch (e.type) {
-    case 'run_start':
-      return `run ${e.run_id}: ${e.method} on ${e.backend}, ${e.params.trainable.toLocaleString('en-US')} of ${e.params.total.toLocaleString('en-US')} parameters trainable, ${e.dataset.train_records} train / ${e.dataset.eval_records} eval records, ${e.total_steps} steps${e.resumed_from ? `, resumed from step ${e.resumed_from.step}` : ''}`;
-    case 'step':
-      return stepLogLine(e);
-    case 'eval':
-      return `eval at step ${e.step}: loss ${formatLoss(e.eval_loss)}, perplexity ${e.perplexity.toPrecision(4)}`;
-    case 'checkpoint':
-      return `checkpoint at step ${e.step}: ${e.path}`;
-    case 'log':
-      return `${e.level}: ${e.message}`;
-    case 'done':
-      return `done (${e.status}) at step ${e.step} after ${formatDuration(e.metrics.elapsed)}; ${Object.entries(e.outputs).map(([k, v]) => `${k}: ${v}`).join(', ')}`;
-    case 'error':
-      return `error ${e.code}: ${e.message}${e.location ? ` (${e.location.path}:${e.location.range.start.line + 1}:${e.location.range.start.character + 1})` : ''}`;
-  }
 }

@@ -17,7 +17,7 @@ export function visibleRange(count: number, scrollTop: number, viewport: number,
   const top = Math.max(0, scrollTop) * ratio;
   const first = Math.min(Math.max(0, count - 1), Math.floor(top / rowHeight));
   const offset = top - first * rowHeight;
-  const last = Math.min(count - 1, first + Math.ceil((viewport + offset) / rowHeight));
+  const last = Math.min(count - 1, first + Math.ceil((viewport + offset) / rowHeight) - 1);
   return { first, last, offset, spacer };
 }
 
