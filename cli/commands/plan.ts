@@ -1,13 +1,9 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { UsageError, type CliCommand, type CliIo } from '../command';
+import { resolve } from 'node:path';
+import { UsageError, type CliCommand } from '../command';
 import { formatOption, numberOption, parse } from '../args';
 import { DEFAULT_PLAN_INPUTS, plan, type PlanInputs } from '../../common/estimate/plan';
 import { formatPlanText } from '../../common/estimate/planFormat';
-import { parseEvent } from '../../common/protocol/events';
-import { resolveLocalPath } from '../../common/paths';
-import { validateDatasetFile } from '../../common/dataset/file';
+import { factsFromConfig, type ConfigFacts } from '../../common/estimate/planFacts';
 
 const USAGE = `Usage: tunelab plan [options]
 
@@ -70,62 +66,11 @@ function choice<T extends string>(name: string, v: string | undefined, allowed: 
   return v as T;
 }
 
-/** What a config tells the plan: examples, training tokens, measured throughput. */
-export interface ConfigFacts {
-  examples?: number;
-  trainTokens?: number;
-  tokensPerSecond?: number;
-  notes: string[];
-}
-
-/** Reads the config's local datasets through the dataset checks, and a previous run's events. */
-export async function factsFromConfig(configPath: string, io: CliIo): Promise<ConfigFacts> {
-  const cfg = parseYaml(readFileSync(configPath, 'utf8')) as unknown;
-  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new UsageError(`${configPath}: not a config (expected a mapping)`);
-  const c = cfg as Record<string, unknown>;
-  const facts: ConfigFacts = { notes: [] };
-  const bases = { configDir: dirname(configPath), cwd: io.cwd };
-  const datasets = Array.isArray(c.datasets) ? c.datasets : [];
-  let records = 0;
-  let chars = 0;
-  let counted = 0;
-  for (const d of datasets) {
-    if (typeof d !== 'object' || d === null) continue;
-    const entry = d as Record<string, unknown>;
-    const p = typeof entry.path === 'string' ? entry.path : undefined;
-    if (!p) continue;
-    const local = resolveLocalPath(p, bases);
-    if (!local.exists || !statSync(local.path).isFile()) {
-      facts.notes.push(`dataset ${p} is not a local file; not counted`);
-      continue;
-    }
-    const report = await validateDatasetFile(local.path, { entry: entry as never, duplicates: false, maxDiagnostics: 0 });
-    records += report.summary.records - report.summary.invalidRecords;
-    chars += report.summary.charsPerRecord?.total ?? 0;
-    counted++;
-  }
-  if (counted > 0) {
-    const epochs = typeof c.num_epochs === 'number' && c.num_epochs > 0 ? c.num_epochs : 1;
-    facts.examples = records;
-    facts.trainTokens = Math.max(1, Math.round((chars / 4) * epochs));
-    facts.notes.push(`${records.toLocaleString('en-US')} examples and ≈ ${facts.trainTokens.toLocaleString('en-US')} training tokens from ${counted} local dataset file${counted === 1 ? '' : 's'} (≈ 4 characters per token × ${epochs} epoch${epochs === 1 ? '' : 's'})`);
-  }
-  const out = typeof c.output_dir === 'string' ? resolve(dirname(configPath), c.output_dir) : undefined;
-  const events = out ? join(out, 'events.jsonl') : undefined;
-  if (events && existsSync(events)) {
-    const rates: number[] = [];
-    for (const line of readFileSync(events, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const e = parseEvent(line);
-      if ('type' in e && e.type === 'step' && typeof e.tokens_per_s === 'number' && e.tokens_per_s > 0) rates.push(e.tokens_per_s);
-    }
-    if (rates.length > 0) {
-      rates.sort((a, b) => a - b);
-      facts.tokensPerSecond = rates[Math.floor(rates.length / 2)]!;
-      facts.notes.push(`throughput ${Math.round(facts.tokensPerSecond).toLocaleString('en-US')} tokens/s: the median of ${rates.length} steps in ${events}`);
-    }
-  }
-  return facts;
+/** factsFromConfig with its failures as usage errors (exit 2, one line). */
+async function configFacts(path: string, cwd: string): Promise<ConfigFacts> {
+  const f = await factsFromConfig(path, cwd);
+  if ('error' in f) throw new UsageError(f.error);
+  return f;
 }
 
 export const planCommand: CliCommand = {
@@ -138,7 +83,7 @@ export const planCommand: CliCommand = {
     const format = formatOption(v.format, ['text', 'json'] as const, 'text');
     if (v['train-tokens'] !== undefined && v.config !== undefined) throw new UsageError('give --train-tokens or --config, not both');
     const n = (name: keyof typeof OPTIONS, opts: { integer?: boolean; min?: number } = {}) => numberOption(name, v[name], { min: 0, ...opts });
-    const facts: ConfigFacts = v.config ? await factsFromConfig(resolve(io.cwd, v.config), io) : { notes: [] };
+    const facts: ConfigFacts = v.config ? await configFacts(resolve(io.cwd, v.config), io.cwd) : { notes: [] };
     const inputs: PlanInputs = { ...DEFAULT_PLAN_INPUTS };
     const set = <K extends keyof PlanInputs>(k: K, x: PlanInputs[K] | undefined) => {
       if (x !== undefined) inputs[k] = x;

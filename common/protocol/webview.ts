@@ -24,6 +24,7 @@ import {
   validate,
   type Check,
 } from './check';
+import type { PlanInputs } from '../estimate/plan';
 
 /** The panels, by VS Code view type suffix (`tunelab.<kind>`); each has `dist/webviews/<kind>.js`. */
 export type PanelKind = 'dashboard' | 'inspector' | 'plan';
@@ -332,4 +333,62 @@ export const parseHostToInspector = (v: unknown): Parsed<HostToInspector> => par
 export const parseInspectorToHost = (v: unknown): Parsed<InspectorToHost> => parseWith(inspectorToHost, v);
 
 // ──────────────────────────────────────────── plan ───────────────────────────────────────────
-// The plan panel's messages (H6) go here, with parseHostToPlan / parsePlanToHost built from ./check.
+// The "fine-tune or prompt?" panel (owned with common/estimate/plan.ts). The webview runs the
+// pure plan() itself on every edit; the host only supplies the starting inputs and keeps the
+// user's latest inputs so that a reload (which says `ready` again) can send them back in `init`.
+
+/**
+ * Host → plan, after every `ready`: the inputs to start from (the user's last edits if the host
+ * kept them, else what it inferred from the config: examples and training tokens from local
+ * datasets, tokens/s from a previous run) and where they came from.
+ */
+export interface PlanInit {
+  type: 'init';
+  inputs: PlanInputs;
+  /** The config the panel was opened from, or null. */
+  configPath: string | null;
+  /** What was inferred and how, one sentence each. */
+  notes: string[];
+  /** The config's memory estimate as the code lens shows it (formatLens), or null. */
+  estimate: string | null;
+}
+
+/** Host → plan. */
+export type HostToPlan = PlanInit;
+
+/** Plan → host. `inputs`: the user edited the inputs (valid or not); the host keeps them for the next `init`. */
+export type PlanToHost = ReadyMessage | { type: 'inputs'; inputs: PlanInputs } | { type: 'openConfig' };
+
+const numOrNullPlan = nullable(num);
+const planInputs: Check<PlanInputs> = object({
+  taskComplexity: literal('low', 'medium', 'high'),
+  examples: num,
+  requirements: literal('stable', 'changing'),
+  consistency: literal('strict', 'normal'),
+  promptTokens: num,
+  queryTokens: num,
+  outputTokens: num,
+  queriesPerMonth: num,
+  inputPrice: numOrNullPlan,
+  outputPrice: numOrNullPlan,
+  fineTunedInputPrice: numOrNullPlan,
+  fineTunedOutputPrice: numOrNullPlan,
+  trainTokens: numOrNullPlan,
+  tokensPerSecond: numOrNullPlan,
+  gpuPricePerHour: numOrNullPlan,
+  gpus: num,
+  amortizeMonths: num,
+  hostingPerMonth: num,
+}) as Check<PlanInputs>;
+
+const hostToPlan: Check<HostToPlan> = union<HostToPlan>({
+  init: object({ type: literal('init'), inputs: planInputs, configPath: nullable(str), notes: array(str, 100), estimate: nullable(str) }) as Check<PlanInit>,
+});
+const planToHost: Check<PlanToHost> = union<PlanToHost>({
+  ready,
+  inputs: object({ type: literal('inputs'), inputs: planInputs }),
+  openConfig: object({ type: literal('openConfig') }),
+});
+
+export const parseHostToPlan = (v: unknown): Parsed<HostToPlan> => parseWith(hostToPlan, v);
+export const parsePlanToHost = (v: unknown): Parsed<PlanToHost> => parseWith(planToHost, v);
