@@ -9,3 +9,5 @@ export { guessRecord, formatOfEntry, chatTemplateShape, openaiShape, sharegptSha
 export { scanJson, nodeAtPath, type JsonNode, type JsonPath } from './jsonScan';
 export { RecordSplitter, type RecordSlice, type SplitMode } from './splitter';
 export { DEFAULT_CONTROL_TOKENS, controlTokenPattern, contentText } from './checks';
+export * from './convert';
+export { RecordHasher, DuplicateIndex } from './hash';

@@ -21,6 +21,10 @@ export interface RecordMeasure {
   trained: number;
   /** Whether an EOS / end-of-turn token is inside the trained span. */
   eosTrained?: boolean;
+  /** Longer than sequence_len. */
+  truncated?: boolean;
+  /** The chat core's per-record findings (all labels masked, truncated, could not render). */
+  findings?: { code: string; severity: 'error' | 'warning' | 'info'; message: string }[];
 }
 
 export interface ValidatorOptions {
@@ -36,9 +40,9 @@ export interface ValidatorOptions {
   duplicates?: boolean;
   /** A record longer than this many characters is skipped (default 64 Mi). */
   maxRecordChars?: number;
-  /** The config's sequence_len, for the too-long check (needs `measure`). */
+  /** The config's sequence_len (reported in the token statistics). */
   sequenceLen?: number;
-  /** Token counts and masking of a record (the chat core); called only for records without errors. */
+  /** Token counts and masking of a record (the chat core, see ./tokens.ts); called only for records without errors. */
   measure?: (record: NormalizedRecord, loc: RecordLocation) => RecordMeasure | undefined;
   /** Each record, normalised (undefined when it has errors that make it unreadable). */
   onRecord?: (record: NormalizedRecord | undefined, loc: RecordLocation, hasErrors: boolean) => void;
@@ -251,8 +255,15 @@ export class Tally {
   finish(): void {
     const zero: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     if (this.records === 0) this.add(diagnostic('dataset-empty-file', E, zero, 'the dataset has no records'));
-    if (this.eosKnown && this.eosTrained === 0 && this.tokens.length > 0) {
-      this.add(diagnostic('dataset-eos-never-trained', W, zero, 'no record has its end-of-turn / EOS token inside the trained span: the model never learns to stop (check train_on_eos and the chat template)'));
+    if (this.eosKnown && this.eosTrained === 0 && this.trainedTotal > 0) {
+      this.add(
+        diagnostic(
+          'mask-eos-never-trained',
+          W,
+          zero,
+          "no record trains an end-of-turn or EOS token, so the model never learns to stop: check train_on_eos / train_on_eot, eot_tokens, and that the tokenizer's eos_token is the token the template ends turns with",
+        ),
+      );
     }
     if (this.omitted > 0) {
       const rest = [...this.counts].map(([code, c]) => `${code} ${c.count}`).join(', ');
@@ -491,25 +502,14 @@ export class DatasetValidator {
     const t = this.tally;
     t.tokens.push(m.tokens);
     t.trainedTotal += m.trained;
-    const seqLen = this.options.sequenceLen;
     if (m.eosTrained !== undefined) {
       t.eosKnown = true;
       if (m.eosTrained) t.eosTrained++;
     }
-    if (m.trained === 0) {
-      t.allMasked++;
-      facts.findings.push({ code: 'dataset-all-masked', severity: E, message: 'every label of this record is masked: it adds nothing to training (check roles_to_train, weights and the chat template)', path: [], target: 'record' });
-    }
-    if (seqLen !== undefined && m.tokens > seqLen) {
-      t.overLen++;
-      facts.findings.push({
-        code: 'dataset-too-long',
-        severity: W,
-        message: `${m.tokens} tokens, over sequence_len ${seqLen}: the record is truncated (or dropped, with excess_length_strategy: drop)`,
-        path: [],
-        target: 'record',
-        data: { tokens: m.tokens, sequenceLen: seqLen },
-      });
+    if (m.trained === 0) t.allMasked++;
+    if (m.truncated) t.overLen++;
+    for (const f of m.findings ?? []) {
+      facts.findings.push({ code: f.code, severity: f.severity === 'error' ? E : f.severity === 'warning' ? W : I, message: f.message, path: [], target: 'record' });
     }
   }
 
