@@ -1,10 +1,79 @@
+import { resolve } from 'node:path';
+import { BackendError, GenerateError, generateText, type BackendChoice } from '../../trainer/index';
+import { numberOption, parse } from '../args';
 import { UsageError, type CliCommand } from '../command';
+
+const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm', 'webgpu', 'tensorflow'];
+
+const USAGE = `Usage: tunelab generate --model DIR [--adapter DIR] [--chat] [--max-new-tokens N]
+                        [--temperature T] [--top-p P] [--top-k K] [--seed S] [--backend B] [--json] PROMPT
+
+Generates a continuation of PROMPT with a local Hugging Face model directory (config.json,
+safetensors weights, tokenizer.json), optionally with a PEFT LoRA adapter on top.
+
+  --model DIR         the base model directory
+  --adapter DIR       a LoRA adapter (adapter_config.json + adapter_model.safetensors)
+  --chat              send PROMPT as a user turn through the model's chat template
+  --max-new-tokens N  at most N new tokens (default 128)
+  --temperature T     0 = greedy (default); > 0 samples
+  --top-p P           nucleus sampling mass, 0 < P <= 1 (default 1)
+  --top-k K           sample among the K most likely tokens (default 0 = all)
+  --seed S            sampling seed (default 0): the same seed gives the same text
+  --backend B         auto, wasm (default), webgpu or tensorflow
+  --json              print one JSON object {text, prompt_tokens, new_tokens, stop_reason, backend, seconds}
+
+Generation stops at the model's EOS / end-of-turn token, after N tokens, or at its context limit.
+Exit codes: 0 ok, 2 usage error or unreadable model / adapter.`;
 
 export const generateCommand: CliCommand = {
   name: 'generate',
   summary: 'Generate text from a model (and adapter)',
-  usage: 'Usage: tunelab generate --model DIR [--adapter DIR] [--chat] PROMPT',
-  async run() {
-    throw new UsageError('not implemented yet');
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parse(args, {
+      model: { type: 'string' },
+      adapter: { type: 'string' },
+      chat: { type: 'boolean', default: false },
+      'max-new-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      'top-k': { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (!values.model) throw new UsageError('--model DIR is required');
+    if (positionals.length !== 1) throw new UsageError(`expected one PROMPT (quote it), got ${positionals.length}`);
+    const backend = values.backend ?? 'wasm';
+    if (!(BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
+    const topP = numberOption('top-p', values['top-p']) ?? 1;
+    if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got '${values['top-p']}'`);
+    const json = values.json ?? false;
+    try {
+      const result = await generateText({
+        modelDir: resolve(io.cwd, values.model),
+        adapterDir: values.adapter === undefined ? undefined : resolve(io.cwd, values.adapter),
+        prompt: positionals[0]!,
+        chat: values.chat ?? false,
+        maxNewTokens: numberOption('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 }) ?? 128,
+        temperature: numberOption('temperature', values.temperature, { min: 0 }) ?? 0,
+        topP,
+        topK: numberOption('top-k', values['top-k'], { integer: true, min: 0 }) ?? 0,
+        seed: numberOption('seed', values.seed, { integer: true, min: 0 }) ?? 0,
+        backend: backend as BackendChoice,
+        onText: json ? undefined : (delta) => io.out(delta),
+      });
+      if (json) {
+        io.out(`${JSON.stringify({ text: result.text, prompt_tokens: result.promptTokens, new_tokens: result.newTokens, stop_reason: result.stopReason, backend: result.backend.name, seconds: result.seconds })}\n`);
+      } else {
+        io.out('\n');
+        const rate = result.seconds > 0 ? (result.newTokens / result.seconds).toFixed(1) : '-';
+        io.err(`[${result.newTokens} tokens, ${rate} tokens/s on ${result.backend.detail}; stopped: ${result.stopReason}]\n`);
+      }
+      return 0;
+    } catch (e) {
+      if (e instanceof GenerateError || e instanceof BackendError) throw new UsageError(e.message);
+      throw e;
+    }
   },
 };

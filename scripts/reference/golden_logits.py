@@ -260,6 +260,36 @@ MODELS = {
 STORAGE = {'llama-tiny': torch.float32, 'qwen2-tiny': torch.bfloat16, 'mistral-tiny': torch.float16, 'gpt2-tiny': torch.float32}
 
 
+def write_tokenizer(d):
+    """A 64-token character-level tokenizer (BPE without merges, Metaspace) and a ChatML template,
+    so generation and chat rendering can run against llama-tiny (vocab 64)."""
+    specials = ['<unk>', '<s>', '</s>', '<|im_start|>', '<|im_end|>']
+    chars = ['\u2581', '\n'] + [chr(c) for c in range(ord('a'), ord('z') + 1)] + [chr(c) for c in range(ord('A'), ord('Z') + 1)] + ['.', ',', '?', '!', "'"]
+    vocab = {t: i for i, t in enumerate(specials + chars)}
+    assert len(vocab) == 64
+    tok = {
+        'version': '1.0', 'truncation': None, 'padding': None,
+        'added_tokens': [{'id': i, 'content': t, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False, 'special': True} for i, t in enumerate(specials)],
+        'normalizer': None,
+        'pre_tokenizer': {'type': 'Metaspace', 'replacement': '\u2581', 'prepend_scheme': 'first', 'split': False},
+        'post_processor': {'type': 'TemplateProcessing', 'single': [{'SpecialToken': {'id': '<s>', 'type_id': 0}}, {'Sequence': {'id': 'A', 'type_id': 0}}],
+                           'pair': [{'Sequence': {'id': 'A', 'type_id': 0}}, {'Sequence': {'id': 'B', 'type_id': 1}}],
+                           'special_tokens': {'<s>': {'id': '<s>', 'ids': [1], 'tokens': ['<s>']}}},
+        'decoder': {'type': 'Metaspace', 'replacement': '\u2581', 'prepend_scheme': 'first', 'split': False},
+        'model': {'type': 'BPE', 'dropout': None, 'unk_token': '<unk>', 'continuing_subword_prefix': None, 'end_of_word_suffix': None,
+                  'fuse_unk': True, 'byte_fallback': False, 'ignore_merges': False, 'vocab': vocab, 'merges': []},
+    }
+    with open(os.path.join(d, 'tokenizer.json'), 'w') as f:
+        json.dump(tok, f, indent=1, ensure_ascii=False)
+        f.write('\n')
+    template = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}"
+                "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
+    with open(os.path.join(d, 'tokenizer_config.json'), 'w') as f:
+        json.dump({'bos_token': '<s>', 'eos_token': '</s>', 'unk_token': '<unk>', 'pad_token': None, 'model_max_length': 128,
+                   'add_bos_token': True, 'chat_template': template, 'tokenizer_class': 'PreTrainedTokenizerFast'}, f, indent=2)
+        f.write('\n')
+
+
 def inputs(cfg, gen):
     V = cfg['vocab_size']
     ids = torch.randint(0, V, (2, 12), generator=gen)
@@ -297,6 +327,8 @@ def main():
             on_disk = {(k[len('transformer.'):] if gpt2 else k): v for k, v in stored.items()}
             write_safetensors(os.path.join(d, 'model.safetensors'), on_disk, {'format': 'pt'})
 
+        if name == 'llama-tiny':
+            write_tokenizer(d)
         ids, pos = inputs(cfg, gen)
         golden = {'input_ids': ids.to(torch.int32), 'logits': fwd(cfg, w, ids, pos)}
 

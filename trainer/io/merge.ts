@@ -1,0 +1,41 @@
+/**
+ * `tunelab merge-lora`: base model directory + PEFT LoRA adapter → a plain Hugging Face model
+ * directory with W = W0 + scaling·B·A, config and tokenizer files copied. Host-side only (no tfjs).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { FloatDtype } from './safetensors';
+import { mergeAdapter, readAdapter } from './adapter';
+import { ModelDirError, readModelConfig, readModelWeights, saveModelDir } from './hfModel';
+
+export interface MergeRequest {
+  baseDir: string;
+  adapterDir: string;
+  outDir: string;
+  /** Weight dtype of the merged model (default: the base's torch_dtype, F32 when unknown). */
+  dtype?: FloatDtype;
+}
+
+export interface MergeResult {
+  /** Modules whose weights changed. */
+  modules: string[];
+  /** Files written into outDir. */
+  files: string[];
+  scaling: number;
+}
+
+/** Merges an adapter into its base and writes the result. Throws `ModelDirError` for bad input. */
+export function mergeLora(req: MergeRequest): MergeResult {
+  if (resolve(req.outDir) === resolve(req.baseDir)) throw new ModelDirError(`${req.outDir}: the output directory must differ from the base model directory`);
+  if (existsSync(req.outDir) && existsSync(resolve(req.outDir, 'model.safetensors.index.json'))) {
+    throw new ModelDirError(`${req.outDir}: already holds a sharded model; choose an empty directory`);
+  }
+  const config = readModelConfig(req.baseDir);
+  const adapter = readAdapter(req.adapterDir);
+  const base = readModelWeights(req.baseDir);
+  const merged = mergeAdapter(config, base, adapter);
+  const fromBase = ({ float16: 'F16', bfloat16: 'BF16' } as Record<string, FloatDtype>)[String(config.raw.torch_dtype)] ?? 'F32';
+  const files = saveModelDir(req.outDir, config, merged, { tokenizerFrom: req.baseDir, dtype: req.dtype ?? fromBase });
+  const { r, loraAlpha, useRslora } = adapter.config;
+  return { modules: [...adapter.weights.keys()], files, scaling: useRslora ? loraAlpha / Math.sqrt(r) : loraAlpha / r };
+}
