@@ -4,7 +4,14 @@ import { Rng } from '../train/rng';
 export interface Example {
   ids: number[];
   trained: boolean[];
+  /** The record it came from, for showing generations on validation prompts (chat and Alpaca records). */
+  source?: ExampleSource;
 }
+
+/** A record kept for prompting: the conversation with its masking options, or an Alpaca record. */
+export type ExampleSource =
+  | { kind: 'chat'; conversation: import('../../common/dataset/index').Conversation; options: import('../../common/chat/index').MaskOptions }
+  | { kind: 'alpaca'; record: import('../../common/dataset/index').AlpacaRecord; options: import('../../common/chat/index').AlpacaOptions };
 
 /** Label value for positions the loss ignores (Hugging Face's convention). */
 export const IGNORE = -100;
@@ -56,7 +63,7 @@ export function fitToLength(examples: readonly Example[], seqLen: number, strate
         dropped++;
         return;
       }
-      e = { ids: e.ids.slice(0, seqLen), trained: e.trained.slice(0, seqLen) };
+      e = { ...e, ids: e.ids.slice(0, seqLen), trained: e.trained.slice(0, seqLen) };
       truncated++;
     }
     if (!e.trained.some((t, j) => t && j > 0)) {

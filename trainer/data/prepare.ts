@@ -89,14 +89,19 @@ export async function prepareExamples(cfg: Raw, chat: ChatModel, bases: PathBase
     }
     const type = typeof entry.type === 'string' ? entry.type : typeof entry.type === 'object' ? 'alpaca' : 'chat_template';
     const base = type.split(/[:.]/)[0]!;
-    const build = (rec: NormalizedRecord): Outcome<MaskedExample[]> => {
-      if (rec.kind === 'completion') return buildCompletionExamples(chat, rec.text, { sequenceLen });
-      if (rec.kind === 'alpaca' && base.startsWith('alpaca')) {
-        const r = buildAlpacaExample(chat, rec.alpaca, { ...alpacaStyle(type), trainOnInputs: cfg.train_on_inputs === true });
-        return r.ok ? { ok: true, value: [r.value] } : r;
+    const build = (rec: NormalizedRecord): Outcome<Example[]> => {
+      if (rec.kind === 'completion') {
+        const r = buildCompletionExamples(chat, rec.text, { sequenceLen });
+        return r.ok ? { ok: true, value: r.value.map(toExample) } : r;
       }
-      const r = buildExample(chat, rec.conversation, maskOptions(entry, cfg));
-      return r.ok ? { ok: true, value: [r.value] } : r;
+      if (rec.kind === 'alpaca' && base.startsWith('alpaca')) {
+        const options = { ...alpacaStyle(type), trainOnInputs: cfg.train_on_inputs === true };
+        const r = buildAlpacaExample(chat, rec.alpaca, options);
+        return r.ok ? { ok: true, value: [{ ...toExample(r.value), source: { kind: 'alpaca', record: rec.alpaca, options } }] } : r;
+      }
+      const options = maskOptions(entry, cfg);
+      const r = buildExample(chat, rec.conversation, options);
+      return r.ok ? { ok: true, value: [{ ...toExample(r.value), source: { kind: 'chat', conversation: rec.conversation, options } }] } : r;
     };
     const it = readDatasetRecords(where.path, entry as DatasetEntry, { maxDiagnostics: 20 });
     let records = 0;
@@ -118,7 +123,7 @@ export async function prepareExamples(cfg: Raw, chat: ChatModel, bases: PathBase
         if (out.problems.length >= 20) break;
         continue;
       }
-      for (const m of built.value) out.examples.push(toExample(m));
+      out.examples.push(...built.value);
       made += built.value.length;
     }
     out.datasets.push({ path: where.path, records, examples: made });
