@@ -83,13 +83,13 @@ export function keySpec(path: NodePath): KeySpec | undefined {
 /**
  * Candidate keys for the mapping at `path` ([] = top level, ['datasets', 0] = a dataset entry,
  * ['fsdp_config'], ['special_tokens'] ...), for completion. With `doc`, plugin keys are limited
- * to the plugins listed under `plugins:`, and deprecated keys are left out. Keys already present
+ * to the plugins listed under `plugins:`. Deprecated and hidden keys are always left out. Keys already present
  * are NOT removed (the caller knows which mapping the cursor is in).
  */
 export function keysAt(path: NodePath, doc?: ConfigDocument): KeySpec[] {
   const table = tableAt(path);
   if (!table) return [];
-  const specs = [...table.values()].filter((s) => !s.deprecated && !s.doc.startsWith('Set by Axolotl itself'));
+  const specs = [...table.values()].filter((s) => !s.deprecated && !s.hidden);
   if (!doc || path.length > 0) return specs;
   const plugins = listedPlugins(doc);
   return specs.filter((s) => !s.plugin || plugins.has(s.plugin.slice(s.plugin.lastIndexOf('.') + 1)));

@@ -53,9 +53,11 @@ export function parseConfig(text: string): ConfigDocument {
   }
   doc.yaml = parsed;
   for (const err of parsed.errors) {
-    const [start, end] = err.pos;
+    const [start, errEnd] = err.pos;
     const isDup = err.code === 'DUPLICATE_KEY';
-    const message = isDup ? `Duplicate key${dupKeyName(text, start, end)}: YAML keeps only one of them.` : cleanMessage(err.message);
+    const key = isDup ? dupKey(text, start) : '';
+    const end = isDup && key ? start + key.length : errEnd;
+    const message = isDup ? `Duplicate key${key ? ` '${key}'` : ''}: YAML keeps only the last value, so the earlier one is silently lost.` : cleanMessage(err.message);
     doc.parseDiagnostics.push(diagnostic(isDup ? 'yaml-duplicate-key' : 'yaml-syntax', Severity.Error, lines.range(start, Math.max(end, start + 1)), message));
   }
   for (const w of parsed.warnings) {
@@ -87,9 +89,10 @@ function cleanMessage(m: string): string {
   return firstLine.endsWith('.') ? firstLine : `${firstLine}.`;
 }
 
-function dupKeyName(text: string, start: number, end: number): string {
-  const s = text.slice(start, Math.min(end, start + 80)).trim();
-  return s && !s.includes('\n') ? ` '${s}'` : '';
+/** The key text of a duplicate key at `start` (the library points at its first character). */
+function dupKey(text: string, start: number): string {
+  const m = /^("[^"\n]*"|'[^'\n]*'|[^:\n#]+?)[ \t]*:/.exec(text.slice(start, start + 200));
+  return m ? m[1]! : '';
 }
 
 function formatSize(chars: number): string {

@@ -226,7 +226,10 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'string') return `the string '${v.length > 40 ? `${v.slice(0, 40)}…` : v}'`;
   if (typeof v === 'number') return Number.isInteger(v) ? `the integer ${v}` : `the number ${v}`;
   if (typeof v === 'boolean') return `the boolean ${v}`;
-  if (Array.isArray(v)) return 'a list';
+  if (Array.isArray(v)) {
+    const kinds = [...new Set(v.map((x) => (Array.isArray(x) ? 'lists' : isPlainObject(x) ? 'mappings' : typeof x === 'string' ? 'strings' : typeof x === 'number' ? 'numbers' : typeof x === 'boolean' ? 'booleans' : 'nulls')))];
+    return v.length === 0 ? 'an empty list' : `a list of ${kinds.join(' and ')}`;
+  }
   if (isPlainObject(v)) return 'a mapping';
   return String(v);
 }

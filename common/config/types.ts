@@ -71,6 +71,8 @@ export interface KeySpec {
   /** Alternative spelling accepted by Axolotl (e.g. `model_type` for field `type_of_model`). */
   aliasOf?: string;
   required?: boolean;
+  /** Valid, but not offered by completion (internal fields, the field names behind aliases). */
+  hidden?: boolean;
   /** Snippet (LSP snippet syntax) inserted by completion for nested blocks. */
   snippet?: string;
   /** Only meaningful in some modes (shown in hover), e.g. 'rl', 'multimodal'. */
@@ -98,8 +100,9 @@ export interface NodeLocation {
   /** Path of the key or value under the cursor; for a key position, the path of the key itself. */
   path: NodePath;
   /**
-   * 'key': on a key or where a new key would be typed (path ends with the partial key text, or
-   * is the containing mapping's path when the line is empty); 'value': on a value.
+   * 'key': on a key or where a new key would be typed (path = parentPath + the partial key text,
+   * '' on an empty line); 'value': on a value. A list item (`- |`) is a value at [list, index]:
+   * when keySpec(path) has `children` (datasets), complete the entry's keys; otherwise values.
    */
   kind: 'key' | 'value';
   /** Offsets [start, end) of the token under the cursor (the text a completion replaces). */

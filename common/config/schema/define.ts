@@ -17,6 +17,7 @@ export interface KeyDef {
   deprecated?: Deprecation;
   aliasOf?: string;
   required?: boolean;
+  hidden?: boolean;
   snippet?: string;
   scope?: string;
   /** Name of the nested key table for objects and lists of objects. */
@@ -31,7 +32,7 @@ export interface KeyTable {
 }
 
 /** Shorthand for keys Axolotl keeps for internal bookkeeping and users should not set. */
-export const internal = (t: string): KeyDef => ({ t, doc: 'Set by Axolotl itself while it runs; not meant to be written in a config.' });
+export const internal = (t: string): KeyDef => ({ t, hidden: true, doc: 'Set by Axolotl itself while it runs; not meant to be written in a config.' });
 
 export const removed = (message: string, replacement?: string, when: 'truthy' | 'present' = 'truthy'): Deprecation => {
   const d: Deprecation = { status: 'removed', message, when };

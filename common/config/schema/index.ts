@@ -23,6 +23,7 @@ function compile(name: string, def: KeyDef, category: string, nested: ReadonlyMa
   if (def.deprecated !== undefined) spec.deprecated = def.deprecated;
   if (def.aliasOf !== undefined) spec.aliasOf = def.aliasOf;
   if (def.required) spec.required = true;
+  if (def.hidden) spec.hidden = true;
   if (def.snippet !== undefined) spec.snippet = def.snippet;
   if (def.scope !== undefined) spec.scope = def.scope;
   if (plugin !== undefined) spec.plugin = plugin;

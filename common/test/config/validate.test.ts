@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { parseConfig, validateConfig, type ConfigEnv } from '../../config/index';
+
+/** Fixture folder; messages that name absolute paths use it. */
+const FIX = fileURLToPath(new URL('../fixtures/config', import.meta.url));
+const E = 1 as const;
+const W = 2 as const;
+
+/** A whole expected diagnostic: range "line:col-line:col" (0-based), severity, code, message, data. */
+function d(range: string, severity: 1 | 2, code: string, message: string, data?: unknown): Diagnostic {
+  const [s, e] = range.split('-');
+  const [sl, sc] = s!.split(':').map(Number);
+  const [el, ec] = e!.split(':').map(Number);
+  const out: Diagnostic = { range: { start: { line: sl!, character: sc! }, end: { line: el!, character: ec! } }, severity, code, source: 'tunelab', message };
+  if (data !== undefined) out.data = data;
+  return out;
+}
+
+function run(name: string, env: Partial<ConfigEnv> = {}): { diagnostics: Diagnostic[]; hook: string[] } {
+  const hook: string[] = [];
+  const path = `${FIX}/${name}`;
+  const diagnostics = validateConfig(parseConfig(readFileSync(path, 'utf8')), {
+    configPath: path,
+    fileExists: existsSync,
+    checkDatasetFile: (p) => {
+      hook.push(p);
+      return [];
+    },
+    ...env,
+  });
+  return { diagnostics, hook };
+}
+
+const EXPECTED: Record<string, Diagnostic[]> = {
+  'eval-rules.yml': [
+    d("4:0-4:16", E, "config-batch-size-fields", `At least two of micro_batch_size, gradient_accumulation_steps and batch_size must be set (missing or zero: gradient_accumulation_steps, batch_size).`, {"addKey":{"key":"gradient_accumulation_steps","value":1}}),
+    d("7:0-7:10", E, "config-eval-without-eval-set", `eval_steps/eval_strategy are set but val_set_size is 0 and there are no test_datasets: there is nothing to evaluate.`),
+    d("8:0-8:15", E, "config-evals-per-epoch-and-steps", `eval_steps and evals_per_epoch are mutually exclusive: keep one.`),
+    d("10:15-10:20", E, "config-save-strategy-mismatch", `save_strategy 'epoch' contradicts save_steps: set save_strategy: steps or remove save_steps.`, {"replaceValueWith":"steps"}),
+    d("13:0-13:12", E, "config-warmup-both", `warmup_steps and warmup_ratio are mutually exclusive: keep one.`),
+  ],
+  'full-ft.yml': [
+    d("1:19-1:23", W, "config-trust-remote-code", `trust_remote_code runs Python code from the model's repository on this machine. Review it (and pin model_revision) before training.`),
+    d("7:12-7:14", W, "config-advice-many-epochs", `num_epochs 10: more than 5 passes over fine-tuning data mostly memorises it and increases forgetting of general skills. 1-3 epochs is typical; watch the eval loss (val_set_size) if you need more.`),
+    d("8:15-8:19", W, "config-advice-high-lr-full-finetune", `learning_rate 0.0003 is a pre-training-scale rate for full fine-tuning (no adapter): it tends to overwrite what the model knows. Use 10-100x less than pre-training, typically 5e-6 to 2e-5, or train an adapter (LoRA) at this rate.`, {"replaceValueWith":0.00002}),
+  ],
+  'mistakes.yml': [
+    d("1:9-1:14", E, "config-qlora-needs-4bit", `adapter: qlora needs load_in_4bit: true (QLoRA trains LoRA on a 4-bit base model).`, {"addKey":{"key":"load_in_4bit","value":true}}),
+    d("2:0-2:9", W, "config-unknown-key", `Unknown key 'lora_rnak': did you mean 'lora_r'? Axolotl ignores unknown keys silently.`, {"replaceKeyWith":"lora_r"}),
+    d("4:15-4:21", W, "config-advice-template-mismatch", `chat_template 'llama3' is the Llama 3 format, but the base model 'mistralai/Mistral-7B-v0.1' is not a Llama 3 model: the fine-tune would learn a format the model was not trained with. Use the model's own template (tokenizer_default) or one of its family.`, {"replaceValueWith":"tokenizer_default"}),
+    d("5:0-5:10", W, "config-plugin-not-enabled", `'liger_rope' belongs to the Liger plugin and is ignored unless 'axolotl.integrations.liger.LigerPlugin' is listed under plugins:.`, {"addPlugin":"axolotl.integrations.liger.LigerPlugin"}),
+    d("6:17-6:21", W, "config-advice-train-on-inputs", `train_on_inputs: true computes the loss on prompts too: the model spends capacity learning to write instructions, which usually hurts instruction following. Keep it false unless the inputs are what you want to generate.`, {"replaceValueWith":false}),
+    d("8:10-8:28", E, "config-dataset-path-missing", `Local dataset 'data/missing.jsonl' does not exist (looked for '${FIX}/data/missing.jsonl'). Relative paths resolve against the config's folder, the workspace, then the working directory.`),
+    d("9:10-9:18", E, "config-removed-dataset-type", `type: sharegpt was removed and Axolotl refuses it: use type: chat_template. For ShareGPT records add field_messages: conversations and message_property_mappings: {role: from, content: value}.`, {"replaceValueWith":"chat_template","addKeys":[{"key":"field_messages","value":"conversations"},{"key":"message_property_mappings","value":{"role":"from","content":"value"}}]}),
+    d("11:10-11:21", W, "config-unknown-dataset-type", `'chta' is not a prompt style of alpaca (styles: instruct, chat, chatml, phi). Did you mean 'alpaca:chat'?`, {"replaceValueWith":"alpaca:chat"}),
+  ],
+  'types.yml': [
+    d("2:8-2:15", E, "config-type-mismatch", `'lora_r' must be an integer, got the string 'sixteen'.`),
+    d("3:0-3:19", W, "config-lora-modules-architecture", `None of q_proj, v_proj is a linear layer of gpt2-family models (c_attn, c_proj, c_fc); PEFT fails when no target module matches.`, {"replaceValueWith":["c_attn","c_proj","c_fc"]}),
+    d("6:16-6:21", E, "config-type-mismatch", `'special_tokens' must be a mapping, got a list of strings.`),
+    d("7:0-7:11", W, "config-fsdp1-deprecated", `FSDP1 is deprecated: set fsdp_version: 2 (and migrate fsdp_config) for better performance and compatibility.`, {"addKey":{"key":"fsdp_version","value":2}}),
+    d("8:19-8:23", E, "config-invalid-value", `'FULL' is not a valid state_dict_type (expected one of: FULL_STATE_DICT, LOCAL_STATE_DICT, SHARDED_STATE_DICT).`),
+    d("12:18-12:27", E, "config-invalid-value", `'sometimes' is not a valid train_on_eos (expected one of: turn, all, last, none).`),
+    d("13:20-13:29", E, "config-type-mismatch", `'roles_to_train' must be a list of strings, got the string 'assistant'.`),
+    d("17:11-17:22", W, "config-unknown-value", `'adamw_torhc' is not a known optimizer: did you mean 'adamw_torch'? It may still work if your installed libraries provide it.`, {"replaceValueWith":"adamw_torch"}),
+    d("18:21-18:26", E, "config-invalid-value", `attn_implementation 'flash' is not accepted: use the canonical name 'flash_attention_2'.`, {"replaceValueWith":"flash_attention_2"}),
+  ],
+  'syntax.yml': [
+    d("0:0-0:0", E, "config-batch-size-fields", `At least two of micro_batch_size, gradient_accumulation_steps and batch_size must be set (missing or zero: micro_batch_size, gradient_accumulation_steps, batch_size).`, {"addKey":{"key":"micro_batch_size","value":1}}),
+    d("2:0-2:13", E, "yaml-duplicate-key", `Duplicate key 'learning_rate': YAML keeps only the last value, so the earlier one is silently lost.`),
+    d("3:10-4:0", E, "config-type-mismatch", `'datasets' must be a list of mappings, got a list of strings.`),
+    d("4:0-4:0", E, "yaml-syntax", `Flow sequence in block collection must be sufficiently indented and end with a ].`),
+  ],
+};
+
+for (const [name, expected] of Object.entries(EXPECTED)) {
+  test(`${name}: every diagnostic, exactly`, () => {
+    assert.deepEqual(run(name).diagnostics, expected);
+  });
+}
+
+test('a clean QLoRA config has no diagnostics, and the existing local dataset goes to the dataset hook', () => {
+  const r = run('valid-qlora.yml');
+  assert.deepEqual(r.diagnostics, []);
+  assert.deepEqual(r.hook, [`${FIX}/data/train.jsonl`]);
+});
+
+test('dataset hook findings are placed at the entry type: value', () => {
+  const r = run('valid-qlora.yml', { checkDatasetFile: () => [{ code: 'dataset-format-mismatch', severity: 1, message: 'records have no messages field' }] });
+  assert.deepEqual(r.diagnostics, [d('11:10-11:23', E, 'dataset-format-mismatch', 'records have no messages field')]);
+});
+
+test('without fileExists (no file system) local paths are not checked', () => {
+  const r = validateConfig(parseConfig(readFileSync(`${FIX}/mistakes.yml`, 'utf8')), {});
+  assert.equal(r.some((x) => x.code === 'config-dataset-path-missing'), false);
+});
+
+test('Hub ids are not local paths, even when they do not exist on disk', () => {
+  const text = 'base_model: x\nlearning_rate: 1e-5\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: org/name\n    type: alpaca\n  - path: name_only\n    type: alpaca\n  - path: ./rel/missing\n    type: alpaca\n';
+  const r = validateConfig(parseConfig(text), { configPath: `${FIX}/inline.yml`, fileExists: () => false });
+  assert.deepEqual(r, [
+    d('9:10-9:23', E, 'config-dataset-path-missing', `Local dataset './rel/missing' does not exist (looked for '${FIX}/rel/missing'). Relative paths resolve against the config's folder, the workspace, then the working directory.`),
+  ]);
+});
+
+test('missing required keys are reported at the document start with a quick-fix payload', () => {
+  const r = validateConfig(parseConfig('micro_batch_size: 2\ngradient_accumulation_steps: 2\n'), {});
+  assert.deepEqual(r, [
+    d('0:0-0:0', E, 'config-missing-datasets', 'Either datasets or pretraining_dataset is required (and must not be empty).', { addKey: { key: 'datasets', value: [{ path: '', type: 'chat_template' }] } }),
+    d('0:0-0:0', E, 'config-missing-key', "Missing required key 'base_model': the model to fine-tune (a Hub id or a local folder).", { addKey: { key: 'base_model', value: '' } }),
+    d('0:0-0:0', E, 'config-missing-key', "Missing required key 'learning_rate' (e.g. 2e-4 for LoRA, 1e-5 for full fine-tuning).", { addKey: { key: 'learning_rate', value: 0.0002 } }),
+  ]);
+});
