@@ -12,6 +12,8 @@ import {
   resolveConfig,
   valuesFor,
 } from '../../config/index';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { suggestKey, editDistance } from '../../config/suggest';
 import { TOP_LEVEL_NAMES } from '../../config/schema/index';
 
@@ -154,4 +156,9 @@ test('configJsonSchema: draft-07, every key, enums where Axolotl enforces them',
   assert.equal(ds.type, 'array');
   assert.ok('field_messages' in ds.items.properties);
   assert.ok(String(s.properties.flash_attention!.deprecationMessage).includes('attn_implementation'));
+});
+
+test('schemas/axolotl-config.schema.json is the generated schema (run npx tsx scripts/gen-schema.ts)', () => {
+  const file = readFileSync(fileURLToPath(new URL('../../../schemas/axolotl-config.schema.json', import.meta.url)), 'utf8');
+  assert.equal(file, JSON.stringify(configJsonSchema(), null, 2) + '\n');
 });

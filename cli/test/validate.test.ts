@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../main';
+import type { CliIo } from '../command';
+
+/** Runs `tunelab validate ...` in-process in `cwd`, capturing stdout/stderr. */
+async function validate(cwd: string, ...args: string[]) {
+  let out = '';
+  let err = '';
+  const io: CliIo = { cwd, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false };
+  const code = await main(['validate', ...args], io);
+  return { code, out, err };
+}
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tunelab-validate-'));
+  mkdirSync(join(dir, 'configs', 'nested'), { recursive: true });
+  mkdirSync(join(dir, 'node_modules', 'pkg'), { recursive: true });
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'train.jsonl'), '{"text": "hello"}\n');
+  const good = 'base_model: gpt2\ndatasets:\n  - path: data/train.jsonl\n    type: completion\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\nlearning_rate: 1e-5\n';
+  writeFileSync(join(dir, 'configs', 'good.yml'), good.replace('data/train.jsonl', '../data/train.jsonl'));
+  writeFileSync(join(dir, 'configs', 'nested', 'warn.yaml'), good.replace('data/train.jsonl', '../../data/train.jsonl') + 'lora_rnak: 8\n');
+  writeFileSync(join(dir, 'configs', 'ci.yml'), 'on: push\njobs: {}\n');
+  writeFileSync(join(dir, 'node_modules', 'pkg', 'bad.yml'), 'base_model: x\n');
+  writeFileSync(join(dir, 'bad.yml'), 'base_model: gpt2\nadapter: qlora\ndatasets:\n  - path: ./missing.jsonl\n    type: completion\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\nlearning_rate: 2e-4\n');
+  return dir;
+}
+
+test('text format: path:line:col: severity code: message, 1-based; warnings alone exit 0', async () => {
+  const dir = workspace();
+  try {
+    const r = await validate(dir, 'configs');
+    assert.equal(r.code, 0);
+    assert.equal(r.err, '');
+    assert.equal(
+      r.out,
+      "configs/nested/warn.yaml:8:1: warning config-unknown-key: Unknown key 'lora_rnak': did you mean 'lora_r'? Axolotl ignores unknown keys silently.\n" +
+        '2 files checked: 0 errors, 1 warning\n',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('json format: one object with files, kinds and LSP diagnostics; errors exit 1', async () => {
+  const dir = workspace();
+  try {
+    const r = await validate(dir, '--format', 'json', 'bad.yml', 'configs/ci.yml', 'data/train.jsonl');
+    assert.equal(r.code, 1);
+    const parsed = JSON.parse(r.out) as { files: { path: string; kind: string; diagnostics: { code: string; severity: number; range: unknown; source: string }[] }[] };
+    assert.deepEqual(
+      parsed.files.map((f) => ({ path: f.path, kind: f.kind, codes: f.diagnostics.map((d) => `${d.severity} ${d.code}`) })),
+      [
+        { path: 'bad.yml', kind: 'config', codes: ['1 config-qlora-needs-4bit', '1 config-dataset-path-missing'] },
+        { path: 'configs/ci.yml', kind: 'other', codes: [] },
+        { path: 'data/train.jsonl', kind: 'dataset', codes: [] },
+      ],
+    );
+    assert.deepEqual(parsed.files[0]!.diagnostics[0]!.range, { start: { line: 1, character: 9 }, end: { line: 1, character: 14 } });
+    assert.equal(parsed.files[0]!.diagnostics[0]!.source, 'tunelab');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('usage and I/O errors exit 2 with one line on stderr', async () => {
+  const dir = workspace();
+  try {
+    const missing = await validate(dir, 'nope.yml');
+    assert.deepEqual([missing.code, missing.out, missing.err], [2, '', 'tunelab validate: no such file or folder: nope.yml\n']);
+    const none = await validate(dir);
+    assert.deepEqual([none.code, none.err], [2, 'tunelab validate: give at least one file or folder (tunelab validate --help)\n']);
+    const fmt = await validate(dir, '--format', 'xml', 'bad.yml');
+    assert.deepEqual([fmt.code, fmt.err], [2, "tunelab validate: --format must be one of text, json, got 'xml'\n"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a huge file is reported as too large without being read whole', async () => {
+  const dir = workspace();
+  try {
+    writeFileSync(join(dir, 'huge.yaml'), 'base_model: x\n' + '#'.repeat(3 * 1024 * 1024));
+    const r = await validate(dir, 'huge.yaml');
+    assert.equal(r.code, 1);
+    assert.equal(r.out, 'huge.yaml:1:1: error config-too-large: The file is 3.0 MB, above the 2.0 MB limit for a config; it was not parsed.\n1 file checked: 1 error, 0 warnings\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
