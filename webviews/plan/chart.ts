@@ -41,7 +41,7 @@ export function shortCount(n: number): string {
 
 /** `$0.01`, `$1`, `$10k`. */
 export function shortUsd(n: number): string {
-  return n < 1 ? `$${trim(n)}` : `$${shortCount(n)}`;
+  return n < 1 ? `$${Number(n.toPrecision(2))}` : `$${shortCount(n)}`;
 }
 
 function trim(x: number): string {

@@ -38,6 +38,9 @@ svg.chart .marker { stroke-dasharray: 4 3; stroke-width: 1; }
 svg.chart .marker.volume { stroke: var(--vscode-foreground); }
 svg.chart .marker.break-even { stroke: var(--vscode-charts-orange, #d18616); }
 .stale { opacity: 0.55; }
+.legend .swatch { display: inline-block; width: 18px; height: 3px; vertical-align: middle; margin: 0 4px 0 8px; }
+.legend .swatch.prompt { background: var(--vscode-charts-blue, #3794ff); }
+.legend .swatch.fine-tune { background: var(--vscode-charts-green, #89d185); }
 `);
 
 const messenger = new Messenger<HostToPlan, PlanToHost, PlanInputs>(parseHostToPlan, (batch) => batch.forEach(dispatch));
@@ -173,6 +176,7 @@ function render(): void {
       ),
       h('p', { attrs: { id: 'break-even' } }, `Break-even: ${c.breakEvenNote}.`),
       model ? chart(model) : null,
+      model ? h('div', { class: 'legend muted' }, h('span', { class: 'swatch prompt' }), 'prompt  ', h('span', { class: 'swatch fine-tune' }), 'fine-tune (training spread over the months)') : null,
       r.missing.length > 0 ? h('p', { class: 'muted' }, `To compare costs, give: ${r.missing.join('; ')}.`) : null,
       r.assumptions.length + state.notes.length > 0 ? h('h3', null, 'Assumptions') : null,
       r.assumptions.length + state.notes.length > 0 ? h('ul', { class: 'muted' }, ...[...state.notes, ...r.assumptions].map((a) => h('li', null, a))) : null,
@@ -202,8 +206,11 @@ function chart(m: ChartModel): SVGElement {
     s('text', { x: (left + x1) / 2, y: height - 4, 'text-anchor': 'middle' }, 'queries per month'),
     s('path', { class: 'prompt', d: m.prompt }, s('title', {}, 'prompt')),
     s('path', { class: 'fine-tune', d: m.fineTune }, s('title', {}, 'fine-tune (training spread over the months)')),
-    ...m.markers.flatMap((k, i) => [s('line', { class: `marker ${k.kind}`, x1: k.x, x2: k.x, y1: top, y2: y1 }), s('text', { x: k.x + 4, y: top + 12 + 14 * i }, k.label)]),
-    s('text', { x: x1 - 4, y: top + 12, 'text-anchor': 'end', class: 'legend' }, '— prompt (blue) · — fine-tune (green)'),
+    // Marker labels sit beside their line, on the side with room.
+    ...m.markers.flatMap((k, i) => {
+      const end = k.x > left + (x1 - left) * 0.6;
+      return [s('line', { class: `marker ${k.kind}`, x1: k.x, x2: k.x, y1: top, y2: y1 }), s('text', { x: end ? k.x - 4 : k.x + 4, y: top + 12 + 14 * i, 'text-anchor': end ? 'end' : 'start' }, k.label)];
+    }),
   );
 }
 
