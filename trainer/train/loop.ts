@@ -191,16 +191,11 @@ export class TrainingLoop {
     return evaluate(this.model, this.evalSet, { batchSize: this.data.evalBatchSize, seqLen: this.data.seqLen, padId: this.data.padId, packing: this.data.packing });
   }
 
-  /** Transformers' EarlyStoppingCallback: stop after `patience` evaluations without improvement. */
   private earlyStop(loss: number): boolean {
-    if (this.patience === null || !(this.patience > 0)) return false;
-    if (this.state.bestEval === null || loss < this.state.bestEval) {
-      this.state.bestEval = loss;
-      this.state.badEvals = 0;
-      return false;
-    }
-    this.state.badEvals += 1;
-    return this.state.badEvals >= this.patience;
+    const r = earlyStopping(this.state, loss, this.patience);
+    this.state.bestEval = r.bestEval;
+    this.state.badEvals = r.badEvals;
+    return r.stop;
   }
 
   private epochRowList(epoch: number): number[][] {
@@ -213,4 +208,14 @@ export class TrainingLoop {
   private epochProgress(): number {
     return this.state.epoch + this.state.micro / this.plan.microBatchesPerEpoch;
   }
+}
+
+/**
+ * Transformers' EarlyStoppingCallback (threshold 0): an evaluation that does not beat the best
+ * loss so far counts against the patience; `patience` such evaluations in a row stop the run.
+ */
+export function earlyStopping(s: Pick<LoopState, 'bestEval' | 'badEvals'>, loss: number, patience: number | null): { bestEval: number | null; badEvals: number; stop: boolean } {
+  if (patience === null || !(patience > 0)) return { bestEval: s.bestEval, badEvals: s.badEvals, stop: false };
+  if (s.bestEval === null || loss < s.bestEval) return { bestEval: loss, badEvals: 0, stop: false };
+  return { bestEval: s.bestEval, badEvals: s.badEvals + 1, stop: s.badEvals + 1 >= patience };
 }

@@ -24,3 +24,16 @@ test('logging_steps default: max(min(int(0.5% of total), 10), 1)', () => {
   assert.equal(planRun({ ...base, maxSteps: 10000 }).logEvery, 10);
   assert.equal(planRun({ ...base, loggingSteps: 3 }).logEvery, 3);
 });
+
+test('early stopping: patience counts evaluations in a row that do not beat the best', async () => {
+  const { earlyStopping } = await import('../../train/loop');
+  let s = { bestEval: null as number | null, badEvals: 0 };
+  const trace: string[] = [];
+  for (const loss of [2.0, 1.5, 1.6, 1.4, 1.5, 1.4]) {
+    const r = earlyStopping(s, loss, 2);
+    s = r;
+    trace.push(`${r.bestEval}/${r.badEvals}/${r.stop}`);
+  }
+  assert.deepEqual(trace, ['2/0/false', '1.5/0/false', '1.5/1/false', '1.4/0/false', '1.4/1/false', '1.4/2/true']);
+  assert.deepEqual(earlyStopping({ bestEval: 1, badEvals: 5 }, 3, null), { bestEval: 1, badEvals: 5, stop: false });
+});

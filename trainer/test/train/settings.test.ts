@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readSettings } from '../../train/settings';
+
+test('defaults follow Axolotl / Transformers', () => {
+  const { settings, problems } = readSettings({ base_model: 'm', learning_rate: 2e-4 });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(settings, {
+    baseModel: 'm',
+    method: 'full',
+    lora: null,
+    learningRate: 2e-4,
+    scheduler: 'cosine',
+    warmupSteps: null,
+    warmupRatio: null,
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    numEpochs: 1,
+    maxSteps: null,
+    microBatchSize: 1,
+    gradientAccumulationSteps: 1,
+    evalBatchSize: 1,
+    valSetSize: 0,
+    sequenceLen: 512,
+    samplePacking: false,
+    evalSamplePacking: false,
+    padToSequenceLen: false,
+    excessLength: 'drop',
+    shuffle: true,
+    evalSteps: null,
+    evalsPerEpoch: null,
+    saveSteps: null,
+    savesPerEpoch: null,
+    saveTotalLimit: null,
+    loggingSteps: null,
+    earlyStoppingPatience: null,
+    seed: 42,
+    outputDir: './model-out',
+    resumeFromCheckpoint: null,
+  });
+});
+
+test('LoRA keys', () => {
+  const { settings } = readSettings({ base_model: 'm', learning_rate: '1e-3', adapter: 'lora', lora_r: 16, lora_alpha: 32, lora_dropout: 0.05, lora_target_modules: ['q_proj', 'v_proj'], peft_use_rslora: true, sample_packing: true });
+  assert.deepEqual(settings.lora, { r: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'v_proj'], targetLinear: false, rslora: true });
+  assert.equal(settings.learningRate, 1e-3);
+  assert.equal(settings.padToSequenceLen, true);
+  assert.equal(settings.evalSamplePacking, true);
+});
+
+test('what the trainer cannot honour is refused with the key, not ignored', () => {
+  const { problems } = readSettings({ base_model: 'm', learning_rate: 1e-4, adapter: 'qlora', load_in_4bit: true, optimizer: 'lion_8bit', lr_scheduler: 'polynomial', micro_batch_size: 0 });
+  assert.deepEqual(
+    problems.map((p) => [p.code, p.key]),
+    [
+      ['trainer-unsupported-adapter', 'adapter'],
+      ['trainer-unsupported-quantization', 'load_in_4bit'],
+      ['trainer-unsupported-optimizer', 'optimizer'],
+      ['trainer-unsupported-scheduler', 'lr_scheduler'],
+      ['trainer-invalid-setting', 'micro_batch_size'],
+    ],
+  );
+});
