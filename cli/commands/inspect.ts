@@ -1,10 +1,109 @@
-import { UsageError, type CliCommand } from '../command';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError, type CliCommand, type CliIo } from '../command';
+import { formatOption, numberOption, parse } from '../args';
+import { parseConfig, resolveConfig } from '../../common/config/index';
+import { inspectDataset, type InspectResult } from '../../common/dataset/inspect';
+
+const USAGE = `Usage: tunelab inspect DATASET [--config CONFIG] [--model DIR] [--record N] [--format text|json]
+
+Dataset statistics and the loss-mask view of one record. DATASET is a .jsonl/.ndjson, .json or
+.parquet file (Alpaca, ShareGPT, OpenAI chat, or chat messages read through a config's mappings).
+
+  --config CONFIG  an Axolotl config: its datasets: entry for DATASET decides how records are read
+                   (type, field_messages, message_property_mappings, roles), and train_on_inputs,
+                   roles_to_train, train_on_eos, sequence_len and chat_template decide the mask.
+                   A base_model (or tokenizer_config) that is a local folder is the model.
+  --model DIR      a model folder with tokenizer.json (and tokenizer_config.json with its
+                   chat_template): token statistics and the tokens of --record.
+  --record N       render record N (1-based) with the model's chat template and show which
+                   tokens are trained.
+  --format F       text (default) or json:
+                   {"format", "records", "stats": {...}, "record": {"text", "tokens": [{"id", "text", "trained"}]}}
+                   (record only with --record; tokens need a model)
+
+Exit codes: 0 no errors in the dataset, 1 the dataset has errors, 2 usage or I/O error.`;
+
+function fileArg(io: CliIo, p: string, what: string, dir = false): string {
+  const abs = resolve(io.cwd, p);
+  if (!existsSync(abs)) throw new UsageError(`no such ${what}: ${p}`);
+  if (statSync(abs).isDirectory() !== dir) throw new UsageError(dir ? `${what} must be a folder: ${p}` : `${what} is a folder, not a file: ${p}`);
+  return abs;
+}
+
+const ANSI = { trained: '\x1b[42;30m', off: '\x1b[0m' };
+
+/** The human-readable report. Trained tokens are highlighted on a terminal and bracketed with ⟦ ⟧ otherwise. */
+export function formatInspectText(r: InspectResult, shown: string, tty: boolean): string {
+  const s = r.stats;
+  const lines = [`${shown}: ${r.records} record${r.records === 1 ? '' : 's'}, ${r.format ?? 'unknown format'}${s.formatReason ? ` (${s.formatReason})` : ''}`];
+  lines.push(`  problems: ${s.errors} error${s.errors === 1 ? '' : 's'} in ${s.invalidRecords} record${s.invalidRecords === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`);
+  for (const [code, c] of Object.entries(s.byCode)) lines.push(`    ${c.severity.padEnd(7)} ${code}: ${c.count}`);
+  if (Object.keys(s.roles).length) lines.push(`  roles: ${Object.entries(s.roles).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const dist = (name: string, d: { min: number; p50: number; mean: number; p95: number; max: number } | null) => {
+    if (d) lines.push(`  ${name}: min ${d.min}, median ${d.p50}, mean ${d.mean}, p95 ${d.p95}, max ${d.max}`);
+  };
+  dist('messages per record', s.messagesPerRecord);
+  dist('characters per record', s.charsPerRecord);
+  if (s.duplicates.exact + s.duplicates.normalized > 0) lines.push(`  duplicates: ${s.duplicates.exact} exact, ${s.duplicates.normalized} differing only in whitespace`);
+  if (s.tokens) {
+    const t = s.tokens;
+    dist('tokens per record', t);
+    lines.push(`  tokens: ${t.total} in all, ${t.trained} trained (${t.total ? ((100 * t.trained) / t.total).toFixed(1) : '0'}%); ${t.allMasked} record${t.allMasked === 1 ? '' : 's'} with every label masked; EOS trained in ${t.eosTrained} of ${t.measured}`);
+    if (t.sequenceLen !== undefined) lines.push(`  over sequence_len ${t.sequenceLen}: ${t.overSequenceLen}`);
+  }
+  if (r.record) {
+    const rec = r.record;
+    lines.push('', `record:${rec.template ? ` (template ${rec.template})` : ''}${rec.tokens.length ? ` ${rec.tokens.length} tokens, ${rec.tokens.filter((t) => t.trained).length} trained${rec.truncated ? `, cut at sequence_len from ${rec.fullLength}` : ''}` : ''}`);
+    if (rec.tokens.length === 0) lines.push(rec.text);
+    else {
+      let out = '';
+      let inTrained = false;
+      for (const t of rec.tokens) {
+        if (t.trained !== inTrained) {
+          out += tty ? (t.trained ? ANSI.trained : ANSI.off) : t.trained ? '⟦' : '⟧';
+          inTrained = t.trained;
+        }
+        out += t.text;
+      }
+      if (inTrained) out += tty ? ANSI.off : '⟧';
+      lines.push(out);
+      if (!tty) lines.push('', '(⟦ ⟧ mark the trained tokens)');
+    }
+  }
+  return lines.join('\n') + '\n';
+}
 
 export const inspectCommand: CliCommand = {
   name: 'inspect',
   summary: 'Dataset statistics and the loss-mask view of one record',
-  usage: 'Usage: tunelab inspect DATASET [--config CONFIG] [--model DIR] [--record N] [--format text|json]',
-  async run() {
-    throw new UsageError('not implemented yet');
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parse(args, { config: { type: 'string' }, model: { type: 'string' }, record: { type: 'string' }, format: { type: 'string' } });
+    const format = formatOption(values.format, ['text', 'json'] as const, 'text');
+    if (positionals.length !== 1) throw new UsageError(`expected one DATASET, got ${positionals.length} (tunelab inspect --help)`);
+    const path = fileArg(io, positionals[0]!, 'dataset');
+    const record = numberOption('record', values.record, { integer: true, min: 1 });
+    let config: Record<string, unknown> | undefined;
+    let configPath: string | undefined;
+    if (values.config !== undefined) {
+      configPath = fileArg(io, values.config, 'config');
+      const doc = parseConfig(readFileSync(configPath, 'utf8'));
+      config = resolveConfig(doc) as Record<string, unknown>;
+    }
+    const modelDir = values.model !== undefined ? fileArg(io, values.model, 'model folder', true) : undefined;
+    const outcome = await inspectDataset({
+      path,
+      cwd: io.cwd,
+      ...(config ? { config, configPath } : {}),
+      ...(modelDir ? { modelDir } : {}),
+      ...(record !== undefined ? { record: record - 1 } : {}),
+    });
+    if (!outcome.ok) throw new UsageError(outcome.message);
+    for (const n of outcome.notes) io.err(`tunelab inspect: note: ${n}\n`);
+    const r = outcome.result;
+    if (format === 'json') io.out(JSON.stringify(r) + '\n');
+    else io.out(formatInspectText(r, positionals[0]!, io.isTty));
+    return r.stats.errors > 0 ? 1 : 0;
   },
 };

@@ -5,6 +5,10 @@ import { UsageError, type CliCommand } from '../command';
 import { formatOption, parse } from '../args';
 import { diagnostic, Severity, severityName } from '../../common/diagnostics';
 import { LIMITS, looksLikeConfig, parseConfig, validateConfig } from '../../common/config/index';
+import { validateDatasetFile as validateDatasetOnDisk } from '../../common/dataset/file';
+import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
+import { entryFromConfigFiles } from '../../common/dataset/inspect';
+import type { DatasetSummary } from '../../common/dataset/validator';
 
 /** What `tunelab validate` reports for one file. */
 export interface FileResult {
@@ -12,6 +16,8 @@ export interface FileResult {
   path: string;
   kind: 'config' | 'dataset' | 'other';
   diagnostics: Diagnostic[];
+  /** Datasets: record count, format, problems by kind, roles, lengths (common/dataset). */
+  summary?: DatasetSummary;
 }
 
 const YAML_EXT = new Set(['.yml', '.yaml']);
@@ -75,7 +81,7 @@ function tooLarge(t: Target, size: number): FileResult {
 /** Validates one config file. */
 function validateConfigFile(t: Target, text: string, cwd: string): FileResult {
   const doc = parseConfig(text);
-  const diagnostics = validateConfig(doc, { configPath: t.abs, cwd, fileExists: existsSync });
+  const diagnostics = validateConfig(doc, { configPath: t.abs, cwd, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry });
   return { path: t.shown, kind: 'config', diagnostics };
 }
 
@@ -85,6 +91,22 @@ function validateConfigFile(t: Target, text: string, cwd: string): FileResult {
  */
 function validateDatasetFile(t: Target): FileResult {
   return { path: t.shown, kind: 'dataset', diagnostics: [] };
+}
+
+/**
+ * Datasets are read from disk as a stream (common/dataset), with the `datasets:` entry of a config
+ * checked in the same run when one points at the file (its type and mappings decide the reading).
+ */
+async function fillDatasetResults(results: FileResult[], cwd: string): Promise<void> {
+  const configs = results.filter((r) => r.kind === 'config').map((r) => resolve(cwd, r.path));
+  for (const r of results) {
+    if (r.kind !== 'dataset') continue;
+    const abs = resolve(cwd, r.path);
+    const entry = entryFromConfigFiles(abs, configs, cwd);
+    const report = await validateDatasetOnDisk(abs, entry ? { entry } : {});
+    r.diagnostics = report.diagnostics;
+    r.summary = report.summary;
+  }
 }
 
 /** Dispatch on file kind: config YAML, dataset, or other (skipped unless named explicitly). */
@@ -156,6 +178,7 @@ export const validateCommand: CliCommand = {
     const format = formatOption(values.format, ['text', 'json'] as const, 'text');
     if (positionals.length === 0) throw new UsageError('give at least one file or folder (tunelab validate --help)');
     const results = validateTargets(collect(positionals, io.cwd), io.cwd);
+    await fillDatasetResults(results, io.cwd);
     if (format === 'json') io.out(JSON.stringify({ files: results }) + '\n');
     else io.out(formatText(results));
     return results.some((r) => r.diagnostics.some((d) => d.severity === 1)) ? 1 : 0;

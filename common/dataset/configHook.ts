@@ -74,7 +74,7 @@ function fixFor(g: RecordGuess): string {
       const parts = ['use type: chat_template'];
       if (g.field && g.field !== 'messages') parts.push(`field_messages: ${g.field}`);
       if (g.roleKey && g.roleKey !== 'role') parts.push(`message_property_mappings: ${yamlMap({ role: g.roleKey, content: g.contentKey ?? 'content' })}`);
-      return parts.join(' with ');
+      return parts.join(', ');
     }
   }
 }
@@ -82,6 +82,20 @@ function fixFor(g: RecordGuess): string {
 function describe(g: RecordGuess): string {
   return g.format ? `${FORMAT_NAMES[g.format]} records (${g.reason})` : `records with ${g.reason}`;
 }
+
+/** The usual target role of common source role names, for the `roles:` hint. */
+const TARGET_OF: Record<string, string> = {
+  human: 'user',
+  user: 'user',
+  gpt: 'assistant',
+  bot: 'assistant',
+  model: 'assistant',
+  assistant: 'assistant',
+  function_call: 'assistant',
+  observation: 'tool',
+  tool: 'tool',
+  system: 'system',
+};
 
 /**
  * Checks a dataset file against its config entry. Returns findings for the config core to place
@@ -156,7 +170,7 @@ export function checkDatasetAgainstEntry(absPath: string, rawEntry: Record<strin
   }
   if (unmapped.size) {
     const names = [...unmapped.keys()];
-    const hint = names.map((n) => `${n} -> ${n === 'function_call' || n === 'bot' || n === 'model' ? 'assistant' : n === 'observation' ? 'tool' : '?'}`).join(', ');
+    const hint = names.map((n) => `${TARGET_OF[n.toLowerCase()] ?? '<role>'}: [${n}]`).join(', ');
     findings.push({
       code: 'dataset-unmapped-role',
       severity: 1,
