@@ -29,7 +29,8 @@ export function configJsonSchema(): Json {
 let cached: Json | undefined;
 
 function property(spec: KeySpec): Json {
-  const p: Json = typeSchema(spec.type, spec);
+  // Every optional Axolotl field is `X | None`: an empty YAML value (null) is valid.
+  const p: Json = spec.required ? typeSchema(spec.type, spec) : nullable(typeSchema(spec.type, spec));
   const doc = [spec.doc, spec.advice].filter(Boolean).join('\n\n');
   p.description = spec.plugin ? `${doc}\n\n(Plugin key: needs ${spec.plugin} under plugins.)` : doc;
   if (spec.default !== undefined) p.default = spec.default;
@@ -47,6 +48,17 @@ function property(spec: KeySpec): Json {
     }
   }
   return p;
+}
+
+function nullable(s: Json): Json {
+  if (typeof s.type === 'string') {
+    const out: Json = { ...s, type: [s.type, 'null'] };
+    if (Array.isArray(s.enum)) out.enum = [...(s.enum as unknown[]), null];
+    return out;
+  }
+  if (Array.isArray(s.anyOf)) return { ...s, anyOf: [...(s.anyOf as Json[]), { type: 'null' }] };
+  if ('const' in s) return { anyOf: [s, { type: 'null' }] };
+  return s;
 }
 
 function typeSchema(t: ValueType, spec?: KeySpec): Json {

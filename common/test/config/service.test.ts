@@ -148,12 +148,13 @@ test('configJsonSchema: draft-07, every key, enums where Axolotl enforces them',
   const s = configJsonSchema() as { $schema: string; required: string[]; properties: Record<string, Record<string, unknown>> };
   assert.equal(s.$schema, 'http://json-schema.org/draft-07/schema#');
   assert.deepEqual(s.required, ['base_model', 'learning_rate']);
-  assert.deepEqual(s.properties.load_in_4bit!.type, 'boolean');
-  assert.deepEqual(s.properties.lora_r!.type, 'integer');
-  assert.deepEqual(s.properties.excess_length_strategy!.enum, ['drop', 'truncate', 'raise']);
+  assert.deepEqual(s.properties.base_model!.type, 'string', 'required: not nullable');
+  assert.deepEqual(s.properties.load_in_4bit!.type, ['boolean', 'null'], 'optional keys accept an empty YAML value');
+  assert.deepEqual(s.properties.lora_r!.type, ['integer', 'null']);
+  assert.deepEqual(s.properties.excess_length_strategy!.enum, ['drop', 'truncate', 'raise', null]);
   assert.equal(s.properties.optimizer!.enum, undefined, 'unknown optimizers still work: no enum');
-  const ds = s.properties.datasets as { type: string; items: { properties: Record<string, unknown> } };
-  assert.equal(ds.type, 'array');
+  const ds = s.properties.datasets as { type: string[]; items: { properties: Record<string, unknown> } };
+  assert.deepEqual(ds.type, ['array', 'null']);
   assert.ok('field_messages' in ds.items.properties);
   assert.ok(String(s.properties.flash_attention!.deprecationMessage).includes('attn_implementation'));
 });
