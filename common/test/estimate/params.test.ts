@@ -124,3 +124,36 @@ test('Gemma ties embeddings by default; Qwen3 and Mixtral shapes', () => {
   assert.equal(baseParams(shape('Qwen/Qwen3-8B')).total, 8_190_735_360);
   assert.equal(baseParams(shape('mistralai/Mixtral-8x7B-v0.1')).total, 46_702_792_704);
 });
+
+test('every built-in model adds up to its advertised size (within 1.5 %)', () => {
+  const advertised: [string, number][] = [
+    ['meta-llama/Llama-2-13b-hf', 13.0e9],
+    ['meta-llama/Llama-2-70b-hf', 69.0e9],
+    ['huggyllama/llama-65b', 65.2e9],
+    ['codellama/CodeLlama-34b-hf', 33.7e9],
+    ['meta-llama/Llama-3.1-70B', 70.6e9],
+    ['mistralai/Mixtral-8x7B-v0.1', 46.7e9],
+    ['mistral-community/Mixtral-8x22B-v0.1', 141e9],
+    ['mistralai/Mistral-Nemo-Base-2407', 12.2e9],
+    ['mistralai/Magistral-Small-2506', 23.6e9],
+    ['Qwen/Qwen2.5-14B', 14.7e9],
+    ['Qwen/Qwen2.5-72B', 72.7e9],
+    ['Qwen/Qwen3-0.6B', 0.6e9],
+    ['Qwen/Qwen3-4B', 4.0e9],
+    ['Qwen/Qwen3-8B', 8.2e9],
+    ['Qwen/Qwen3-32B', 32.8e9],
+    ['google/gemma-3-1b-it', 1.0e9],
+    ['openlm-research/open_llama_3b_v2', 3.43e9],
+  ];
+  for (const [id, size] of advertised) {
+    const total = baseParams(shape(id)).total;
+    assert.ok(Math.abs(total / size - 1) < 0.015, `${id}: ${total} vs ${size}`);
+  }
+});
+
+test('hub ids resolve through mirrors and chat/instruct variants; unknown ids do not', () => {
+  assert.equal(lookupBuiltinModel('someone/Llama-2-7b-chat-hf')?.id, 'meta-llama/Llama-2-7b-hf');
+  assert.equal(lookupBuiltinModel('QWEN/qwen2.5-7b-instruct')?.id, 'Qwen/Qwen2.5-7B');
+  assert.equal(lookupBuiltinModel('acme/Qwen2.5-7B-Instruct-AWQ'), undefined);
+  assert.equal(lookupBuiltinModel('tiiuae/falcon-7b'), undefined);
+});
