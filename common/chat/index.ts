@@ -29,6 +29,7 @@ export * from './prompts';
 export * from './load';
 export * from './records';
 export * from './summary';
+export * from './setup';
 
 /** Token ids of `text` as a chat template's output is tokenised (no BOS/EOS added) unless `addSpecialTokens`. */
 export function encode(model: ChatModel, text: string, addSpecialTokens = false): number[] {

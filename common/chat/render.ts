@@ -7,6 +7,7 @@
  */
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { fail, messageOf, ok, type Outcome } from './errors';
+import type { Message } from '../dataset/types';
 import type { ChatModel } from './model';
 import { BUILTIN_TEMPLATES } from './templates';
 
@@ -152,7 +153,7 @@ const GLOBALS: Record<string, unknown> = {
 export function renderTemplate(
   model: ChatModel | undefined,
   source: string,
-  messages: readonly TemplateMessage[],
+  messages: readonly (TemplateMessage | Message)[],
   options: RenderOptions = {},
 ): Outcome<string> {
   const template = compileTemplate(source);

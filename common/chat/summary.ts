@@ -7,7 +7,16 @@
 import type { MaskedExample } from './example';
 
 /** Finding codes (listed in docs/diagnostics.md). */
-export type MaskFindingCode = 'mask-all-labels-masked' | 'mask-truncated' | 'mask-eos-never-trained' | 'mask-record-failed';
+export type MaskFindingCode =
+  | 'mask-all-labels-masked'
+  | 'mask-truncated'
+  | 'mask-eos-never-trained'
+  | 'mask-record-failed'
+  // setup checks (setup.ts)
+  | 'mask-eos-not-in-template'
+  | 'mask-eot-not-in-template'
+  | 'mask-turn-end-not-trained'
+  | 'mask-setup-invalid';
 
 /** A finding about one record (`record` set) or the whole file. */
 export interface MaskFinding {
