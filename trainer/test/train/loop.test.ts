@@ -161,3 +161,24 @@ describe('resume', () => {
     }
   });
 });
+
+describe('memory', () => {
+  it('steps, evaluations and packing leave no tensors behind', async () => {
+    const { evaluate } = await import('../../train/evaluate');
+    const m = tinyModel();
+    const lm = lossModel(m);
+    const ex = tinyExamples(8);
+    const opt = new AdamW(lm.params, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
+    const counts: number[] = [];
+    for (const steps of [2, 5]) {
+      const before = tf.memory().numTensors;
+      const plan = planRun({ rowsPerEpoch: 8, microBatchSize: 2, gradientAccumulationSteps: 2, numEpochs: 10, maxSteps: steps, hasEval: true, evalSteps: 1 });
+      const d = data({ microBatchSize: 2, gradientAccumulationSteps: 2, packing: steps > 2 });
+      const loop = new TrainingLoop(lm, opt, ex, ex.slice(0, 2), plan, { kind: 'cosine', peak: 1e-2, warmupSteps: 0, totalSteps: steps }, d, 1.0, null, hooks([]), initialState(1));
+      await loop.run();
+      evaluate(lm, ex, { batchSize: 2, seqLen: 32, padId: 0, packing: false });
+      counts.push(tf.memory().numTensors - before);
+    }
+    assert.deepEqual(counts, [0, 0]);
+  });
+});
