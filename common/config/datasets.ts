@@ -54,11 +54,12 @@ function checkType(ctx: RuleContext, path: NodePath, entry: Record<string, unkno
   const verdict = classifyType(type);
   if (verdict.ok) return;
   const suggestion = verdict.suggestion ?? suggestKey(type.split(/[.:]/)[0]!, TYPE_NAMES);
+  const ask = suggestion && suggestion !== type && !verdict.message.includes(`'${suggestion}'`);
   ctx.report(
     'config-unknown-dataset-type',
     Severity.Warning,
     anchor,
-    `${verdict.message}${suggestion && suggestion !== type ? ` Did you mean '${suggestion}'?` : ''}`,
+    `${verdict.message}${ask ? ` Did you mean '${suggestion}'?` : ''}`,
     suggestion && suggestion !== type ? { replaceValueWith: suggestion } : undefined,
   );
 }

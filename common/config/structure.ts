@@ -74,9 +74,11 @@ function checkMap(ctx: RuleContext, map: YAMLMap, path: NodePath, table: Readonl
       const d = spec.deprecated;
       const active = d.when === 'present' ? val !== undefined && val !== null : truthy(val);
       if (d.status === 'removed' && active) {
-        ctx.report('config-removed-key', Severity.Error, { path: keyPath }, `${d.message} Axolotl refuses the config.`, d.replacement ? { replacement: d.replacement } : undefined);
+        // Only drop-in renames get a quick fix (unsloth_lora_mlp → lora_mlp_kernel).
+        const rename = d.replacement && d.replacement.endsWith('_kernel') && path.length === 0;
+        ctx.report('config-removed-key', Severity.Error, { path: keyPath }, `${d.message} Axolotl refuses the config.`, rename ? { replaceKeyWith: d.replacement } : undefined);
       } else if (d.status === 'deprecated' && (val !== undefined && val !== null)) {
-        ctx.report('config-deprecated-key', Severity.Warning, { path: keyPath }, d.message, deprecationFix(name, d.replacement, val));
+        ctx.report('config-deprecated-key', Severity.Warning, { path: keyPath }, d.message, deprecationFix(name, d.replacement, val, obj));
       }
     }
     const valueNode = pair.value as ParsedNode | null;
@@ -84,8 +86,10 @@ function checkMap(ctx: RuleContext, map: YAMLMap, path: NodePath, table: Readonl
   }
 }
 
-function deprecationFix(name: string, replacement: string | undefined, val: unknown): unknown {
+function deprecationFix(name: string, replacement: string | undefined, val: unknown, siblings: Record<string, unknown>): unknown {
   if (!replacement) return undefined;
+  // Renaming onto a key that is already there would create a duplicate key.
+  if (siblings[replacement] !== undefined) return undefined;
   if (replacement === 'attn_implementation') {
     const canonical: Record<string, string> = { flash_attention: 'flash_attention_2', sdp_attention: 'sdpa', xformers_attention: 'xformers', flex_attention: 'flex_attention', sage_attention: 'sage', eager_attention: 'eager' };
     return truthy(val) && canonical[name] ? { replacePairWith: { key: 'attn_implementation', value: canonical[name] } } : undefined;

@@ -36,7 +36,7 @@ export const OUTPUT_KEYS: KeyTable = {
     wandb_name: { t: 'str', doc: 'W&B run name.' },
     wandb_run_id: { t: 'str', doc: 'W&B run id (to resume a run).' },
     wandb_watch: { t: 'str', doc: 'W&B model watching: gradients, parameters, all or false.' },
-    wandb_mode: { t: 'str', values: [{ value: 'online' }, { value: 'offline' }, { value: 'disabled' }], doc: 'W&B mode.' },
+    wandb_mode: { t: 'str', values: [{ value: 'online' }, { value: 'offline' }, { value: 'disabled' }], strict: 'warning', doc: 'W&B mode.' },
     wandb_log_model: { t: 'str', values: [{ value: 'checkpoint' }, { value: 'end' }, { value: 'false' }], strict: 'warning', doc: 'Upload checkpoints to W&B.' },
     use_mlflow: { t: 'bool', doc: 'Log to MLflow.' },
     mlflow_tracking_uri: { t: 'str', doc: 'MLflow server URI.' },
