@@ -99,6 +99,13 @@ export function contentText(v: unknown): string | undefined {
   return out;
 }
 
+/** Content parts beyond text (LLaMA-Factory v1 reasoning / tool_call, images): a turn with them is not empty. */
+function hasOtherParts(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (const p of v) if (p && typeof p === 'object' && (p as Record<string, unknown>).type !== 'text' && (p as Record<string, unknown>).type !== undefined) return true;
+  return false;
+}
+
 function control(ctx: CheckContext, text: string, path: JsonPath): void {
   if (!ctx.control) return;
   const m = ctx.control.exec(text);
@@ -143,7 +150,7 @@ export function checkChat(rec: Record<string, unknown>, shape: ChatShape, format
       message: other ? `no '${field}' list; this record has '${other}' (set field_messages: ${other}, or rename the key)` : `no '${field}' list of messages`,
       path: [],
       target: 'record',
-      data: { field, found: other },
+      data: other ? { field, found: other } : { field },
     });
     return;
   }
@@ -228,7 +235,7 @@ export function checkChat(rec: Record<string, unknown>, shape: ChatShape, format
           hasher.add(typeof rawRole === 'string' ? (role ?? rawRole) : '');
           hasher.add(text);
         }
-        if (isBlank(text) && !hasCalls) {
+        if (isBlank(text) && !hasCalls && !hasOtherParts(rawContent)) {
           const assistant = role === 'assistant';
           f.push({
             code: 'dataset-empty-content',
@@ -342,6 +349,7 @@ function checkToolCalls(ctx: CheckContext, calls: unknown, role: Role | undefine
 }
 
 function checkOrder(ctx: CheckContext, seq: (Role | undefined)[], list: unknown[], shape: ChatShape, format: DatasetFormat): void {
+  const raw = (k: number): string => String((list[k] as Record<string, unknown>)[shape.roleKey]);
   const f = ctx.facts.findings;
   const rolePath = (k: number): JsonPath => [shape.field, k, shape.roleKey];
   let sawAssistant = false;
@@ -379,7 +387,7 @@ function checkOrder(ctx: CheckContext, seq: (Role | undefined)[], list: unknown[
         f.push({
           code: 'dataset-role-alternation',
           severity: W,
-          message: r === 'tool' ? `a tool result after a ${prev} turn (expected after an assistant tool call)` : `two ${r} turns in a row: roles should alternate user/assistant (LLaMA-Factory skips such records; some templates raise)`,
+          message: r === 'tool' ? `a tool result after a ${raw(k - 1)} turn (expected after an assistant tool call)` : `two ${raw(k)} turns in a row: roles should alternate user/assistant (LLaMA-Factory skips such records; some templates raise)`,
           path: rolePath(k),
           target: 'value',
         });
@@ -390,7 +398,8 @@ function checkOrder(ctx: CheckContext, seq: (Role | undefined)[], list: unknown[
     prev = r;
   }
   if (ctx.preference) return;
-  if (!sawAssistant && seq.some((r) => r !== undefined)) {
+  // An unknown role already explains a missing assistant turn (often a misspelt 'assistant').
+  if (!sawAssistant && seq.some((r) => r !== undefined) && !seq.some((r) => r === undefined)) {
     f.push({ code: 'dataset-no-assistant', severity: E, message: 'no assistant turn: nothing in this record is trained', path: [shape.field], target: 'key' });
     return;
   }
@@ -400,7 +409,7 @@ function checkOrder(ctx: CheckContext, seq: (Role | undefined)[], list: unknown[
     f.push({
       code: 'dataset-ends-without-assistant',
       severity: W,
-      message: `the conversation ends with a ${lastRole} turn that is never answered${format === 'sharegpt' ? ' (LLaMA-Factory skips records with an odd number of turns)' : ''}`,
+      message: `the conversation ends with a ${raw(last)} turn that is never answered${format === 'sharegpt' ? ' (LLaMA-Factory skips records with an odd number of turns)' : ''}`,
       path: rolePath(last),
       target: 'value',
     });
@@ -424,7 +433,7 @@ export function checkAlpaca(rec: Record<string, unknown>, ctx: CheckContext): vo
           message: `Alpaca record without '${key}'${alt ? `; it has '${alt}' (rename it, or use the Axolotl type that reads '${alt}')` : ''}`,
           path: [],
           target: 'record',
-          data: { field: key, found: alt },
+          data: alt ? { field: key, found: alt } : { field: key },
         });
       }
       return undefined;

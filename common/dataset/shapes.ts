@@ -196,7 +196,7 @@ export function guessRecord(rec: Record<string, unknown>, fieldMessages?: string
   }
   const g = chat('messages') ?? chat('conversations');
   if (g) return g;
-  if ('instruction' in rec || ('output' in rec && 'input' in rec)) {
+  if ('instruction' in rec || 'output' in rec) {
     return { format: 'alpaca', reason: 'instruction/input/output keys', preference };
   }
   if (typeof rec.text === 'string') return { format: 'completion', reason: '`text` key' };

@@ -141,7 +141,7 @@ export class RecordSplitter {
   }
 
   private emitLine(text: string): void {
-    if (this.overflow) {
+    if (this.overflow || text.length > this.max) {
       this.overflow = false;
       this.sink.issue({ code: 'dataset-record-too-large', line: this.line, character: 0, length: 1, message: `line is longer than ${this.max} characters; skipped` });
       return;
@@ -239,7 +239,8 @@ export class RecordSplitter {
           } else if (c === 10) {
             // JSON strings cannot hold a raw line break: the record is broken here. Hand on what we
             // have (the parser points at the break) and resynchronise at the next record.
-            this.emit(this.collect(chunk, recStart, i));
+            // The break is kept in the text so that the parser's message points at it.
+            this.emit(this.collect(chunk, recStart, i + 1));
             recStart = -1;
             this.startSkipping();
             this.step(c);

@@ -394,8 +394,12 @@ export class DatasetValidator {
       const scan = scanJson(slice.text);
       const offset = scan.error?.offset ?? 0;
       const message = scan.error?.message ?? (e as Error).message;
-      const end = Math.min(slice.text.length, offset + 1);
-      t.add(diagnostic('dataset-invalid-json', E, sliceRange(slice, offset, end), `invalid JSON: ${message}`));
+      // An error at the very end (a missing '}') underlines the last character.
+      let start = offset >= slice.text.length ? Math.max(0, slice.text.length - 1) : offset;
+      // ... and one at a line break, the character before it (a range over the break ends on the next line).
+      const c = slice.text.charCodeAt(start);
+      if ((c === 10 || c === 13) && start > 0) start--;
+      t.add(diagnostic('dataset-invalid-json', E, sliceRange(slice, start, start + 1), `invalid JSON: ${message}`));
       this.options.onRecord?.(undefined, { index: t.records - 1, line: slice.line }, true);
       return;
     }
