@@ -71,6 +71,7 @@ export class VirtualList {
       const row = this.pool[k]!;
       if (k >= n) {
         row.hidden = true;
+        delete row.dataset.index;
         continue;
       }
       row.hidden = false;

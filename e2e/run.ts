@@ -1,0 +1,121 @@
+/**
+ * End-to-end tests in a real VS Code: code-server 4.100.3 (installed by e2e/install.sh) driven
+ * by Debian's headless chromium through playwright-core. Packages the extension as a .vsix,
+ * installs it into a fresh profile, opens a workspace copied from examples/ (plus the fixtures in
+ * e2e/fixtures/) and runs the steps of e2e/steps.ts, each waiting on events and selectors.
+ *
+ * Screenshots and a report (e2e-out/report.json) go to e2e-out/. Exit code 1 when a step fails.
+ * `--only 1,4` runs some steps; `--keep` leaves the workspace for a look afterwards.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumPath, launchChromium } from './lib/harness';
+import { codeServerBin, installExtension, profile, startCodeServer } from './lib/codeServer';
+import { workbenchReady } from './lib/workbench';
+import { steps, type StepContext } from './steps';
+
+const root = join(import.meta.dirname, '..');
+const out = join(root, 'e2e-out');
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',').map((s) => s.trim())) : null;
+const keep = args.includes('--keep');
+
+interface Result {
+  step: string;
+  ok: boolean;
+  ms: number;
+  needs: string;
+  notes: string[];
+  error?: string;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  mkdirSync(out, { recursive: true });
+  if (!existsSync(codeServerBin(root))) throw new Error('code-server is not installed: run bash e2e/install.sh (npm run test:e2e does)');
+  if (!chromiumPath()) throw new Error('chromium is not installed: run bash e2e/install.sh as root');
+
+  // 1. The extension as users get it: a .vsix built by `npm run package`.
+  const t0 = Date.now();
+  execFileSync('npm', ['run', '-s', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const vsix = join(root, 'tunelab.vsix');
+  const packageMs = Date.now() - t0;
+
+  // 2. A workspace copied from examples/ with the broken fixtures.
+  const tmp = mkdtempSync(join(tmpdir(), 'tunelab-e2e-'));
+  const workspace = join(tmp, 'workspace');
+  cpSync(join(root, 'examples'), workspace, { recursive: true, filter: (src) => !src.includes(`${join('examples', 'outputs')}`) });
+  cpSync(join(root, 'e2e', 'fixtures'), workspace, { recursive: true });
+  rmSync(join(workspace, 'outputs'), { recursive: true, force: true });
+
+  const p = profile(tmp, { 'tunelab.model': join(workspace, 'models', 'tiny-base') });
+  installExtension(root, p, vsix);
+  const server = await startCodeServer(root, p);
+  const browser = await launchChromium();
+  const results: Result[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const consoleErrors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    const t1 = Date.now();
+    await page.goto(`${server.url}?folder=${encodeURIComponent(workspace)}`);
+    await workbenchReady(page, 'demo.yml');
+    const readyMs = Date.now() - t1;
+    console.log(`workbench ready in ${(readyMs / 1000).toFixed(1)} s (vsix built in ${(packageMs / 1000).toFixed(1)} s)`);
+
+    for (const step of steps) {
+      const id = step.name.split(' ')[0]!;
+      if (only && !only.has(id)) continue;
+      const notes: string[] = [];
+      const ctx: StepContext = {
+        page,
+        workspace,
+        note: (l) => notes.push(l),
+        shot: (name) => page.screenshot({ path: join(out, `${name}.png`) }).then(() => undefined),
+      };
+      const s = Date.now();
+      try {
+        page.setDefaultTimeout(60_000);
+        await withTimeout(step.run(ctx), step.timeoutMs, step.name);
+        results.push({ step: step.name, ok: true, ms: Date.now() - s, needs: step.needs, notes });
+        console.log(`ok   ${step.name} (${((Date.now() - s) / 1000).toFixed(1)} s)${notes.length ? `\n       ${notes.join('\n       ')}` : ''}`);
+      } catch (e) {
+        const error = (e as Error).message.split('\n').slice(0, 6).join('\n');
+        results.push({ step: step.name, ok: false, ms: Date.now() - s, needs: step.needs, notes, error });
+        console.log(`FAIL ${step.name} (${((Date.now() - s) / 1000).toFixed(1)} s): ${error}\n       needs: ${step.needs}${notes.length ? `\n       ${notes.join('\n       ')}` : ''}`);
+        await page.screenshot({ path: join(out, `${id}-failure.png`) }).catch(() => undefined);
+        // Leave no dialog or widget open for the next step.
+        await page.keyboard.press('Escape').catch(() => undefined);
+        await page.keyboard.press('Escape').catch(() => undefined);
+      }
+    }
+    writeFileSync(join(out, 'report.json'), JSON.stringify({ totalMs: Date.now() - started, packageMs, workbenchReadyMs: readyMs, results, consoleErrors: consoleErrors.slice(0, 50) }, null, 2));
+  } finally {
+    await browser.close().catch(() => undefined);
+    await server.stop();
+    writeFileSync(join(out, 'code-server.log'), server.log.join(''));
+    if (!keep) rmSync(tmp, { recursive: true, force: true });
+    else console.log(`workspace kept in ${workspace}`);
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  console.log(`\n${results.length - failed} of ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in e2e-out/`);
+  return failed === 0 ? 0 : 1;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no result in ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`e2e: ${e.message}`);
+    process.exit(2);
+  },
+);
