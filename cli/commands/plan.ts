@@ -111,6 +111,7 @@ export const planCommand: CliCommand = {
     set('hostingPerMonth', n('hosting-per-month'));
     const result = plan(inputs);
     if ('errors' in result) throw new UsageError(result.errors.map((e) => e.message).join('; '));
+    if (facts.examples !== undefined && v.examples !== undefined) facts.notes.push(`--examples ${v.examples} used instead of the ${facts.examples.toLocaleString('en-US')} counted in the config's datasets`);
     result.assumptions.unshift(...facts.notes);
     if (format === 'json') io.out(JSON.stringify({ inputs, ...result }) + '\n');
     else io.out(formatPlanText(inputs, result));

@@ -188,7 +188,7 @@ function costs(i: PlanInputs, missing: string[], assumptions: string[]): PlanCos
     if (saving <= 0) note = 'never: the fine-tuned model costs as much or more per query';
     else {
       breakEven = Math.ceil(fixed / saving);
-      note = `fine-tuning is cheaper above ${breakEven.toLocaleString('en-US')} queries a month (training spread over ${i.amortizeMonths} months)`;
+      note = `fine-tuning is cheaper above ${breakEven.toLocaleString('en-US')} quer${breakEven === 1 ? 'y' : 'ies'} a month (training spread over ${i.amortizeMonths} month${i.amortizeMonths === 1 ? '' : 's'})`;
     }
   }
   let curve: CostCurve | null = null;

@@ -13,6 +13,14 @@ export function formatUsd(x: number | null): string {
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** `45 s`, `12 min`, `0.67 h` → `40 min`, `3.5 h`, `52 h`. */
+export function formatDuration(hours: number): string {
+  const s = hours * 3600;
+  if (s < 90) return `${Math.max(1, Math.round(s))} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  return `${hours < 10 ? hours.toFixed(1) : Math.round(hours)} h`;
+}
+
 /** The report, ending with a newline. */
 export function formatPlanText(inputs: PlanInputs, r: PlanResult): string {
   const mark = (f: string) => (f === 'fine-tune' ? '→ fine-tune' : f === 'prompt' ? '→ prompt   ' : '  neutral  ');
@@ -26,7 +34,7 @@ export function formatPlanText(inputs: PlanInputs, r: PlanResult): string {
     '',
     'costs:',
     `  per query          prompt ${formatUsd(c.promptPerQuery)}, fine-tuned ${formatUsd(c.fineTunedPerQuery)} (${count(inputs.promptTokens)} prompt tokens removed)`,
-    `  training           ${c.trainingHours === null ? 'unknown' : `${c.trainingHours < 1 ? c.trainingHours.toFixed(2) : c.trainingHours.toFixed(1)} h`} × ${inputs.gpus} GPU${inputs.gpus === 1 ? '' : 's'} = ${formatUsd(c.trainingCost)}`,
+    `  training           ${c.trainingHours === null ? 'unknown' : formatDuration(c.trainingHours)} × ${inputs.gpus} GPU${inputs.gpus === 1 ? '' : 's'} = ${formatUsd(c.trainingCost)}`,
     `  monthly at ${count(inputs.queriesPerMonth)} queries   prompt ${formatUsd(c.monthlyPrompt)}, fine-tune ${formatUsd(c.monthlyFineTune)}`,
     `  break-even         ${c.breakEvenNote}`,
   ];

@@ -5,7 +5,7 @@
  */
 import { parseHostToPlan, type HostToPlan, type PlanToHost } from '../../common/protocol/webview';
 import type { PlanInputs } from '../../common/estimate/plan';
-import { formatUsd } from '../../common/estimate/planFormat';
+import { formatDuration, formatUsd } from '../../common/estimate/planFormat';
 import { baseCss } from '../shared/base.css';
 import { adoptCss, h, replace } from '../shared/dom';
 import { Messenger } from '../shared/messenger';
@@ -172,7 +172,7 @@ function render(): void {
         h('tr', null, h('th', null, ''), h('th', null, 'prompt'), h('th', null, 'fine-tune')),
         h('tr', null, h('td', null, 'per query'), h('td', null, formatUsd(c.promptPerQuery)), h('td', null, formatUsd(c.fineTunedPerQuery))),
         h('tr', null, h('td', null, `per month at ${Math.round(state.inputs.queriesPerMonth).toLocaleString('en-US')} queries`), h('td', null, formatUsd(c.monthlyPrompt)), h('td', null, formatUsd(c.monthlyFineTune))),
-        h('tr', null, h('td', null, 'training (once)'), h('td', null, '—'), h('td', null, c.trainingHours === null ? 'unknown' : `${formatUsd(c.trainingCost)} (${c.trainingHours.toFixed(c.trainingHours < 1 ? 2 : 1)} h)`)),
+        h('tr', null, h('td', null, 'training (once)'), h('td', null, '—'), h('td', null, c.trainingHours === null ? 'unknown' : `${formatUsd(c.trainingCost)} (${formatDuration(c.trainingHours)})`)),
       ),
       h('p', { attrs: { id: 'break-even' } }, `Break-even: ${c.breakEvenNote}.`),
       model ? chart(model) : null,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_PLAN_INPUTS, plan, validatePlanInputs, type PlanInputs, type PlanResult } from '../../estimate/plan';
-import { formatPlanText, formatUsd } from '../../estimate/planFormat';
+import { formatDuration, formatPlanText, formatUsd } from '../../estimate/planFormat';
 
 const run = (over: Partial<PlanInputs>): PlanResult => {
   const r = plan({ ...DEFAULT_PLAN_INPUTS, ...over });
@@ -91,10 +91,11 @@ test('the text report: recommendation, reasons, costs and the ASCII table with t
   const inputs = { ...DEFAULT_PLAN_INPUTS, taskComplexity: 'high' as const, examples: 2000, consistency: 'strict' as const, queriesPerMonth: 100_000, promptTokens: 1500, ...priced };
   const text = formatPlanText(inputs, run(inputs));
   assert.match(text, /^recommendation: fine-tune\n {2}Fine-tune: the task, the data and the requirements favour a trained model\.\n\nreasons:\n {2}→ fine-tune {2}complexity {3}a complex task/);
-  assert.match(text, /\n {2}per query {10}prompt \$0\.0081, fine-tuned \$0\.0036 \(1,500 prompt tokens removed\)\n {2}training {11}0\.67 h × 1 GPU = \$1\.67\n/);
+  assert.match(text, /\n {2}per query {10}prompt \$0\.0081, fine-tuned \$0\.0036 \(1,500 prompt tokens removed\)\n {2}training {11}40 min × 1 GPU = \$1\.67\n/);
   assert.match(text, /\n {16}31 {11}\$0\.25 {11}\$0\.25 {2}fine-tune {2}← break-even\n/);
   assert.match(text, /\n {11}100,000 {9}\$810\.00 {9}\$360\.14 {2}fine-tune {2}← your volume\n {9}1,000,000/);
   assert.equal(formatUsd(1234.5), '$1,234.50');
   assert.equal(formatUsd(0.0081), '$0.0081');
   assert.equal(formatUsd(null), 'unknown');
+  assert.deepEqual([formatDuration(0.001), formatDuration(2 / 3), formatDuration(3.46), formatDuration(52.4)], ['4 s', '40 min', '3.5 h', '52 h']);
 });
