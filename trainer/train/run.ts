@@ -63,6 +63,11 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     events.setRunId(checkpoint.state.run_id);
   } else if (req.resume) {
     events.emit({ type: 'log', level: 'warning', message: `--resume: no checkpoint in ${s.outputDir}; starting from the beginning` });
+  } else {
+    const existing = listCheckpoints(s.outputDir);
+    if (existing.length > 0) {
+      events.emit({ type: 'log', level: 'warning', message: `${s.outputDir} already holds checkpoints up to step ${existing.at(-1)!.step}; starting a new run there (pass --resume to continue instead)` });
+    }
   }
 
   let backend;
