@@ -14,6 +14,8 @@ const spec: PanelSpec<InspectorToHost> = { kind: 'inspector', title: 'Dataset In
 export const INSPECTOR_VIEW_TYPE = 'tunelab.inspector';
 /** Records whose token lengths are measured for the histogram (through the language server). */
 const TOKEN_SAMPLE = 300;
+/** Editors hand extensions documents up to 50 MB; larger datasets are inspected without the server. */
+const MAX_OPEN_BYTES = 50 * 1024 * 1024;
 
 /** The config that trains on a dataset: its sequence_len and the dataset's entry (mappings). */
 export interface DatasetConfig {
@@ -113,6 +115,12 @@ export class InspectorController implements vscode.Disposable {
   private async mask(file: vscode.Uri, index: number): Promise<RecordDetail['mask']> {
     const client = this.client();
     if (!client?.isRunning()) return { ok: false, reason: 'The Tunelab language server is not running: the loss mask comes from it.' };
+    const size = (await fs.stat(file.fsPath)).size;
+    if (size > MAX_OPEN_BYTES) {
+      return { ok: false, reason: `The loss-mask view works on files up to ${MAX_OPEN_BYTES / 1024 / 1024} MB (the language server reads them as open documents). For this one run: tunelab inspect "${file.fsPath}" --record ${index + 1} --model DIR` };
+    }
+    // The server masks open documents: open it (without showing it) so that it has this file.
+    await vscode.workspace.openTextDocument(file);
     const params: LossMaskParams = { uri: file.toString(), record: index };
     const r = await client.sendRequest<LossMaskResult>(LspRequests.lossMask, params);
     if (!r) return { ok: false, reason: 'The language server gave no loss mask for this file.' };
@@ -122,7 +130,8 @@ export class InspectorController implements vscode.Disposable {
 
   private async tokenLengths(file: vscode.Uri, indexes: number[]): Promise<number[] | null> {
     const client = this.client();
-    if (!client?.isRunning()) return null;
+    if (!client?.isRunning() || (await fs.stat(file.fsPath)).size > MAX_OPEN_BYTES) return null;
+    await vscode.workspace.openTextDocument(file);
     const step = Math.max(1, Math.ceil(indexes.length / TOKEN_SAMPLE));
     const out: number[] = [];
     for (let k = 0; k < indexes.length; k += step) {
