@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureGradients } from './gradients';
+import { installWasmKernels } from './wasmKernels';
 
 /** What the user asks for (`--backend`). */
 export type BackendChoice = 'auto' | 'wasm' | 'webgpu' | 'tensorflow';
@@ -64,6 +65,7 @@ async function tryWasm(opts: SelectOptions): Promise<string> {
   // A trailing separator matters: tfjs concatenates prefix + file name.
   wasm.setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  installWasmKernels();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread)`;
 }

@@ -67,6 +67,26 @@ function matMulFrozen(x: tf.Tensor2D, k: tf.Tensor2D): tf.Tensor2D {
   )(x);
 }
 
+/** [N, M, K] @ [N, K, L] as N plain 2-D matmuls (each reaches XNNPACK), no gradient. */
+function loopMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  if (a.shape[0] === 1) return tf.expandDims(tf.matMul(tf.squeeze(a, [0]) as tf.Tensor2D, tf.squeeze(b, [0]) as tf.Tensor2D), 0) as tf.Tensor3D;
+  const as = tf.unstack(a) as tf.Tensor2D[];
+  const bs = tf.unstack(b) as tf.Tensor2D[];
+  return tf.stack(as.map((x, i) => tf.matMul(x, bs[i]))) as tf.Tensor3D;
+}
+
+const swapLast = (t: tf.Tensor): tf.Tensor3D => tf.transpose(t, [0, 2, 1]) as tf.Tensor3D;
+
+/**
+ * Batched matmul a [N, M, K] @ b [N, K, L] -> [N, M, L]. tfjs-wasm's BatchMatMul kernel runs a
+ * naive loop (~1.5 GFLOP/s) whenever the batch exceeds 1 or an operand is transposed; a loop of
+ * 2-D products with explicit transposes reaches XNNPACK in both directions (attention: QKᵀ, PV).
+ */
+export const batchMatMul = customOp<tf.Tensor3D>(
+  ([a, b]) => loopMatMul(a as tf.Tensor3D, b as tf.Tensor3D),
+  (dy, [a, b]) => [loopMatMul(dy as tf.Tensor3D, swapLast(b)), loopMatMul(swapLast(a), dy as tf.Tensor3D)],
+) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+
 /** x [N, in] @ k [in, out] with XNNPACK-friendly gradients; `trainable` says whether dk is needed. */
 export function matMulLinear(x: tf.Tensor2D, k: tf.Tensor2D, trainable: boolean): tf.Tensor2D {
   return trainable ? matMulTrainable(x, k) : matMulFrozen(x, k);

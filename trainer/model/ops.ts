@@ -3,7 +3,7 @@
  * gradient both exist on tfjs-wasm (no gather gradient, no strided slice, no tile of rank 5).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { customOp, matMulLinear } from './linear';
+import { batchMatMul, customOp, matMulLinear } from './linear';
 
 /**
  * One-hot rows as float32. tfjs-wasm's OneHot kernel writes int32 bits whatever dtype is asked
@@ -119,11 +119,17 @@ export function attentionMask(segmentIds: Int32Array | undefined, batch: number,
  * q [B, Hkv, R·T, D] meets k [B, Hkv, P+T, D] directly. Returns [B, Hkv, R·T, D].
  */
 export function groupedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: tf.Tensor4D, scale: number, dropout: { rate: number; seed: number } | null): tf.Tensor4D {
-  // scores [B, Hkv, R·T, P+T]
-  const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask);
+  const [B, G, RT, D] = q.shape;
+  const S = k.shape[2];
+  // [B·Hkv, R·T, D] @ [B·Hkv, D, P+T] -> scores [B, Hkv, R·T, P+T]
+  const kT = tf.transpose(tf.reshape(k, [B * G, S, D]), [0, 2, 1]) as tf.Tensor3D;
+  const raw = batchMatMul(tf.reshape(q, [B * G, RT, D]) as tf.Tensor3D, kT);
+  const scores = tf.add(tf.mul(tf.reshape(raw, [B, G, RT, S]), scale), mask);
   let probs = tf.softmax(scores, -1);
   if (dropout && dropout.rate > 0) probs = tf.dropout(probs, dropout.rate, undefined, dropout.seed);
-  return tf.matMul(probs, v) as tf.Tensor4D;
+  // [B·Hkv, R·T, P+T] @ [B·Hkv, P+T, D] -> [B, Hkv, R·T, D]
+  const out = batchMatMul(tf.reshape(probs, [B * G, RT, S]) as tf.Tensor3D, tf.reshape(v, [B * G, S, D]) as tf.Tensor3D);
+  return tf.reshape(out, [B, G, RT, D]) as tf.Tensor4D;
 }
 
 /**
