@@ -1,6 +1,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, type ParsedNode, type YAMLMap } from 'yaml';
 import type { ConfigDocument, ConfigSymbol, NodeLocation, NodePath } from './types';
 import { LIMITS } from './parse';
+import { specAt } from './schema/index';
 
 /** Offsets of a node, [start, end) without trailing comments/whitespace. */
 export function nodeRange(node: Node | null | undefined): [number, number] | undefined {
@@ -55,6 +56,18 @@ export function pairAtPath(doc: ConfigDocument, path: NodePath): Pair | undefine
  * indentation puts it in, which is what key completion needs.
  */
 export function nodeAt(doc: ConfigDocument, offset: number): NodeLocation {
+  const loc = locate(doc, offset);
+  // `- |` or `- pa|` in a list of mappings (datasets:) starts a new entry: a key position.
+  const last = loc.path[loc.path.length - 1];
+  if (loc.kind === 'value' && typeof last === 'number' && specAt(loc.path)?.children && !loc.text.includes(':')) {
+    const key: NodeLocation = { path: [...loc.path, loc.text], kind: 'key', range: loc.range, text: loc.text, parentPath: loc.path };
+    if (loc.node) key.node = loc.node;
+    return key;
+  }
+  return loc;
+}
+
+function locate(doc: ConfigDocument, offset: number): NodeLocation {
   const text = doc.text;
   const o = Math.max(0, Math.min(offset, text.length));
   const root = doc.yaml?.contents as ParsedNode | null | undefined;

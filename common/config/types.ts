@@ -101,8 +101,9 @@ export interface NodeLocation {
   path: NodePath;
   /**
    * 'key': on a key or where a new key would be typed (path = parentPath + the partial key text,
-   * '' on an empty line); 'value': on a value. A list item (`- |`) is a value at [list, index]:
-   * when keySpec(path) has `children` (datasets), complete the entry's keys; otherwise values.
+   * '' on an empty line); 'value': on a value. A new or partial item of a list of mappings
+   * (`datasets:` then `- |` or `- pa|`) is a key position with parentPath [list, index]; items
+   * of other lists (`lora_target_modules`) are values at [list, index].
    */
   kind: 'key' | 'value';
   /** Offsets [start, end) of the token under the cursor (the text a completion replaces). */

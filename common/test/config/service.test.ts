@@ -32,7 +32,9 @@ test('nodeAt: keys, values, empty values, partial keys and new lines at each nes
   assert.deepEqual(at('datasets:\n  - path: a\n    ty|\n'), { path: ['datasets', 0, 'ty'], kind: 'key', range: [26, 28], text: 'ty', parentPath: ['datasets', 0] });
   assert.deepEqual(at('datasets:\n  - path: a\n    type: chat|\n'), { path: ['datasets', 0, 'type'], kind: 'value', range: [32, 36], text: 'chat', parentPath: ['datasets', 0] });
   assert.deepEqual(at('datasets:\n  - path: a\n    |\n'), { path: ['datasets', 0, ''], kind: 'key', range: [26, 26], text: '', parentPath: ['datasets', 0] });
-  assert.deepEqual(at('datasets:\n  - path: a\n  - |\n'), { path: ['datasets', 1], kind: 'value', range: [26, 26], text: '', parentPath: ['datasets'] });
+  assert.deepEqual(at('datasets:\n  - path: a\n  - |\n'), { path: ['datasets', 1, ''], kind: 'key', range: [26, 26], text: '', parentPath: ['datasets', 1] });
+  assert.deepEqual(at('datasets:\n  - path: a\n  - pa|\n'), { path: ['datasets', 1, 'pa'], kind: 'key', range: [26, 28], text: 'pa', parentPath: ['datasets', 1] });
+  assert.deepEqual(at('datasets:\n  - |\n'), { path: ['datasets', 0, ''], kind: 'key', range: [14, 14], text: '', parentPath: ['datasets', 0] });
   assert.deepEqual(at('fsdp_config:\n  offload_params: true\n  |\nlr: 1\n'), { path: ['fsdp_config', ''], kind: 'key', range: [38, 38], text: '', parentPath: ['fsdp_config'] });
   assert.deepEqual(at('lora_target_modules:\n  - q_proj\n  - v_p|\n'), { path: ['lora_target_modules', 1], kind: 'value', range: [36, 39], text: 'v_p', parentPath: ['lora_target_modules'] });
   assert.deepEqual(at('base_model: m\nplugins:\n  - a.b.C\n|'), { path: [''], kind: 'key', range: [33, 33], text: '', parentPath: [] });
