@@ -128,7 +128,8 @@ export class TrainingLoop {
         checkpointStep = step;
       }
       if (stop) {
-        status = this.hooks.stopRequested() ? 'stopped' : 'completed';
+        // A stop that arrives with the last step changes nothing: the run is complete.
+        status = this.hooks.stopRequested() && !last ? 'stopped' : 'completed';
         break;
       }
       // Let signal handlers and stream writes run between steps.
