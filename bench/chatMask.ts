@@ -3,9 +3,9 @@
 // ceiling measured in the same run: the bare work any trainer must do, one template render plus
 // one tokenizer.encode per record with the same libraries. Also Alpaca records and the server's
 // single-record hover latency. Tokenizer: byte-level BPE with 2,000 merges learned from the same
-// generated text (no downloads), ChatML template. Each contender runs 3 times, interleaved; the
-// fastest run counts (the machine is shared). Set TUNELAB_BENCH_CHAT_RECORDS for a longer run.
-import { cpus } from 'node:os';
+// generated text (no downloads), ChatML template. Each contender runs 5 times, interleaved; the
+// fastest run counts (the machine is shared; the load average is printed). Set TUNELAB_BENCH_CHAT_RECORDS for a longer run.
+import { cpus, loadavg } from 'node:os';
 import { buildAlpacaExample, buildExample, createChatModel, renderTemplate, resolveChatTemplate, type ChatModel } from '../common/chat/index';
 import type { Conversation } from '../common/dataset/types';
 import { trainByteLevelBpe } from './chat/bpe';
@@ -94,7 +94,7 @@ const contenders: { label: string; fn: () => number }[] = [
 ];
 for (const c of contenders) c.fn(); // warm-up (JIT, template compile, BPE cache)
 const results = contenders.map((c) => ({ label: c.label, ms: Infinity, tokens: 0 }));
-for (let rep = 0; rep < 3; rep++)
+for (let rep = 0; rep < 5; rep++)
   contenders.forEach((c, i) => {
     const start = performance.now();
     const tokens = c.fn();
@@ -113,7 +113,7 @@ for (let i = 0; i < 200; i++) {
 hover.sort((a, b) => a - b);
 
 const rate = (r: { ms: number; tokens: number }) => `${((N / r.ms) * 1000).toFixed(0)} records/s, ${((r.tokens / r.ms) * 1000 / 1e3).toFixed(0)}k tokens/s`;
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`tokenizer: byte-level BPE, ${Object.keys((tokenizerJson as { model: { vocab: object } }).model.vocab).length} tokens, trained in ${trainMs.toFixed(0)} ms; ${N} records, ${ceiling.tokens} tokens`);
 for (const r of results) console.log(`${r.label.padEnd(36)} ${r.ms.toFixed(0).padStart(6)} ms  ${rate(r)}  (${(ceiling.ms / r.ms).toFixed(2)}x ceiling)`);
 console.log(`hover (one record): p50 ${hover[100]!.toFixed(2)} ms, p95 ${hover[190]!.toFixed(2)} ms`);

@@ -37,12 +37,14 @@ export async function loadChatModel(modelDir: string): Promise<Outcome<ChatModel
     if (!st.isDirectory()) return fail('chat-model-dir-missing', `not a directory: ${dir} (give the folder holding tokenizer.json)`, dir);
     const [tok, cfg, jinja, gen, conf] = await Promise.all(FILES.map((f) => readOptional(join(dir, f))));
     const tokPath = join(dir, 'tokenizer.json');
-    if (tok === undefined)
-      return fail(
-        'chat-tokenizer-missing',
-        `no tokenizer.json in ${dir}: Tunelab needs the fast-tokenizer file (save it with tokenizer.save_pretrained, or download it with the model)`,
-        dir,
-      );
+    if (tok === undefined) {
+      // Say what is there instead: slow-tokenizer files need a one-time conversion.
+      const slow = (await Promise.all(['tokenizer.model', 'vocab.json', 'merges.txt', 'spiece.model'].map(async (f) => ((await stat(join(dir, f)).catch(() => undefined)) ? f : undefined)))).filter(Boolean);
+      const hint = slow.length
+        ? ` (found ${slow.join(', ')}: convert once with transformers, AutoTokenizer.from_pretrained(dir).save_pretrained(dir), which writes tokenizer.json)`
+        : ' (download it with the model, or save it with tokenizer.save_pretrained)';
+      return fail('chat-tokenizer-missing', `no tokenizer.json in ${dir}: Tunelab needs the fast-tokenizer file${hint}`, dir);
+    }
     const files: ChatModelFiles = { tokenizerJson: undefined, dir };
     const tj = parseJson(tok, tokPath, 'chat-tokenizer-invalid');
     if (!tj.ok) return tj;

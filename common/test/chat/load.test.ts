@@ -90,6 +90,19 @@ describe('loadChatModel', () => {
     });
   }
 
+  it('names slow-tokenizer files when tokenizer.json is missing', async () => {
+    const d = dir('slow-only', { 'tokenizer.model': 'x', 'tokenizer_config.json': '{}' });
+    const r = await loadChatModel(d);
+    assert.deepEqual(r, {
+      ok: false,
+      error: {
+        code: 'chat-tokenizer-missing',
+        message: `no tokenizer.json in ${d}: Tunelab needs the fast-tokenizer file (found tokenizer.model: convert once with transformers, AutoTokenizer.from_pretrained(dir).save_pretrained(dir), which writes tokenizer.json)`,
+        path: d,
+      },
+    });
+  });
+
   it('a file where the directory should be is reported', async () => {
     const r = await loadChatModel(join(FIXTURES, 'chatml', 'config.json'));
     assert.equal(r.ok ? '' : r.error.code, 'chat-model-dir-missing');
