@@ -234,6 +234,8 @@ export function checkChat(rec: Record<string, unknown>, shape: ChatShape, format
         if (hasher) {
           hasher.add(typeof rawRole === 'string' ? (role ?? rawRole) : '');
           hasher.add(text);
+          // Images, audio and tool-call parts make two turns with the same text different.
+          if (Array.isArray(rawContent) && hasOtherParts(rawContent)) hasher.add(JSON.stringify(rawContent));
         }
         if (isBlank(text) && !hasCalls && !hasOtherParts(rawContent)) {
           const assistant = role === 'assistant';
