@@ -252,9 +252,10 @@ export function buildExample(model: ChatModel, conversation: Conversation, optio
     // The closing tokens: first EOT / EOS at or after the content, allowing 3 tokens of template padding.
     for (const kind of ['eot', 'eos'] as const) {
       const option = kind === 'eot' ? eotOpt : eosOpt;
+      const limit = Math.min(ids.length, range[1] + 4);
       let k = range[1];
-      while (k < ids.length && !(kind === 'eot' ? stops.value.eot.has(ids[k]!) : ids[k] === stops.value.eos)) k++;
-      if (k >= ids.length || k - range[1] > 3) continue;
+      while (k < limit && !(kind === 'eot' ? stops.value.eot.has(ids[k]!) : ids[k] === stops.value.eos)) k++;
+      if (k >= limit) continue;
       if (kind === 'eot') lastEot = k;
       else lastEos = k;
       if (turn.closingToken === undefined) turn.closingToken = k;

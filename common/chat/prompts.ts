@@ -108,9 +108,12 @@ class Assembler {
   }
 }
 
-/** Tokenises a text as Axolotl's `_tokenize` does: post-processor tokens around it, optional BOS strip and EOS append. */
-function tokenizePart(asm: Assembler, model: ChatModel, text: string, stripBos: boolean, addEos: boolean): void {
-  if (text.length === 0) return;
+/**
+ * Tokenises a text as Axolotl's `_tokenize` does: post-processor tokens around it, optional BOS
+ * strip and EOS append. Returns where the text itself starts in the assembled text.
+ */
+function tokenizePart(asm: Assembler, model: ChatModel, text: string, stripBos: boolean, addEos: boolean): number {
+  if (text.length === 0) return asm.text.length;
   const enc = encodeWithOffsets(model, text);
   let prefix = model.prefixIds.slice();
   if (stripBos && prefix.length > 0 && prefix[0] === model.bosTokenId) prefix = prefix.slice(1);
@@ -120,10 +123,12 @@ function tokenizePart(asm: Assembler, model: ChatModel, text: string, stripBos: 
     enc.offsets.shift();
   }
   asm.special(prefix);
+  const start = asm.text.length;
   asm.encoded(text, enc.ids, enc.offsets);
   asm.special(model.suffixIds);
   const last = asm.ids[asm.ids.length - 1];
   if (addEos && model.eosTokenId !== undefined && last !== model.eosTokenId) asm.special([model.eosTokenId]);
+  return start;
 }
 
 function stopSet(model: ChatModel): Set<number> {
@@ -141,7 +146,7 @@ export function buildAlpacaExample(model: ChatModel, record: AlpacaRecord, optio
   tokenizePart(asm, model, prompt, false, false);
   const promptTokens = asm.ids.length;
   const promptChars = asm.text.length;
-  tokenizePart(asm, model, record.output, true, true);
+  const outputStart = tokenizePart(asm, model, record.output, true, true);
   const trainInputs = options.trainOnInputs ?? false;
   const trained = asm.ids.map((_, i) => trainInputs || i >= promptTokens);
   const turns: TurnSpan[] = [
@@ -152,8 +157,8 @@ export function buildAlpacaExample(model: ChatModel, record: AlpacaRecord, optio
   const response: TurnSpan = {
     message: 1,
     role: 'assistant',
-    start: promptChars,
-    end: promptChars + record.output.length,
+    start: outputStart,
+    end: outputStart + record.output.length,
     tokenStart: outTokens > 0 ? promptTokens : -1,
     tokenEnd: outTokens > 0 ? (eosAt >= 0 ? eosAt : asm.ids.length) : -1,
     trained: outTokens > 0,
