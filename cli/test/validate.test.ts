@@ -55,7 +55,7 @@ test('json format: one object with files, kinds and LSP diagnostics; errors exit
     assert.deepEqual(
       parsed.files.map((f) => ({ path: f.path, kind: f.kind, codes: f.diagnostics.map((d) => `${d.severity} ${d.code}`) })),
       [
-        { path: 'bad.yml', kind: 'config', codes: ['1 config-qlora-needs-4bit', '1 config-dataset-path-missing'] },
+        { path: 'bad.yml', kind: 'config', codes: ['1 config-qlora-needs-4bit', '2 config-lora-no-targets', '1 config-dataset-path-missing'] },
         { path: 'configs/ci.yml', kind: 'other', codes: [] },
         { path: 'data/train.jsonl', kind: 'dataset', codes: [] },
       ],

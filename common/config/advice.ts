@@ -12,6 +12,8 @@ const W = Severity.Warning;
 export const FULL_FT_MAX_LR = 1e-4;
 /** LoRA above this learning rate often diverges. */
 export const LORA_MAX_LR = 1e-3;
+/** LoRA below this learning rate barely moves the adapter in a normal run length. */
+export const LORA_MIN_LR = 1e-5;
 /** More epochs than this on fine-tuning data mostly memorises it. */
 export const MAX_EPOCHS = 5;
 /** A LoRA rank at or above this on two or fewer modules is a narrow, expensive choice. */
@@ -38,7 +40,7 @@ const KNOWN_FAMILY = /llama|mistral|mixtral|ministral|magistral|devstral|gemma|p
 export function checkAdvice(ctx: RuleContext): void {
   learningRate(ctx);
   epochs(ctx);
-  if (ctx.get('train_on_inputs') === true) {
+  if (ctx.get('train_on_inputs') === true && !completionOnly(ctx)) {
     ctx.report('config-advice-train-on-inputs', W, [{ path: ['train_on_inputs'], on: 'value' }], 'train_on_inputs: true computes the loss on prompts too: the model spends capacity learning to write instructions, which usually hurts instruction following. Keep it false unless the inputs are what you want to generate.', { replaceValueWith: false });
   }
   chatTemplate(ctx);
@@ -54,7 +56,15 @@ function learningRate(ctx: RuleContext): void {
     ctx.report('config-advice-high-lr-full-finetune', W, [{ path: ['learning_rate'], on: 'value' }], `learning_rate ${lr} is a pre-training-scale rate for full fine-tuning (no adapter): it tends to overwrite what the model knows. Use 10-100x less than pre-training, typically 5e-6 to 2e-5, or train an adapter (LoRA) at this rate.`, { replaceValueWith: 2e-5 });
   } else if ((adapter === 'lora' || adapter === 'qlora') && lr > LORA_MAX_LR) {
     ctx.report('config-advice-high-lr-lora', W, [{ path: ['learning_rate'], on: 'value' }], `learning_rate ${lr} is high even for LoRA (usual: 1e-4 to 3e-4); the loss often diverges above ${LORA_MAX_LR}.`, { replaceValueWith: 2e-4 });
+  } else if ((adapter === 'lora' || adapter === 'qlora') && lr > 0 && lr < LORA_MIN_LR && !ctx.on('rl')) {
+    ctx.report('config-advice-low-lr-lora', W, [{ path: ['learning_rate'], on: 'value' }], `learning_rate ${lr} is a full-fine-tuning rate; LoRA adapters start at zero and usually need 1e-4 to 3e-4 to learn in a normal number of steps.`, { replaceValueWith: 2e-4 });
   }
+}
+
+/** Every dataset trains on all tokens anyway (raw text), so train_on_inputs changes nothing. */
+function completionOnly(ctx: RuleContext): boolean {
+  const ds = ctx.get('datasets');
+  return Array.isArray(ds) && ds.length > 0 && ds.every((e) => isPlainObject(e) && (e.type === 'completion' || e.type === 'pretrain'));
 }
 
 function epochs(ctx: RuleContext): void {
@@ -100,6 +110,9 @@ function targetModules(ctx: RuleContext): string[] {
 function loraShape(ctx: RuleContext): void {
   const adapter = ctx.str('adapter');
   if (adapter !== 'lora' && adapter !== 'qlora') return;
+  if (!ctx.on('lora_target_modules') && !ctx.on('lora_target_linear') && !ctx.on('lora_target_parameters') && !ctx.on('lora_model_dir')) {
+    ctx.report('config-lora-no-targets', W, [{ path: ['adapter'], on: 'value' }], 'No LoRA targets: set lora_target_linear: true (all linear layers, the usual choice) or list lora_target_modules; with neither, PEFT gets an empty target list and adapter creation fails.', { addKey: { key: 'lora_target_linear', value: true } });
+  }
   const r = ctx.num('lora_r');
   const modules = targetModules(ctx);
   if (r === undefined || r < HIGH_RANK || ctx.on('lora_target_linear') || modules.length === 0 || modules.length > 2) return;

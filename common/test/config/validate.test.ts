@@ -88,6 +88,7 @@ const EXPECTED: Record<string, Diagnostic[]> = {
   ],
   'mistakes.yml': [
     d("1:9-1:14", E, "config-qlora-needs-4bit", `adapter: qlora needs load_in_4bit: true (QLoRA trains LoRA on a 4-bit base model).`, {"addKey":{"key":"load_in_4bit","value":true}}),
+    d("1:9-1:14", W, "config-lora-no-targets", `No LoRA targets: set lora_target_linear: true (all linear layers, the usual choice) or list lora_target_modules; with neither, PEFT gets an empty target list and adapter creation fails.`, {"addKey":{"key":"lora_target_linear","value":true}}),
     d("2:0-2:9", W, "config-unknown-key", `Unknown key 'lora_rnak': did you mean 'lora_r'? Axolotl ignores unknown keys silently.`, {"replaceKeyWith":"lora_r"}),
     d("4:15-4:21", W, "config-advice-template-mismatch", `chat_template 'llama3' is the Llama 3 format, but the base model 'mistralai/Mistral-7B-v0.1' is not a Llama 3 model: the fine-tune would learn a format the model was not trained with. Use the model's own template (tokenizer_default) or one of its family.`, {"replaceValueWith":"tokenizer_default"}),
     d("5:0-5:10", W, "config-plugin-not-enabled", `'liger_rope' belongs to the Liger plugin and is ignored unless 'axolotl.integrations.liger.LigerPlugin' is listed under plugins:.`, {"addPlugin":"axolotl.integrations.liger.LigerPlugin"}),
