@@ -92,47 +92,61 @@ const PLACEHOLDER = '\uE002';
 
 type Span = [number, number] | undefined;
 
-/** The sentinel naming message `k` (a supplementary private-use character). */
-const tagOf = (k: number) => String.fromCodePoint(0xf0000 + k);
+/** The sentinel naming message `k`'s content, or its reasoning (a supplementary private-use character). */
+const tagOf = (k: number, reasoning = false) => String.fromCodePoint(0xf0000 + k + (reasoning ? 0x8000 : 0));
 
 /**
- * Content spans from one render with sentinels (`OPEN tag(k) content CLOSE` for message k), or
- * undefined when stripping the sentinels does not give back the plain render exactly (a template
- * that trims, tests or transforms content). A message rendered zero or several times gets no span
- * here and is located by the placeholder diff instead.
+ * Content spans from one render with sentinels (`OPEN tag(k) content CLOSE` for message k, and
+ * the same around `reasoning_content`), or undefined when stripping the sentinels does not give
+ * back the plain render exactly (a template that trims, tests or transforms content). A message's
+ * span runs from its reasoning (when the template renders it) to the end of its content, as
+ * Axolotl's comparison with a placeholder turn (which has no reasoning) finds it. A content
+ * rendered zero or several times gets no span here and is located by the placeholder diff instead.
  */
 function spansBySentinels(model: ChatModel, source: string, msgs: TemplateMessage[], full: string, ro: RenderOptions): Span[] | undefined {
-  if (msgs.length > 0xfffd || full.includes(OPEN) || full.includes(CLOSE)) return undefined;
-  const marked = msgs.map((m, k) => (typeof m.content === 'string' ? { ...m, content: OPEN + tagOf(k) + m.content + CLOSE } : m));
+  if (msgs.length >= 0x8000 || full.includes(OPEN) || full.includes(CLOSE)) return undefined;
+  const marked = msgs.map((m, k) => {
+    const out = typeof m.content === 'string' ? { ...m, content: OPEN + tagOf(k) + m.content + CLOSE } : { ...m };
+    if (typeof m.reasoning_content === 'string') out.reasoning_content = OPEN + tagOf(k, true) + m.reasoning_content + CLOSE;
+    return out;
+  });
   const r = renderTemplate(model, source, marked, ro);
   if (!r.ok) return undefined;
-  const spans: Span[] = msgs.map(() => undefined);
-  const seen = new Uint8Array(msgs.length);
+  const content: Span[] = msgs.map(() => undefined);
+  const reasoning: Span[] = msgs.map(() => undefined);
+  const seen = new Uint8Array(msgs.length * 2);
   let plain = '';
   let i = 0;
   const text = r.value;
   for (let at = text.indexOf(OPEN); at >= 0; at = text.indexOf(OPEN, i)) {
-    const k = (text.codePointAt(at + 1) ?? 0) - 0xf0000;
+    const tag = (text.codePointAt(at + 1) ?? 0) - 0xf0000;
+    const isReasoning = tag >= 0x8000;
+    const k = isReasoning ? tag - 0x8000 : tag;
     const close = text.indexOf(CLOSE, at + 3);
     if (k < 0 || k >= msgs.length || close < 0) return undefined;
     const inner = text.slice(at + 3, close);
     if (inner.includes(OPEN)) return undefined;
     plain += text.slice(i, at);
-    spans[k] = [plain.length, plain.length + inner.length];
-    seen[k] = seen[k]! + 1;
+    (isReasoning ? reasoning : content)[k] = [plain.length, plain.length + inner.length];
+    seen[k * 2 + (isReasoning ? 1 : 0)]!++;
     plain += inner;
     i = close + 1;
   }
   plain += text.slice(i);
   if (plain !== full) return undefined;
-  for (let k = 0; k < msgs.length; k++) if (seen[k] !== 1) spans[k] = undefined;
-  return spans;
+  return content.map((span, k) => {
+    if (span === undefined || seen[k * 2] !== 1 || seen[k * 2 + 1]! > 1) return undefined;
+    const why = reasoning[k];
+    return why ? [Math.min(why[0], span[0]), Math.max(why[1], span[1])] : span;
+  });
 }
 
 /** Content span of message `i` by rendering it with a placeholder and diffing. */
 function spanByPlaceholder(model: ChatModel, source: string, msgs: TemplateMessage[], i: number, full: string, ro: RenderOptions): Span {
   const swapped = msgs.slice();
-  swapped[i] = { ...msgs[i]!, content: PLACEHOLDER };
+  // Like Axolotl's placeholder turn: role and content only (no reasoning).
+  const { reasoning_content: _dropped, ...rest } = msgs[i]!;
+  swapped[i] = { ...rest, content: PLACEHOLDER };
   const r = renderTemplate(model, source, swapped, ro);
   if (!r.ok) return undefined;
   const other = r.value;

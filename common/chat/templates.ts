@@ -48,6 +48,44 @@ const QWEN_25 = [
   "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
 ].join('');
 
+/**
+ * Qwen 3: ChatML; assistant turns after the last user query carry a `<think>` block (from
+ * `reasoning_content`, or split out of content written as `<think>...</think>answer`), earlier
+ * ones lose their reasoning; `enable_thinking=false` pre-fills an empty think block when prompting.
+ */
+const QWEN_3 = [
+  "{%- if messages and messages[0]['role'] == 'system' %}{%- set first = 1 %}{%- else %}{%- set first = 0 %}{%- endif %}",
+  '{%- if tools %}',
+  "{{- '<|im_start|>system\\n' }}{%- if first %}{{- messages[0]['content'] + '\\n\\n' }}{%- endif %}",
+  "{{- '# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\nYou are provided with function signatures within <tools></tools> XML tags:\\n<tools>' }}",
+  "{%- for tool in tools %}{{- '\\n' + (tool | tojson) }}{%- endfor %}",
+  '{{- \'\\n</tools>\\n\\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n{"name": <function-name>, "arguments": <args-json-object>}\\n</tool_call><|im_end|>\\n\' }}',
+  "{%- elif first %}{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}{%- endif %}",
+  '{%- set ns = namespace(last_query=-1) %}',
+  "{%- for message in messages %}{%- if message['role'] == 'user' and not (message['content'].startswith('<tool_response>') and message['content'].endswith('</tool_response>')) %}{%- set ns.last_query = loop.index0 %}{%- endif %}{%- endfor %}",
+  '{%- for message in messages %}',
+  "{%- set content = message['content'] if message['content'] is string else '' %}",
+  "{%- if message['role'] == 'user' or (message['role'] == 'system' and not loop.first) %}",
+  "{{- '<|im_start|>' + message['role'] + '\\n' + content + '<|im_end|>\\n' }}",
+  "{%- elif message['role'] == 'assistant' %}",
+  "{%- set reasoning = '' %}",
+  '{%- if message.reasoning_content is string %}{%- set reasoning = message.reasoning_content %}',
+  "{%- elif '</think>' in content %}{%- set reasoning = content.split('</think>')[0].rstrip('\\n').split('<think>')[-1].lstrip('\\n') %}{%- set content = content.split('</think>')[-1].lstrip('\\n') %}{%- endif %}",
+  '{%- if loop.index0 > ns.last_query and (loop.last or reasoning) %}',
+  "{{- '<|im_start|>assistant\\n<think>\\n' + reasoning.strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n') }}",
+  "{%- else %}{{- '<|im_start|>assistant\\n' + content }}{%- endif %}",
+  '{%- for call in (message.tool_calls or []) %}{%- if call.function is defined %}{%- set call = call.function %}{%- endif %}',
+  "{%- if content or not loop.first %}{{- '\\n' }}{%- endif %}",
+  '{{- \'<tool_call>\\n{"name": "\' + call.name + \'", "arguments": \' + (call.arguments if call.arguments is string else call.arguments | tojson) + \'}\\n</tool_call>\' }}{%- endfor %}',
+  "{{- '<|im_end|>\\n' }}",
+  "{%- elif message['role'] == 'tool' %}",
+  "{%- if loop.first or loop.previtem['role'] != 'tool' %}{{- '<|im_start|>user' }}{%- endif %}",
+  "{{- '\\n<tool_response>\\n' + content + '\\n</tool_response>' }}",
+  "{%- if loop.last or loop.nextitem['role'] != 'tool' %}{{- '<|im_end|>\\n' }}{%- endif %}",
+  '{%- endif %}{%- endfor %}',
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}",
+].join('');
+
 const LLAMA3 =
   '{{- bos_token }}{%- for message in messages %}' +
   "{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + (message['content'] | trim) + '<|eot_id|>' }}" +
@@ -128,6 +166,15 @@ const GEMMA =
   "{{- '<start_of_turn>' + role + '\\n' + (message['content'] | trim) + '<end_of_turn>\\n' }}" +
   "{%- endfor %}{%- if add_generation_prompt %}{{- '<start_of_turn>model\\n' }}{%- endif %}";
 
+/** Gemma 3: like Gemma, but a system prompt joins the first user turn. */
+const GEMMA_3 =
+  "{{- bos_token }}{%- if messages and messages[0]['role'] == 'system' %}{%- set prefix = messages[0]['content'] + '\\n\\n' %}{%- set turns = messages[1:] %}{%- else %}{%- set prefix = '' %}{%- set turns = messages %}{%- endif %}" +
+  '{%- for message in turns %}' +
+  "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{%- endif %}" +
+  "{%- set role = 'model' if message['role'] == 'assistant' else message['role'] %}" +
+  "{{- '<start_of_turn>' + role + '\\n' + (prefix if loop.first else '') + (message['content'] | trim) + '<end_of_turn>\\n' }}" +
+  "{%- endfor %}{%- if add_generation_prompt %}{{- '<start_of_turn>model\\n' }}{%- endif %}";
+
 /** Phi-3: the user turn already opens the assistant's. */
 const PHI_3 =
   '{{- bos_token }}{%- for message in messages %}' +
@@ -156,12 +203,14 @@ const ALPACA =
 export const BUILTIN_TEMPLATES: Readonly<Record<string, string>> = {
   chatml: CHATML,
   qwen_25: QWEN_25,
+  qwen3: QWEN_3,
   llama3: LLAMA3,
   llama2: LLAMA2,
   mistral_v1: MISTRAL_V1,
   mistral_v2v3: mistralV3(' '),
   mistral_v3_tekken: mistralV3(''),
   gemma: GEMMA,
+  gemma3: GEMMA_3,
   phi_3: PHI_3,
   phi_35: PHI_35,
   alpaca: ALPACA,
@@ -171,12 +220,14 @@ export const BUILTIN_TEMPLATES: Readonly<Record<string, string>> = {
 export const BUILTIN_TEMPLATE_FAMILY: Readonly<Record<string, TemplateFamily>> = {
   chatml: 'chatml',
   qwen_25: 'qwen',
+  qwen3: 'qwen',
   llama3: 'llama3',
   llama2: 'llama2',
   mistral_v1: 'mistral',
   mistral_v2v3: 'mistral',
   mistral_v3_tekken: 'mistral',
   gemma: 'gemma',
+  gemma3: 'gemma',
   phi_3: 'phi',
   phi_35: 'phi',
   alpaca: 'alpaca',

@@ -132,6 +132,19 @@ describe('ChatML (byte-level BPE, eos <|im_end|>)', () => {
     assert.deepEqual(trainedAt(ex.trained), [20, 22]);
   });
 
+  it('Qwen 3: reasoning_content is trained with the content (as Axolotl finds it), inline <think> of earlier turns is dropped', () => {
+    const ex = build(
+      conv(user('Q1'), bot('<think>\nr1\n</think>\n\nA1'), user('Q2'), { ...bot('A2'), reasoning_content: 'r2' }),
+      { chatTemplate: 'qwen3' },
+    );
+    assert.equal(ex.text, '<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n<think>\nr2\n</think>\n\nA2<|im_end|>\n');
+    const last = ex.turns[3]!;
+    assert.equal(ex.text.slice(last.start, last.end), 'r2\n</think>\n\nA2');
+    assert.equal(ex.text.slice(ex.turns[1]!.start, ex.turns[1]!.end), 'A1');
+    // A 1 <|im_end|> | r 2 \n < / t h i n k > \n \n A 2 <|im_end|>
+    assert.deepEqual(labelsOf(ex).filter((l) => l !== -100), [65, 49, 302, 114, 50, 10, 60, 47, 116, 104, 105, 110, 107, 62, 10, 10, 65, 50, 302]);
+  });
+
   it('rejects bad options and records with coded errors', () => {
     const bad = (c: Conversation, o: MaskOptions = {}) => {
       const r = buildExample(model, c, o);

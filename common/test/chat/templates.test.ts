@@ -39,6 +39,10 @@ describe('built-in templates', () => {
       '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello there<|im_end|>\n',
       '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello there<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\nA2<|im_end|>\n',
     ],
+    qwen3: [
+      '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nHello there<|im_end|>\n',
+      '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello there<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nA2<|im_end|>\n',
+    ],
     llama3: [
       '<s><|start_header_id|>system<|end_header_id|>\n\nBe brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello there<|eot_id|>',
       '<s><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello there<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nQ2<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nA2<|eot_id|>',
@@ -49,6 +53,10 @@ describe('built-in templates', () => {
     mistral_v3_tekken: ['<s>[INST]Be brief.\n\nHi[/INST]Hello there</s>', '<s>[INST]Hi[/INST]Hello there</s>[INST]Q2[/INST]A2</s>'],
     gemma: [
       'ERROR chat-template-raised: the chat template rejected the conversation: System role not supported',
+      '<s><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello there<end_of_turn>\n<start_of_turn>user\nQ2<end_of_turn>\n<start_of_turn>model\nA2<end_of_turn>\n',
+    ],
+    gemma3: [
+      '<s><start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello there<end_of_turn>\n',
       '<s><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello there<end_of_turn>\n<start_of_turn>user\nQ2<end_of_turn>\n<start_of_turn>model\nA2<end_of_turn>\n',
     ],
     phi_3: [
@@ -102,6 +110,21 @@ describe('built-in templates', () => {
     );
   });
 
+  it('Qwen 3 reasoning: kept after the last user query, dropped before; enable_thinking=false', () => {
+    const msgs: TemplateMessage[] = [
+      { role: 'user', content: 'Q1' },
+      { role: 'assistant', content: '<think>\nr1\n</think>\n\nA1' },
+      { role: 'user', content: 'Q2' },
+      { role: 'assistant', content: 'A2', reasoning_content: 'r2' },
+    ];
+    assert.equal(
+      render('qwen3', msgs),
+      '<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n<think>\nr2\n</think>\n\nA2<|im_end|>\n',
+    );
+    const r = renderTemplate(tokens, BUILTIN_TEMPLATES.qwen3!, [{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true, kwargs: { enable_thinking: false } });
+    assert.deepEqual(r, { ok: true, value: '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n' });
+  });
+
   it('renders with a model: its special tokens, extra kwargs, {% generation %} tags, strftime_now and range', () => {
     const model = fixtureModel('llama3');
     const src = '{{ bos_token }}|{{ eos_token }}|{{ pad_token }}|{% generation %}{{ who }}{% endgeneration %}|{% for i in range(1, 7, 2) %}{{ i }}{% endfor %}|{{ strftime_now("%Y") | length }}';
@@ -146,12 +169,14 @@ describe('template families', () => {
     assert.deepEqual(fam, {
       chatml: 'chatml',
       qwen_25: 'qwen',
+      qwen3: 'qwen',
       llama3: 'llama3',
       llama2: 'llama2',
       mistral_v1: 'mistral',
       mistral_v2v3: 'mistral',
       mistral_v3_tekken: 'mistral',
       gemma: 'gemma',
+      gemma3: 'gemma',
       phi_3: 'phi',
       phi_35: 'phi',
       alpaca: 'alpaca',
