@@ -105,10 +105,21 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
   if (fit.untrained) notes.push(`skipped ${fit.untrained} records with no trained tokens`);
   if (fit.kept.length === 0) return { ok: false, problems: [{ code: 'trainer-no-examples', message: 'no record is left to train on after masking and length limits' }] };
   let split;
-  try {
-    split = splitValidation(fit.kept, settings.valSetSize, settings.seed);
-  } catch (e) {
-    return { ok: false, problems: [{ code: 'trainer-invalid-setting', message: `val_set_size: ${(e as Error).message}`, location: { path: configPath, range: keyRange(text, 'val_set_size') } }] };
+  if (Array.isArray(config.test_datasets) && config.test_datasets.length > 0) {
+    // Axolotl's separate evaluation files (exclusive with val_set_size, which the config core checks).
+    const test = await prepareExamples({ ...config, datasets: config.test_datasets }, chat.value, { configDir, cwd: req.cwd }, settings.sequenceLen);
+    if (test.problems.length > 0) {
+      return { ok: false, problems: test.problems.map((p) => ({ code: p.code, message: `test_datasets: ${p.message}`, ...(p.path ? { location: { path: p.path, range: p.range ?? rangeOf(0) } } : {}) })) };
+    }
+    const fitTest = fitToLength(test.examples, settings.sequenceLen, settings.excessLength === 'raise' ? 'truncate' : settings.excessLength);
+    split = { train: fit.kept, eval: fitTest.kept };
+    data.datasets.push(...test.datasets);
+  } else {
+    try {
+      split = splitValidation(fit.kept, settings.valSetSize, settings.seed);
+    } catch (e) {
+      return { ok: false, problems: [{ code: 'trainer-invalid-setting', message: `val_set_size: ${(e as Error).message}`, location: { path: configPath, range: keyRange(text, 'val_set_size') } }] };
+    }
   }
   return {
     ok: true,

@@ -136,6 +136,19 @@ describe('a run', () => {
     losses(ev2).forEach((l, i) => assert.ok(Math.abs(l - losses(ev)[i]!) <= 1e-6, `step ${4 + i}: ${l} vs ${losses(ev)[i]}`));
   });
 
+  it('test_datasets: a separate evaluation file instead of a val_set_size split', async () => {
+    const testData = join(dir, 'test.jsonl');
+    writeChatData(testData, 3);
+    const cfg = join(dir, 'testds.yml');
+    writeConfig(cfg, model, data, join(dir, 'out-testds'), ['test_datasets:', `  - path: ${testData}`, '    type: chat_template']);
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('val_set_size: 4\n', ''));
+    const r = await run(['train', cfg, '--json', '--max-steps', '1']);
+    assert.equal(r.code, 0, r.out);
+    const start = events(r.out).find((e) => e.type === 'run_start') as Extract<TrainerEvent, { type: 'run_start' }>;
+    assert.deepEqual([start.dataset.train_records, start.dataset.eval_records], [16, 3]);
+    assert.ok(events(r.out).some((e) => e.type === 'eval'));
+  });
+
   it('SIGTERM in a real process: the step finishes, a checkpoint is written, done "stopped", exit 0', async () => {
     const out = join(dir, 'out-sigterm');
     const cfg = join(dir, 'sigterm.yml');
