@@ -79,6 +79,7 @@ const shape = (id: string) => {
 const base: TrainingSetup = {
   method: { kind: 'full' },
   precision: 'bf16',
+  fullWeights: '16bit',
   quantization: 'none',
   doubleQuant: true,
   nonQuantizedBytes: 2,
@@ -103,7 +104,8 @@ const states = (m: ReturnType<typeof mem>) => m.weights + m.gradients + m.optimi
 const qlora = { method: { kind: 'lora', r: 16, targets: 'all-linear' }, quantization: 'nf4', optimizer: 'adamw_8bit' } as const;
 const lora16 = { method: { kind: 'lora', r: 16, targets: 'all-linear' }, optimizer: 'adamw_8bit' } as const;
 const rows: [string, string, string][] = [
-  ['Llama-2-7B full FT, model states (mixed precision AdamW)', `${(states(mem('meta-llama/Llama-2-7b-hf', {})) / GB).toFixed(1)} GB`, '112-120 GB (16-18 B/param)'],
+  ['Llama-2-7B full FT, model states, DeepSpeed mixed precision AdamW', `${(states(mem('meta-llama/Llama-2-7b-hf', { fullWeights: '16bit+master' })) / GB).toFixed(1)} GB`, '112-120 GB (16-18 B/param)'],
+  ['Llama-2-7B full FT, model states, bf16 HF Trainer AdamW', `${(states(mem('meta-llama/Llama-2-7b-hf', {})) / GB).toFixed(1)} GB`, 'accelerate estimate-memory, float16 training: 53.9 GB (8P)'],
   ['Llama-2-7B QLoRA weights (NF4 + DQ, 16-bit rest, plus 40 M fp32 LoRA parameters)', `${(mem('meta-llama/Llama-2-7b-hf', qlora).weights / GB).toFixed(2)} GB`, '3.87 GB (reference §1.8), "~4 GB"'],
   ['LLaMA-65B QLoRA r=64 all linear, paged AdamW, s=512, total', `${(mem('huggyllama/llama-65b', { ...qlora, method: { kind: 'lora', r: 64, targets: 'all-linear' }, optimizer: 'paged_adamw_32bit', seqLen: 512 }).total / GIB).toFixed(1)} GiB`, 'fits one 48 GB GPU (QLoRA paper)'],
   ['Llama-2-7B QLoRA r=16, s=2048, total', `${(mem('meta-llama/Llama-2-7b-hf', qlora).total / GIB).toFixed(1)} GiB`, 'Unsloth minimum 5 GB; LLaMA-Factory 6 GB'],

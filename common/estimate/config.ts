@@ -317,9 +317,14 @@ export function estimateConfig(config: unknown, env: EstimateEnv = {}): Estimate
   const fused = truthy(cfg.liger_fused_linear_cross_entropy) || (truthy(cfg.cut_cross_entropy) && plugins.some((p) => p.includes('cut_cross_entropy')));
   const optimizer = typeof cfg.optimizer === 'string' && cfg.optimizer ? cfg.optimizer : 'adamw_torch_fused';
   const precision = precisionFromConfig(cfg, notes);
+  // Full fine-tuning: DeepSpeed keeps fp32 master weights; fp16 AMP needs fp32 parameters; bf16
+  // otherwise trains the bf16-loaded model as it is (Axolotl loads in the compute dtype).
+  const fullWeights: TrainingSetup['fullWeights'] = precision === 'fp32' ? 'fp32' : sharding.kind === 'zero' ? '16bit+master' : precision === 'fp16' ? 'fp32' : '16bit';
+  if (method.method.kind === 'full' && precision === 'fp16' && sharding.kind !== 'zero') notes.push('fp16 full fine-tuning: mixed precision needs fp32 weights (fp16 activations)');
   const setup: TrainingSetup = {
     method: method.method,
     precision,
+    fullWeights,
     quantization: method.quantization,
     // Axolotl's bitsandbytes config: NF4 with double quantisation unless bnb_config_kwargs says otherwise.
     doubleQuant: (cfg.bnb_config_kwargs as Cfg | undefined)?.bnb_4bit_use_double_quant !== false,

@@ -21,6 +21,9 @@ export interface FitSuggestion {
 
 type Change = { label: string; detail: string; patch: Record<string, unknown>; setup: TrainingSetup; methodLabel?: string };
 
+/** DeepSpeed trains 16-bit weights through an fp32 master copy. */
+const deepspeedWeights = (s: TrainingSetup): TrainingSetup['fullWeights'] => (s.precision === 'fp32' ? 'fp32' : '16bit+master');
+
 function candidates(e: Estimate): Change[] {
   const s = e.setup;
   const out: Change[] = [];
@@ -57,7 +60,7 @@ function candidates(e: Estimate): Change[] {
       label: 'ZeRO-3',
       detail: `shard weights, gradients and optimizer states over the ${s.gpus} GPUs: deepspeed: deepspeed_configs/zero3_bf16.json`,
       patch: { deepspeed: 'deepspeed_configs/zero3_bf16.json' },
-      setup: { ...s, sharding: { kind: 'zero', stage: 3, offloadOptimizer: false, offloadParams: false } },
+      setup: { ...s, fullWeights: deepspeedWeights(s), sharding: { kind: 'zero', stage: 3, offloadOptimizer: false, offloadParams: false } },
     });
   }
   if (s.quantization !== 'nf4' && (s.method.kind === 'full' || s.method.kind === 'lora')) {
@@ -78,7 +81,7 @@ function candidates(e: Estimate): Change[] {
       label: 'ZeRO-3 with CPU offload',
       detail: 'move optimizer states and parameters to CPU memory: deepspeed: deepspeed_configs/zero3_bf16_cpuoffload_all.json (needs ample CPU RAM; much slower)',
       patch: { deepspeed: 'deepspeed_configs/zero3_bf16_cpuoffload_all.json' },
-      setup: { ...s, sharding: { kind: 'zero', stage: 3, offloadOptimizer: true, offloadParams: true } },
+      setup: { ...s, fullWeights: deepspeedWeights(s), sharding: { kind: 'zero', stage: 3, offloadOptimizer: true, offloadParams: true } },
     });
   }
   return out;

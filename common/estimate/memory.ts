@@ -7,9 +7,12 @@
  *   quantised (embeddings, head, norms) stay at `nonQuantizedBytes` (PEFT's
  *   prepare_model_for_kbit_training casts them to fp32). Adapters at `adapterBytes` (fp32 by PEFT's
  *   autocast_adapter_dtype).
- * - Full fine-tuning in bf16/fp16 follows the ZeRO paper's mixed-precision accounting: 16-bit
- *   weights and gradients, and an fp32 master copy kept with the optimizer states (12 B/param with
- *   AdamW). In fp32: 4 + 4 + 8.
+ * - Full fine-tuning, by `fullWeights`: `fp32` 4 + 4 + 8 B/param (AdamW); `16bit`, what the HF
+ *   Trainer does with a model loaded in bf16 (Axolotl's default without DeepSpeed): 16-bit weights,
+ *   gradients and, for PyTorch's own optimizers, 16-bit states (2 + 2 + 4 = accelerate's 8P "float16
+ *   training" figure); `16bit+master`, DeepSpeed's mixed precision as in the ZeRO paper: 16-bit
+ *   weights and gradients, an fp32 master copy and fp32 states (2 + 2 + 12 = 16 B/param).
+ *   bitsandbytes optimizers keep their own state dtype (8-bit, or fp32 for the 32-bit ones).
  * - Activations per micro-batch b and sequence length s, per layer, 16-bit: for gated-MLP blocks
  *   2sb(5h + 2·q_dim + 2·kv_dim + 4·i·k) with k active experts (FlashAttention/SDPA: no s² term;
  *   eager attention adds 6·heads·s²·b); GPT-2 blocks follow Korthikanti et al. (34sbh + 5as²b with
@@ -36,8 +39,10 @@ export type Sharding =
 /** Everything the memory model needs besides the shape. */
 export interface TrainingSetup {
   method: Method;
-  /** Compute dtype (and the weights' dtype for full fine-tuning). */
+  /** Compute dtype: activations (fp32: 4 bytes, else 2) and a LoRA base's unquantised weights. */
   precision: Precision;
+  /** Full fine-tuning only: how the trainable weights are kept (see the module comment). */
+  fullWeights: 'fp32' | '16bit' | '16bit+master';
   quantization: Quantization;
   /** NF4/FP4 double quantisation of the block constants (QLoRA: true). */
   doubleQuant: boolean;
@@ -78,7 +83,10 @@ export interface MemoryBreakdown {
 
 /** Optimizer state bytes per trainable parameter (not counting an fp32 master copy). */
 export interface OptimizerInfo {
+  /** With fp32 parameters (or a master copy). */
   bytesPerParam: number;
+  /** PyTorch-native optimizers keep states in the parameters' dtype (halved for 16-bit parameters). */
+  followsParamDtype: boolean;
   paged: boolean;
   /** False when the name is not one we know; the estimate then assumes AdamW and says so. */
   known: boolean;
@@ -93,7 +101,9 @@ const ADAM_8BIT = 2 + (2 * 4) / 256;
 export function optimizerInfo(name: string): OptimizerInfo {
   const n = name.toLowerCase();
   const paged = n.startsWith('paged_');
-  const r = (bytesPerParam: number, known = true, fusedUpdate = false): OptimizerInfo => ({ bytesPerParam, paged, known, fusedUpdate });
+  // bitsandbytes (and other library) optimizers fix their state dtype; PyTorch's follow the parameters.
+  const library = paged || /bnb|8bit|4bit|32bit|galore|apollo|came|muon|dion|flash_|q_galore|lomo|ademamix|grokadamw/.test(n);
+  const r = (bytesPerParam: number, known = true, fusedUpdate = false): OptimizerInfo => ({ bytesPerParam, followsParamDtype: known && !library, paged, known, fusedUpdate });
   if (n === 'sgd') return r(0);
   if (n === 'lomo' || n === 'adalomo') return r(n === 'adalomo' ? 0.1 : 0, true, true);
   if (n.includes('ademamix')) return r(n.includes('8bit') ? 3 * (1 + 4 / 256) : 12);
@@ -134,6 +144,7 @@ export function estimateMemory(shape: ModelShape, setup: TrainingSetup): MemoryE
   const notes: string[] = [];
   const full = setup.method.kind === 'full';
   const half = setup.precision === 'fp32' ? 4 : 2;
+  const fullBytes = setup.fullWeights === 'fp32' ? 4 : 2;
   const P = base.total;
   const T = tp.trainable;
   const h = shape.hidden;
@@ -145,7 +156,7 @@ export function estimateMemory(shape: ModelShape, setup: TrainingSetup): MemoryE
   let weights: number;
   let dequantBuffer = 0;
   if (full) {
-    weights = half * P;
+    weights = fullBytes * P;
   } else if (setup.quantization === 'none') {
     weights = half * P + setup.adapterBytes * tp.added;
   } else {
@@ -166,12 +177,16 @@ export function estimateMemory(shape: ModelShape, setup: TrainingSetup): MemoryE
   const opt = optimizerInfo(setup.optimizer);
   if (!opt.known) notes.push(`optimizer '${setup.optimizer}' is not modelled; assumed AdamW's 8 bytes of state per trainable parameter`);
   if (opt.paged) notes.push('paged optimizer: its states can move to CPU memory when the GPU runs short, at a cost in speed');
-  const gradBytes = full ? half : setup.adapterBytes;
+  const gradBytes = full ? fullBytes : setup.adapterBytes;
   let gradients = opt.fusedUpdate ? 0 : gradBytes * T;
-  // Mixed precision keeps an fp32 master copy of 16-bit trainable weights with the optimizer.
-  const master = full && setup.precision !== 'fp32' ? 4 : 0;
-  if (master) notes.push('mixed precision: 16-bit weights and gradients, with an fp32 master copy counted in the optimizer states (ZeRO accounting)');
-  let optimizer = (opt.bytesPerParam + master) * T;
+  // DeepSpeed's mixed precision keeps an fp32 master copy of the 16-bit weights with the optimizer,
+  // which then steps in fp32; otherwise PyTorch's optimizers keep states in the weights' dtype.
+  const master = full && setup.fullWeights === '16bit+master' ? 4 : 0;
+  const trainable16 = full ? setup.fullWeights === '16bit' : setup.adapterBytes === 2;
+  const stateBytes = opt.followsParamDtype && trainable16 ? opt.bytesPerParam / 2 : opt.bytesPerParam;
+  if (master) notes.push('mixed precision (DeepSpeed): 16-bit weights and gradients, an fp32 master copy and fp32 optimizer states (16 bytes per parameter with AdamW)');
+  else if (full && setup.fullWeights === '16bit') notes.push(`16-bit training: weights${opt.followsParamDtype ? ', gradients and optimizer states' : ' and gradients'} in ${setup.precision}, no fp32 master copy (the HF Trainer with the model loaded in ${setup.precision})`);
+  let optimizer = (stateBytes + master) * T;
 
   // Activations.
   const L = shape.layers;
@@ -189,15 +204,17 @@ export function estimateMemory(shape: ModelShape, setup: TrainingSetup): MemoryE
     const r = setup.method.r;
     for (const m of tp.targetedModules) perLayer += m.copies * (2 * s * b * r + (setup.loraDropout > 0 ? 3 * s * b * m.in : 0));
   }
+  // The formulas count 16-bit activations; fp32 training stores twice the bytes.
+  if (setup.precision === 'fp32') perLayer *= 2;
   let activations: number;
   if (setup.gradientCheckpointing) {
-    const kept = setup.activationOffloading ? 0 : L * 2 * s * b * h;
+    const kept = setup.activationOffloading ? 0 : L * half * s * b * h;
     activations = kept + perLayer;
   } else {
     activations = L * perLayer;
   }
   // The embedding output and the final norm's input are alive as well.
-  activations += 2 * 2 * s * b * h;
+  activations += 2 * half * s * b * h;
   const logits = setup.fusedCrossEntropy ? 4 * s * b * h : 8 * s * b * shape.vocab;
   if (setup.method.kind === 'prefix' || setup.method.kind === 'prompt') {
     const extra = setup.method.virtualTokens;

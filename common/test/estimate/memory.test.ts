@@ -15,6 +15,7 @@ const GIB = 2 ** 30;
 const setup = (over: Partial<TrainingSetup> = {}): TrainingSetup => ({
   method: { kind: 'full' },
   precision: 'bf16',
+  fullWeights: '16bit+master',
   quantization: 'none',
   doubleQuant: true,
   nonQuantizedBytes: 2,
@@ -39,15 +40,27 @@ const run = (s: ModelShape, over: Partial<TrainingSetup>): MemoryEstimate => {
 const states = (m: MemoryEstimate) => m.memory.weights + m.memory.gradients + m.memory.optimizer;
 
 test('7B full fine-tuning: 16 bytes/param of model states, the published ~112-120 GB', () => {
-  const fp32 = run(llama7, { precision: 'fp32' });
+  const fp32 = run(llama7, { precision: 'fp32', fullWeights: 'fp32' });
   assert.deepEqual([fp32.memory.weights, fp32.memory.gradients, fp32.memory.optimizer], [4 * P7, 4 * P7, 8 * P7]);
-  const mixed = run(llama7, { precision: 'bf16' });
+  const mixed = run(llama7, { precision: 'bf16', fullWeights: '16bit+master' });
   assert.deepEqual([mixed.memory.weights, mixed.memory.gradients, mixed.memory.optimizer], [2 * P7, 2 * P7, 12 * P7]);
   // 16 x 6.74e9 = 107.8 GB; the folk figure "7B x 16 = 112 GB", HF's 18 B/param 121 GB.
   assert.equal(states(mixed), 107_814_649_856);
   assert.ok(states(mixed) > 105 * GB && states(mixed) < 125 * GB);
   // With activations at 2,048 tokens the whole job is past 120 GB, as the seed chapter says.
   assert.ok(mixed.memory.total > 120 * GB, String(mixed.memory.total));
+  // fp32 activations take twice the bytes of 16-bit ones.
+  assert.equal(fp32.memory.activations, 2 * mixed.memory.activations);
+});
+
+test('7B full fine-tuning of a bf16-loaded model without DeepSpeed: 8 bytes/param, accelerate\'s float16 training figure', () => {
+  // PyTorch's AdamW keeps its moments in the parameters' dtype: 2 + 2 + 4 = 8P = 53.9 GB.
+  const pure = run(llama7, { fullWeights: '16bit', optimizer: 'adamw_torch_fused' });
+  assert.deepEqual([pure.memory.weights, pure.memory.gradients, pure.memory.optimizer], [2 * P7, 2 * P7, 4 * P7]);
+  assert.equal(states(pure), 53_907_324_928);
+  // bitsandbytes keeps its own state dtype: 8-bit states stay 2.031 B/param, 32-bit ones 8.
+  assert.equal(run(llama7, { fullWeights: '16bit', optimizer: 'adamw_bnb_8bit' }).memory.optimizer, Math.round(2.03125 * P7));
+  assert.equal(run(llama7, { fullWeights: '16bit', optimizer: 'paged_adamw_32bit' }).memory.optimizer, 8 * P7);
 });
 
 test('7B QLoRA weights: NF4 with double quantisation at 4.127 bits, the rest 16-bit: ~3.9 GB (4.4 GB with fp32 non-quantised parts)', () => {
@@ -126,12 +139,12 @@ test('LoRA dropout keeps a dropped copy of each targeted input and its mask', ()
 });
 
 test('optimizers: AdamW 8 B, bitsandbytes 8-bit 2.031 B, paged flagged, unknown assumed AdamW with a note', () => {
-  assert.deepEqual(optimizerInfo('adamw_torch_fused'), { bytesPerParam: 8, paged: false, known: true, fusedUpdate: false });
-  assert.deepEqual(optimizerInfo('paged_adamw_8bit'), { bytesPerParam: 2.03125, paged: true, known: true, fusedUpdate: false });
-  assert.deepEqual(optimizerInfo('adamw_bnb_8bit'), { bytesPerParam: 2.03125, paged: false, known: true, fusedUpdate: false });
-  assert.deepEqual(optimizerInfo('sgd'), { bytesPerParam: 0, paged: false, known: true, fusedUpdate: false });
-  assert.deepEqual(optimizerInfo('my_magic_opt'), { bytesPerParam: 8, paged: false, known: false, fusedUpdate: false });
-  const m = run(llama7, { optimizer: 'my_magic_opt', precision: 'fp32' });
+  assert.deepEqual(optimizerInfo('adamw_torch_fused'), { bytesPerParam: 8, followsParamDtype: true, paged: false, known: true, fusedUpdate: false });
+  assert.deepEqual(optimizerInfo('paged_adamw_8bit'), { bytesPerParam: 2.03125, followsParamDtype: false, paged: true, known: true, fusedUpdate: false });
+  assert.deepEqual(optimizerInfo('adamw_bnb_8bit'), { bytesPerParam: 2.03125, followsParamDtype: false, paged: false, known: true, fusedUpdate: false });
+  assert.deepEqual(optimizerInfo('sgd'), { bytesPerParam: 0, followsParamDtype: true, paged: false, known: true, fusedUpdate: false });
+  assert.deepEqual(optimizerInfo('my_magic_opt'), { bytesPerParam: 8, followsParamDtype: false, paged: false, known: false, fusedUpdate: false });
+  const m = run(llama7, { optimizer: 'my_magic_opt', precision: 'fp32', fullWeights: 'fp32' });
   assert.equal(m.memory.optimizer, 8 * P7);
   assert.deepEqual(m.notes, ["optimizer 'my_magic_opt' is not modelled; assumed AdamW's 8 bytes of state per trainable parameter"]);
 });
