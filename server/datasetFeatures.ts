@@ -12,21 +12,21 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import type { CodeLens, Diagnostic, Hover, Position } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { ChatModelCache, tokenText, type ChatModel } from '../common/chat/index';
+import { ChatModelCache, tokenViews, type ChatModel, type MaskedExample, type Outcome } from '../common/chat/index';
 import type { ConfigEnv } from '../common/config/types';
 import { diagnostic, Severity, sortDiagnostics } from '../common/diagnostics';
 import { DatasetValidator, normalizeRecord, readerFor, type DatasetReport, type NormalizedRecord, type RecordLocation } from '../common/dataset/index';
 import { LspCommands, LspNotifications, type DatasetProgress, type DatasetSummary, type LossMaskParams, type LossMaskResult } from '../common/protocol/lsp';
-import { exampleOf, findLink, modelDirFor, type DatasetLink, type OpenConfig } from './datasetModel';
+import { examplesOf, findLink, modelDirFor, type DatasetLink, type OpenConfig } from './datasetModel';
 import { recordHoverMarkdown } from './recordView';
 import type { Logger } from './safe';
 import type { ServerSettings } from './settings';
 import { uriToPath } from './uri';
-import { MORE_DIAGNOSTICS } from './publisher';
 
 export interface DatasetHost {
   log: Logger;
-  publish(uri: string, version: number, diagnostics: Diagnostic[]): boolean;
+  /** `capped`: the list is already within tunelab.maxDiagnostics (with its own summary). */
+  publish(uri: string, version: number, diagnostics: Diagnostic[], capped?: boolean): boolean;
   versionOf(uri: string): number | undefined;
   notify(method: string, params: unknown): void;
   settings(): ServerSettings;
@@ -94,6 +94,8 @@ interface Run {
   modelProblem: string;
   /** Diagnostics that are not the validator's (binary content). */
   extra: Diagnostic[];
+  /** Token counting stopped at its budget: the token statistics are from a sample. */
+  sampled: boolean;
 }
 
 const BINARY_PROBE = 64 * 1024;
@@ -146,6 +148,7 @@ export class DatasetFeatures {
       modelLabel: '',
       modelProblem: '',
       extra: [],
+      sampled: false,
       validator: undefined as unknown as DatasetValidator,
     };
     this.runs.set(doc.uri, run);
@@ -192,12 +195,18 @@ export class DatasetFeatures {
     let measured = 0;
     const measure = mask
       ? (record: NormalizedRecord) => {
-          if (measureSpent > MEASURE_BUDGET_MS || measured >= MEASURE_MAX_RECORDS) return undefined;
+          if (measureSpent > MEASURE_BUDGET_MS || measured >= MEASURE_MAX_RECORDS) {
+            run.sampled = true;
+            return undefined;
+          }
           const t0 = performance.now();
-          const r = exampleOf(mask, record, run.link);
+          const r = examplesOf(mask, record, run.link);
           measureSpent += performance.now() - t0;
           measured++;
-          return r.ok ? { tokens: r.value.fullLength, trained: r.value.trainedCount, eosTrained: r.value.eosInTrainedSpan } : undefined;
+          if (!r.ok || r.value.length === 0) return undefined;
+          // A long completion text is several examples; the record counts all of them.
+          const ex = r.value;
+          return { tokens: ex.reduce((n, e) => n + e.fullLength, 0), trained: ex.reduce((n, e) => n + e.trainedCount, 0), eosTrained: ex.some((e) => e.eosInTrainedSpan) };
         }
       : undefined;
     const seq = run.link && typeof run.link.config.sequence_len === 'number' ? run.link.config.sequence_len : undefined;
@@ -228,7 +237,7 @@ export class DatasetFeatures {
       }
       if (!publishedEarly && now - started > EARLY_PUBLISH_MS) {
         publishedEarly = true;
-        this.host.publish(run.uri, run.version, this.diagnosticsOf(run));
+        this.host.publish(run.uri, run.version, this.diagnosticsOf(run), true);
       }
       await nextTurn();
       if (this.stale(run)) return;
@@ -241,7 +250,7 @@ export class DatasetFeatures {
 
   private finish(run: Run): void {
     if (this.stale(run)) return;
-    this.host.publish(run.uri, run.version, this.diagnosticsOf(run));
+    this.host.publish(run.uri, run.version, this.diagnosticsOf(run), true);
     this.progress(run, true);
     this.host.refreshLenses?.();
   }
@@ -251,35 +260,13 @@ export class DatasetFeatures {
     this.host.notify(LspNotifications.datasetProgress, p);
   }
 
-  /** The validator's (capped) diagnostics plus a summary of those left out. */
+  /**
+   * The validator's diagnostics: already capped at tunelab.maxDiagnostics, with its own summary of
+   * the rest (`dataset-diagnostics-capped`) once the file is done.
+   */
   private diagnosticsOf(run: Run): Diagnostic[] {
-    const kept = run.report ? run.report.diagnostics : [...(run.validator?.tally.diagnostics ?? [])];
-    const out = sortDiagnostics([...run.extra, ...kept]);
-    const summary = run.report?.summary ?? run.validator?.summary();
-    const omitted = summary?.omittedDiagnostics ?? 0;
-    if (omitted > 0 && summary) {
-      const shown = { 1: 0, 2: 0, 3: 0 } as Record<number, number>;
-      for (const d of kept) shown[d.severity === 1 ? 1 : d.severity === 2 ? 2 : 3]!++;
-      const hidden = (total: number, s: 1 | 2 | 3) => Math.max(0, total - shown[s]!);
-      const parts = [
-        [hidden(summary.errors, 1), 'error'],
-        [hidden(summary.warnings, 2), 'warning'],
-        [hidden(summary.infos, 3), 'note'],
-      ]
-        .filter(([n]) => (n as number) > 0)
-        .map(([n, w]) => `${(n as number).toLocaleString('en-US')} ${w}${n === 1 ? '' : 's'}`);
-      const max = this.host.settings().maxDiagnostics;
-      out.unshift(
-        diagnostic(
-          MORE_DIAGNOSTICS,
-          Severity.Information,
-          { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-          `${omitted.toLocaleString('en-US')} more problems not shown${parts.length ? ` (${parts.join(', ')})` : ''}; the limit is tunelab.maxDiagnostics = ${max}. Run \`tunelab validate\` on the file for the full list.`,
-          { hidden: omitted },
-        ),
-      );
-    }
-    return out;
+    const kept = run.report ? run.report.diagnostics : (run.validator?.tally.diagnostics ?? []);
+    return sortDiagnostics([...run.extra, ...kept]);
   }
 
   private current(doc: TextDocument): Run | undefined {
@@ -307,7 +294,7 @@ export class DatasetFeatures {
       byCode,
       tokens:
         t && run.model
-          ? { model: run.modelLabel, records: t.measured, total: t.total, mean: t.mean, max: t.max, trained: t.trained, overSequenceLen: t.overSequenceLen, sampled: t.measured < s.records }
+          ? { model: run.modelLabel, records: t.measured, total: t.total, mean: t.mean, max: t.max, trained: t.trained, overSequenceLen: t.overSequenceLen, sampled: run.sampled }
           : null,
       configUri: run.link?.configUri ?? null,
       done: run.done,
@@ -376,7 +363,7 @@ export class DatasetFeatures {
     if (!run.model) {
       return { contents: { kind: 'markdown', value: `**Record ${index + 1}**${messagesLine(record)}\n\nNo token counts or loss mask: ${run.modelProblem || 'no model known'}.` } };
     }
-    const ex = exampleOf(run.model, record, run.link);
+    const ex = first(examplesOf(run.model, record, run.link));
     if (!ex.ok) return { contents: { kind: 'markdown', value: `**Record ${index + 1}**${messagesLine(record)}\n\nCould not render it: ${ex.error.message}` } };
     return { contents: { kind: 'markdown', value: recordHoverMarkdown({ record: index, model: run.modelLabel, example: ex.value, html }) } };
   }
@@ -399,7 +386,7 @@ export class DatasetFeatures {
     }
     if (token.isCancellationRequested) return { ok: false, record: p.record, reason: 'cancelled' };
     if (!model) return { ok: false, record: p.record, reason: run.modelProblem || 'no model known' };
-    const ex = exampleOf(model, record, run.link);
+    const ex = first(examplesOf(model, record, run.link));
     if (!ex.ok) return { ok: false, record: p.record, reason: ex.error.message };
     const e = ex.value;
     return {
@@ -408,11 +395,18 @@ export class DatasetFeatures {
       line: rec.line,
       model: label,
       text: e.text,
-      tokens: e.ids.map((id, i) => ({ id, text: tokenText(e, i), trained: e.trained[i] === true })),
+      tokens: tokenViews(e),
       trained: e.trainedCount,
       truncated: e.fullLength - e.ids.length,
     };
   }
+}
+
+/** The first example of a record (a long completion text has several; the view shows the first). */
+function first(r: Outcome<MaskedExample[]>): Outcome<MaskedExample> {
+  if (!r.ok) return r;
+  const e = r.value[0];
+  return e ? { ok: true, value: e } : { ok: false, error: { code: 'chat-record-invalid', message: 'the record renders to nothing' } };
 }
 
 function container(doc: TextDocument): 'json' | 'jsonl' {

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { buildAlpacaExample, buildCompletionExamples, buildExample, fail, type AlpacaOptions, type ChatModel, type MaskOptions, type MaskedExample, type Outcome, type TrainOnEos } from '../common/chat/index';
+import { buildExamples, exampleOptionsFromConfig, type ChatModel, type MaskedExample, type Outcome } from '../common/chat/index';
 import type { ConfigDocument } from '../common/config/types';
 import type { DatasetEntry, NormalizedRecord } from '../common/dataset/index';
 import { resolveLocalPath } from '../common/paths';
@@ -86,55 +86,11 @@ export function modelDirFor(link: DatasetLink | null, settingModel: string, root
   return { dir: null, tried };
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const eosValue = (v: unknown): TrainOnEos | undefined => (v === 'all' || v === 'turn' || v === 'last' || v === 'none' ? v : undefined);
-
-/** Axolotl's masking keys for this dataset: the entry's own, then the config's top level. */
-export function maskOptionsOf(link: DatasetLink | null): MaskOptions {
-  const o: MaskOptions = {};
-  if (!link) return o;
-  const c = link.config;
-  const e = link.entry as Record<string, unknown>;
-  if (c.train_on_inputs === true) o.trainOnInputs = true;
-  if (Array.isArray(e.roles_to_train)) o.rolesToTrain = e.roles_to_train.map(String);
-  const eos = eosValue(e.train_on_eos) ?? eosValue(c.train_on_eos);
-  if (eos) o.trainOnEos = eos;
-  const eot = eosValue(e.train_on_eot) ?? eosValue(c.train_on_eot);
-  if (eot) o.trainOnEot = eot;
-  if (Array.isArray(c.eot_tokens)) o.eotTokens = c.eot_tokens.map(String);
-  const template = str(e.chat_template) ?? str(c.chat_template);
-  if (template) o.chatTemplate = template;
-  const jinja = str(e.chat_template_jinja) ?? str(c.chat_template_jinja);
-  if (jinja) o.chatTemplateJinja = jinja;
-  if (typeof c.sequence_len === 'number' && c.sequence_len > 0) o.sequenceLen = c.sequence_len;
-  if (e.drop_system_message === true) o.dropSystemMessage = true;
-  if (isRecord(c.chat_template_kwargs)) o.chatTemplateKwargs = c.chat_template_kwargs;
-  return o;
-}
-
-/** Alpaca prompt options from the entry's `type:` (`alpaca`, `alpaca:chat`, `alpaca_w_system...`). */
-function alpacaOptionsOf(link: DatasetLink | null, mask: MaskOptions): AlpacaOptions {
-  const o: AlpacaOptions = {};
-  const type = typeof link?.entry.type === 'string' ? link.entry.type : '';
-  const style = type.split(':')[1];
-  if (style === 'chat' || style === 'chatml' || style === 'phi' || style === 'instruct') o.style = style;
-  if (type.startsWith('alpaca_w_system')) o.system = 'record';
-  if (mask.trainOnInputs) o.trainOnInputs = true;
-  if (mask.sequenceLen) o.sequenceLen = mask.sequenceLen;
-  return o;
-}
-
-/** The masked example of one record, as the trainer would build it. */
-export function exampleOf(model: ChatModel, record: NormalizedRecord, link: DatasetLink | null): Outcome<MaskedExample> {
-  const mask = maskOptionsOf(link);
-  if (record.kind === 'alpaca' && !(typeof link?.entry.type === 'string' && link.entry.type === 'chat_template')) {
-    return buildAlpacaExample(model, record.alpaca, alpacaOptionsOf(link, mask));
-  }
-  if (record.kind === 'completion') {
-    const r = buildCompletionExamples(model, record.text, mask.sequenceLen ? { sequenceLen: mask.sequenceLen } : {});
-    if (!r.ok) return r;
-    const first = r.value[0];
-    return first ? { ok: true, value: first } : fail('chat-record-invalid', 'the completion text is empty');
-  }
-  return buildExample(model, record.conversation, mask);
+/**
+ * The masked examples of one record as the trainer would build them (common/chat), with the
+ * config's keys and the entry's type; without a config, the record's own kind decides.
+ */
+export function examplesOf(model: ChatModel, record: NormalizedRecord, link: DatasetLink | null): Outcome<MaskedExample[]> {
+  const entry: DatasetEntry = link?.entry ?? (record.kind === 'alpaca' ? { type: 'alpaca' } : record.kind === 'completion' ? { type: 'completion' } : {});
+  return buildExamples(model, record, exampleOptionsFromConfig(link?.config ?? {}, entry));
 }

@@ -70,13 +70,14 @@ export class DiagnosticsPublisher {
   }
 
   /**
-   * Publishes diagnostics computed for `version` (an empty list too: a served document always gets
+   * Publishes diagnostics computed for `version` (`alreadyCapped`: the producer applied the cap and
+   * summarised the rest itself) (an empty list too: a served document always gets
    * an answer per version); returns false (and publishes nothing) when the
    * document has moved on or closed since.
    */
-  publish(uri: string, version: number, diagnostics: Diagnostic[]): boolean {
+  publish(uri: string, version: number, diagnostics: Diagnostic[], alreadyCapped = false): boolean {
     if (this.versionOf(uri) !== version) return false;
-    const capped = capDiagnostics(diagnostics, this.maxDiagnostics());
+    const capped = alreadyCapped ? diagnostics : capDiagnostics(diagnostics, this.maxDiagnostics());
     if (capped.length) this.shown.add(uri);
     else this.shown.delete(uri);
     void this.target.sendDiagnostics({ uri, version, diagnostics: capped });

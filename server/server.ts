@@ -68,7 +68,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   );
   const datasets = new DatasetFeatures({
     log,
-    publish: (uri, version, ds) => publisher.publish(uri, version, ds),
+    publish: (uri, version, ds, capped) => publisher.publish(uri, version, ds, capped),
     versionOf: (uri) => documents.get(uri)?.version,
     notify: (method, params) => void connection.sendNotification(method, params),
     settings: () => settings.now(),
@@ -102,9 +102,15 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return out;
   }
 
+  /**
+   * False until the client's settings have arrived: documents opened before then are validated
+   * once they are in (a glob in tunelab.configFiles or the GPU memory changes the answer).
+   */
+  let settingsReady = false;
+
   function validate(uri: string): void {
     const doc = documents.get(uri);
-    if (!doc) return;
+    if (!doc || !settingsReady) return;
     const a = analyse(doc);
     if (a.kind === 'config' && a.config) {
       const cfg = a.config;
@@ -128,6 +134,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     roots = rootsOf(params);
     const init = params.initializationOptions as { settings?: unknown } | undefined;
     settings.seed(init?.settings);
+    if (!features.configuration) settingsReady = true;
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -151,7 +158,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         revalidateAll();
       });
     }
-    void settings.refresh().then(revalidateAll);
+    void settings.refresh().then(() => {
+      settingsReady = true;
+      revalidateAll();
+    });
   });
 
   connection.onDidChangeConfiguration((change) => {

@@ -4,7 +4,10 @@
  * - `{replaceKeyWith: name}`: rename a misspelt or deprecated key;
  * - `{replaceValueWith: value, addKeys?: [{key, value}]}`: replace a value (a near-miss enum value,
  *   a removed dataset type), adding the sibling keys its replacement needs;
- * - `{replacePairWith: {key, value}}`: replace the whole `key: value` pair (legacy flags);
+ * - `{replacePairWith: {key, value}}`: replace the whole `key: value` pair (legacy flags), or set
+ *   `key` when the diagnostic is on another key's value (`adapter: qlora` → `load_in_4bit: true`);
+ * - `{addPlugin: 'dotted.Class'}`: list a plugin under `plugins:`;
+ * - `{renameKeys: [{path, to}]}`: rename several keys at once;
  * - `{addKey: {key, value}}`: add a missing top-level key (e.g. `load_in_4bit: true` for QLoRA);
  * - `{setKeys: {...}}` / an array of fit suggestions (`memory-exceeds-gpu`): set top-level keys,
  *   `null` removing one.
@@ -13,9 +16,10 @@
  */
 import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { ConfigDocument } from '../../common/config/types';
+import type { ConfigDocument, NodePath } from '../../common/config/types';
 import { SOURCE } from '../../common/diagnostics';
-import { addSiblingKeys, removeTopLevelKey, replacePair, setTopLevelKey, yamlText } from './yamlEdits';
+import { addSiblingKeys, pairAt, removeTopLevelKey, replacePair, setTopLevelKey, yamlText } from './yamlEdits';
+import { pairAtPath } from '../../common/config/index';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -43,6 +47,24 @@ function setKeysEdits(doc: TextDocument, cfg: ConfigDocument, patch: Record<stri
   return merged;
 }
 
+/**
+ * `replacePairWith`: when the diagnostic sits on a key (`flash_attention: true`), that pair becomes
+ * `key: value` (or, when `key` is already set, the old pair goes and the existing one is set); when
+ * it sits on a value (`adapter: qlora` needing `load_in_4bit: true`), `key` is set where it is, or
+ * added next to the pair.
+ */
+function replacePairEdits(doc: TextDocument, cfg: ConfigDocument, d: Diagnostic, key: string, value: unknown): TextEdit[] {
+  const at = doc.offsetAt(d.range.start);
+  const pair = pairAt(cfg, at);
+  const kr = (pair?.key as { range?: [number, number, number] } | null | undefined)?.range;
+  const onKey = kr !== undefined && at >= kr[0] && at <= kr[1];
+  const exists = isRecord(cfg.value) && Object.prototype.hasOwnProperty.call(cfg.value, key);
+  const pairKey = isRecord(pair?.key) && 'value' in (pair!.key as object) ? String((pair!.key as { value: unknown }).value) : undefined;
+  if (onKey && pairKey !== key && exists) return [...removeTopLevelKey(doc, cfg, pairKey ?? ''), ...setTopLevelKey(doc, cfg, key, value, at)];
+  if (onKey) return replacePair(doc, cfg, at, key, value);
+  return setTopLevelKey(doc, cfg, key, value, at);
+}
+
 function fixesFor(doc: TextDocument, cfg: ConfigDocument, d: Diagnostic): CodeAction[] {
   const data = d.data;
   const at = doc.offsetAt(d.range.start);
@@ -63,7 +85,25 @@ function fixesFor(doc: TextDocument, cfg: ConfigDocument, d: Diagnostic): CodeAc
     }
     if (isRecord(data.replacePairWith) && typeof data.replacePairWith.key === 'string') {
       const { key, value } = data.replacePairWith;
-      out.push(action(`Replace with '${key}: ${short(value)}'`, doc, replacePair(doc, cfg, at, key, value), d));
+      out.push(action(`Replace with '${key}: ${short(value)}'`, doc, replacePairEdits(doc, cfg, d, key, value), d));
+    }
+    if (typeof data.addPlugin === 'string') {
+      const plugin = data.addPlugin;
+      const listed = isRecord(cfg.value) && Array.isArray(cfg.value.plugins) ? cfg.value.plugins : [];
+      if (!listed.includes(plugin)) out.push(action(`Add plugin ${plugin.slice(plugin.lastIndexOf('.') + 1)}`, doc, setTopLevelKey(doc, cfg, 'plugins', [...listed, plugin], at), d));
+    }
+    if (Array.isArray(data.renameKeys)) {
+      const edits: TextEdit[] = [];
+      const names: string[] = [];
+      for (const r of data.renameKeys) {
+        if (!isRecord(r) || !Array.isArray(r.path) || typeof r.to !== 'string') continue;
+        const pair = pairAtPath(cfg, r.path as NodePath);
+        const kr = (pair?.key as { range?: [number, number, number] } | null | undefined)?.range;
+        if (!kr) continue;
+        edits.push({ range: { start: doc.positionAt(kr[0]), end: doc.positionAt(kr[1]) }, newText: r.to });
+        names.push(r.to);
+      }
+      if (edits.length) out.push(action(`Rename to ${names.map((n) => `'${n}'`).join(', ')}`, doc, edits, d));
     }
     if (isRecord(data.addKey) && typeof data.addKey.key === 'string') {
       const { key, value } = data.addKey;

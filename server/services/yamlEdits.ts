@@ -20,7 +20,8 @@ const rangeOf = (n: unknown): [number, number] | undefined => {
 export function yamlText(value: unknown, indent: number): string {
   if (value === null || value === undefined) return '';
   const text = stringify(value, { lineWidth: 0 }).replace(/\n$/, '');
-  if (!text.includes('\n')) return ` ${text}`;
+  const block = (Array.isArray(value) && value.length > 0) || (typeof value === 'object' && Object.keys(value as object).length > 0);
+  if (!block && !text.includes('\n')) return ` ${text}`;
   const pad = ' '.repeat(indent + 2);
   return '\n' + text.split('\n').map((l) => pad + l).join('\n');
 }
@@ -49,7 +50,9 @@ export function pairAt(cfg: ConfigDocument, offset: number): Pair | undefined {
         const kr = rangeOf(p.key);
         const vr = rangeOf(p.value);
         const start = kr?.[0] ?? vr?.[0];
-        const end = vr?.[1] ?? kr?.[1];
+        // A block value's range runs to the next line's start: step back over the whitespace.
+        let end = vr?.[1] ?? kr?.[1];
+        while (end !== undefined && end > (start ?? 0) && /\s/.test(cfg.text[end - 1] ?? '')) end--;
         if (start === undefined || end === undefined || offset < start || offset > end) continue;
         found = p;
         walk(p.value, depth + 1);

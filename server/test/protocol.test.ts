@@ -1,0 +1,283 @@
+/**
+ * Protocol tests: the real built server (dist/server/server.cjs) over stdio, driven by a JSON-RPC
+ * client. Expected diagnostics are whole objects: literal where the server itself makes them, and
+ * for the cores' findings the result of the same core run in this process on the same text (the
+ * server must add, drop and move nothing).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseConfig, validateConfig, valuesFor, keySpec } from '../../common/config/index';
+import { DatasetValidator } from '../../common/dataset/index';
+import { sortDiagnostics } from '../../common/diagnostics';
+import { LspClient, fileUri } from './lspClient';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const chatml = join(root, 'common', 'test', 'fixtures', 'chat', 'chatml');
+let ws: string;
+let client: LspClient;
+
+before(() => {
+  if (!existsSync(join(root, 'dist', 'server', 'server.cjs'))) execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: root });
+  ws = mkdtempSync(join(tmpdir(), 'tunelab-lsp-'));
+  mkdirSync(join(ws, 'data'));
+});
+
+after(async () => {
+  await client?.stop();
+  rmSync(ws, { recursive: true, force: true });
+});
+
+async function start(settings: Record<string, unknown> = {}): Promise<LspClient> {
+  await client?.stop();
+  client = new LspClient({ command: [process.execPath, 'dist/server/server.cjs', '--stdio'], cwd: root, settings: { tunelab: settings } });
+  await client.initialize(ws);
+  return client;
+}
+
+const CONFIG = `base_model: NousResearch/Meta-Llama-3-8B
+adapter: lora
+lora_rnak: 8
+micro_batch_size: 2
+gradient_accumulation_steps: 4
+learning_rate: 0.0002
+datasets:
+  - path: data/missing.jsonl
+    type: chat_template
+`;
+
+test('initialize announces the features, push diagnostics only', async () => {
+  const c = new LspClient({ command: [process.execPath, 'dist/server/server.cjs', '--stdio'], cwd: root });
+  try {
+    const r = await c.initialize(ws);
+    assert.deepEqual(r, {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: 2 },
+        completionProvider: { triggerCharacters: [':', '/', ' '], resolveProvider: false },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+        documentSymbolProvider: true,
+        codeLensProvider: { resolveProvider: false },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'tunelab', version: '0.1.0' },
+    });
+  } finally {
+    assert.equal(await c.stop(), 0);
+  }
+});
+
+test('didOpen of a config publishes the core\'s diagnostics for that version, unchanged', async () => {
+  const c = await start();
+  const path = join(ws, 'config.yml');
+  const uri = fileUri(path);
+  await c.open(uri, 'yaml', CONFIG, 7);
+  const published = await c.diagnostics(uri, 7);
+  const expected = validateConfig(parseConfig(CONFIG), { configPath: path, workspaceRoots: [ws], fileExists: existsSync });
+  assert.deepEqual(published, { uri, version: 7, diagnostics: expected });
+  assert.deepEqual(
+    published.diagnostics.find((d) => d.code === 'config-unknown-key'),
+    {
+      range: { start: { line: 2, character: 0 }, end: { line: 2, character: 9 } },
+      severity: 2,
+      code: 'config-unknown-key',
+      source: 'tunelab',
+      message: "Unknown key 'lora_rnak': did you mean 'lora_r'? Axolotl ignores unknown keys silently.",
+      data: { replaceKeyWith: 'lora_r' },
+    },
+  );
+  assert.ok(published.diagnostics.some((d) => d.code === 'config-dataset-path-missing'));
+  // Creating the file and editing clears the path error.
+  writeFileSync(join(ws, 'data', 'missing.jsonl'), '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}]}\n');
+  await c.change(uri, 8, CONFIG.replace('lora_rnak', 'lora_r'));
+  const fixed = await c.diagnostics(uri, 8);
+  assert.deepEqual(fixed.diagnostics, validateConfig(parseConfig(CONFIG.replace('lora_rnak', 'lora_r')), { configPath: path, workspaceRoots: [ws], fileExists: existsSync }));
+  assert.equal(fixed.diagnostics.some((d) => d.code === 'config-dataset-path-missing' || d.code === 'config-unknown-key'), false);
+  await c.close(uri);
+  assert.deepEqual(await c.diagnostics(uri, undefined, (p) => p.version === undefined), { uri, diagnostics: [] });
+  assert.deepEqual(c.published.filter((p) => p.uri === uri), [], 'one publish per version');
+});
+
+test('a burst of edits publishes for the latest version last, never a stale one after it', async () => {
+  const c = await start();
+  const uri = fileUri(join(ws, 'burst.yml'));
+  await c.open(uri, 'yaml', CONFIG, 1);
+  await c.diagnostics(uri, 1);
+  for (let v = 2; v <= 20; v++) void c.change(uri, v, CONFIG.replace('lora_rnak: 8', `lora_rnak: ${v}`));
+  const last = await c.diagnostics(uri, 20);
+  assert.equal(last.version, 20);
+  // Let anything still in flight arrive, then check nothing older came after version 20.
+  await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 0 } });
+  assert.deepEqual(c.published.filter((p) => p.uri === uri && (p.version ?? 0) > 20), []);
+  assert.deepEqual(c.published.filter((p) => p.uri === uri && (p.version ?? 0) < 20), c.published.filter((p) => p.uri === uri && (p.version ?? 0) < 20));
+});
+
+test('YAML that is not a config gets nothing; a tunelab.configFiles glob makes it one', async () => {
+  let c = await start();
+  const other = fileUri(join(ws, 'docker-compose.yml'));
+  const text = 'services:\n  web:\n    image: nginx\n';
+  await c.open(other, 'yaml', text);
+  const marker = fileUri(join(ws, 'marker.yml'));
+  await c.open(marker, 'yaml', CONFIG);
+  await c.diagnostics(marker, 1);
+  assert.deepEqual(await c.request('textDocument/completion', { textDocument: { uri: other }, position: { line: 1, character: 2 } }), null);
+  assert.deepEqual(await c.request('textDocument/hover', { textDocument: { uri: other }, position: { line: 0, character: 2 } }), null);
+  assert.deepEqual(c.published.filter((p) => p.uri === other), []);
+  c = await start({ configFiles: ['docker-*.yml'] });
+  await c.open(other, 'yaml', text);
+  const d = await c.diagnostics(other, 1);
+  assert.deepEqual(d.diagnostics, validateConfig(parseConfig(text), { configPath: join(ws, 'docker-compose.yml'), workspaceRoots: [ws], fileExists: existsSync }));
+  assert.ok(d.diagnostics.some((x) => x.code === 'config-missing-key'));
+});
+
+test('completion and hover over the wire', async () => {
+  const c = await start();
+  const uri = fileUri(join(ws, 'complete.yml'));
+  await c.open(uri, 'yaml', 'base_model: m\nadapter: \n');
+  const list = await c.request<{ isIncomplete: boolean; items: { label: string; textEdit: unknown }[] }>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 9 } });
+  assert.equal(list.isIncomplete, false);
+  assert.deepEqual(list.items.map((i) => i.label), valuesFor(['adapter']).map((v) => v.value));
+  assert.deepEqual(list.items[0]!.textEdit, { range: { start: { line: 1, character: 9 }, end: { line: 1, character: 9 } }, newText: 'lora' });
+  const hover = await c.request<{ contents: { kind: string; value: string }; range: unknown }>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 3 } });
+  assert.deepEqual(hover.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 7 } });
+  assert.equal(hover.contents.kind, 'markdown');
+  assert.ok(hover.contents.value.startsWith('**adapter** · `str`'), hover.contents.value);
+  assert.ok(hover.contents.value.includes(keySpec(['adapter'])!.doc));
+});
+
+test('code lenses: the estimate and Train on the first key; symbols; a quick fix round trip', async () => {
+  const c = await start();
+  const uri = fileUri(join(ws, 'lens.yml'));
+  await c.open(uri, 'yaml', '# my run\n' + CONFIG);
+  const diags = await c.diagnostics(uri, 1);
+  const lenses = await c.request<{ range: unknown; command: { title: string; command: string; arguments: unknown[] } }[]>('textDocument/codeLens', { textDocument: { uri } });
+  assert.deepEqual(lenses.map((l) => [l.range, l.command.command]), [
+    [{ start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, 'tunelab.showEstimate'],
+    [{ start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, 'tunelab.train'],
+  ]);
+  assert.match(lenses[0]!.command.title, /^≈ \d+(\.\d+)? GiB per GPU · [\d.]+ [KMB] trainable \([\d.<]+ %\)$/);
+  assert.deepEqual(lenses[1]!.command, { title: '▷ Train', command: 'tunelab.train', arguments: [uri] });
+  const symbols = await c.request<{ name: string }[]>('textDocument/documentSymbol', { textDocument: { uri } });
+  assert.deepEqual(symbols.map((s) => s.name), ['base_model', 'adapter', 'lora_rnak', 'micro_batch_size', 'gradient_accumulation_steps', 'learning_rate', 'datasets']);
+  const unknown = diags.diagnostics.find((d) => d.code === 'config-unknown-key')!;
+  // Clients that drop `data` still get the fix: the server remembers what it published.
+  const { data: _dropped, ...withoutData } = unknown;
+  const actions = await c.request<{ title: string; edit: unknown }[]>('textDocument/codeAction', { textDocument: { uri }, range: unknown.range, context: { diagnostics: [withoutData] } });
+  assert.deepEqual(actions, [
+    { title: "Rename to 'lora_r'", kind: 'quickfix', diagnostics: [unknown], edit: { changes: { [uri]: [{ range: unknown.range, newText: 'lora_r' }] } }, isPreferred: true },
+  ]);
+});
+
+test('over the GPU memory setting: a memory-exceeds-gpu warning with fixes', async () => {
+  const c = await start({ gpuMemoryGb: 8 });
+  const uri = fileUri(join(ws, 'big.yml'));
+  await c.open(uri, 'yaml', CONFIG.replace('adapter: lora\n', ''));
+  const d = await c.diagnostics(uri, 1);
+  const over = d.diagnostics.filter((x) => x.code === 'memory-exceeds-gpu');
+  assert.equal(over.length, 1);
+  assert.equal(over[0]!.severity, 2);
+  assert.deepEqual(over[0]!.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 10 } });
+  const actions = await c.request<{ title: string }[]>('textDocument/codeAction', { textDocument: { uri }, range: over[0]!.range, context: { diagnostics: over } });
+  assert.ok(actions.length > 0 && actions.every((a) => a.title.startsWith('Make it fit: ')), JSON.stringify(actions.map((a) => a.title)));
+});
+
+test('a binary file opened as YAML config gets one clear diagnostic', async () => {
+  const c = await start();
+  const uri = fileUri(join(ws, 'weights.yaml'));
+  await c.open(uri, 'yaml', 'base_model: x\n\u0000\u0001\u0002garbage');
+  const d = await c.diagnostics(uri, 1);
+  assert.deepEqual(d.diagnostics.map((x) => x.code), ['config-binary']);
+});
+
+const GOOD = '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}';
+const DATASET = [GOOD, '{"messages":[{"role":"usr","content":"Hi"},{"role":"assistant","content":"Yo"}]}', 'not json', ...Array.from({ length: 6 }, (_, i) => `{"messages":[{"role":"user","content":"q${i}"}]}`)].join('\n') + '\n';
+
+test('a dataset no config points at: the validator\'s diagnostics, capped with one summary for the rest', async () => {
+  const path = join(ws, 'data', 'loose.jsonl');
+  const c = await start({ maxDiagnostics: 4 });
+  const uri = fileUri(path);
+  await c.open(uri, 'jsonl', DATASET);
+  const d = await c.diagnostics(uri, 1);
+  const v = new DatasetValidator({ container: 'jsonl', maxDiagnostics: 4 });
+  v.push(DATASET);
+  const report = v.end();
+  // The validator caps and summarises; the server publishes exactly that, in document order.
+  assert.ok(report.summary.omittedDiagnostics > 0);
+  assert.deepEqual(d.diagnostics, sortDiagnostics([...report.diagnostics]));
+  assert.equal(d.diagnostics.filter((x) => x.code === 'dataset-diagnostics-capped').length, 1);
+  const lens = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri } });
+  assert.equal(lens[0]!.command.title, '9 records · openai · 8 errors, 1 warning (no-assistant ×6, invalid-json ×1, starts-with-assistant ×1) · tokens: no model');
+  const hover = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 5 } });
+  assert.equal(hover.contents.value, '**Record 1** · 2 messages (user → assistant)\n\nNo token counts or loss mask: no model known: open the config that lists this file, or set tunelab.model to a model folder.');
+});
+
+test('a dataset a config lists: token counts, record hover and the loss mask with the config\'s model', async () => {
+  const path = join(ws, 'data', 'chat.jsonl');
+  writeFileSync(path, DATASET);
+  const c = await start();
+  const cfgUri = fileUri(join(ws, 'train.yml'));
+  await c.open(cfgUri, 'yaml', `base_model: ${chatml}\nchat_template: chatml\nlearning_rate: 0.0002\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: data/chat.jsonl\n    type: chat_template\n`);
+  await c.diagnostics(cfgUri, 1);
+  const uri = fileUri(path);
+  await c.open(uri, 'jsonl', DATASET);
+  await c.diagnostics(uri, 1);
+  const lens = await c.request<{ command: { title: string; command: string; arguments: unknown[] } }[]>('textDocument/codeLens', { textDocument: { uri } });
+  assert.equal(lens.length, 1);
+  assert.deepEqual([lens[0]!.command.command, lens[0]!.command.arguments], ['tunelab.inspectDataset', [uri]]);
+  assert.match(lens[0]!.command.title, /^9 records · chat_template · 8 errors, 1 warning \(no-assistant ×6, invalid-json ×1, starts-with-assistant ×1\) · \d+ tokens · mean \d+ · max \d+$/);
+  const summary = await c.request<{ records: number; format: string; configUri: string; done: boolean; tokens: { model: string; records: number } | null }>('tunelab/datasetSummary', { uri });
+  assert.deepEqual([summary.records, summary.format, summary.configUri, summary.done, summary.tokens?.model, summary.tokens?.records], [9, 'chat_template', cfgUri, true, chatml, 1]);
+  const hover = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 5 } });
+  assert.match(hover.contents.value, /^\*\*Record 1\*\* · \d+ tokens · \d+ trained \([\d.]+ %\) · template chatml · /);
+  assert.ok(hover.contents.value.includes('⟦Hello!'), hover.contents.value);
+  const mask = await c.request<{ ok: boolean; tokens: { text: string; trained: boolean }[]; text: string }>('tunelab/lossMask', { uri, record: 0 });
+  assert.equal(mask.ok, true);
+  assert.equal(mask.tokens.map((t) => t.text).join(''), mask.text);
+  assert.ok(mask.tokens.filter((t) => t.trained).map((t) => t.text).join('').startsWith('Hello!'));
+  assert.deepEqual(await c.request('tunelab/lossMask', { uri, record: 2 }), { ok: false, record: 2, reason: 'record 3 has errors (see the diagnostics)' });
+});
+
+test('a large JSONL is checked in slices: other requests are answered while it runs', async () => {
+  const c = await start();
+  const cfg = fileUri(join(ws, 'side.yml'));
+  await c.open(cfg, 'yaml', 'base_model: m\nadapter: \n');
+  await c.diagnostics(cfg, 1);
+  const rec = '{"messages":[{"role":"user","content":"What is the capital of France? Please answer briefly."},{"role":"assistant","content":"Paris is the capital of France."}]}\n';
+  const big = rec.repeat(Math.ceil((40 * 1024 * 1024) / rec.length));
+  const uri = fileUri(join(ws, 'data', 'big.jsonl'));
+  const progress = new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      if (c.notifications.some((n) => n.method === 'tunelab/datasetProgress' && (n.params as { uri: string; done: boolean }).uri === uri)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+  await c.open(uri, 'jsonl', big);
+  await progress;
+  const first = c.notifications.find((n) => n.method === 'tunelab/datasetProgress' && (n.params as { uri: string }).uri === uri)!.params as { done: boolean };
+  if (first.done) return; // the machine checked 40 MB before the first progress tick: nothing to interleave
+  const answer = await c.request<{ items: unknown[] }>('textDocument/completion', { textDocument: { uri: cfg }, position: { line: 1, character: 9 } });
+  assert.deepEqual(answer.items.length, valuesFor(['adapter']).length);
+  const doneYet = c.notifications.some((n) => n.method === 'tunelab/datasetProgress' && (n.params as { uri: string; done: boolean }).uri === uri && (n.params as { done: boolean }).done);
+  assert.equal(doneYet, false, 'completion waited for the whole file');
+  const d = await c.diagnostics(uri, 1);
+  assert.deepEqual(d.diagnostics.filter((x) => x.code !== 'dataset-duplicate' && x.code !== 'diagnostics-capped').map((x) => x.code), []);
+});
+
+test('`tunelab lsp --stdio` runs the same server; without a transport it is a usage error', async () => {
+  const c = new LspClient({ command: [process.execPath, 'bin/tunelab.js', 'lsp', '--stdio'], cwd: root });
+  const r = await c.initialize(ws);
+  assert.deepEqual(r.serverInfo, { name: 'tunelab', version: '0.1.0' });
+  const uri = fileUri(join(ws, 'cli.yml'));
+  await c.open(uri, 'yaml', CONFIG);
+  assert.ok((await c.diagnostics(uri, 1)).diagnostics.some((d) => d.code === 'config-unknown-key'));
+  assert.equal(await c.stop(), 0);
+  const bad = spawnSync(process.execPath, ['bin/tunelab.js', 'lsp'], { cwd: root, encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, 'tunelab lsp: choose a transport: --stdio (or --node-ipc, --socket=PORT)\n');
+});
