@@ -167,7 +167,22 @@ function datasetsAndEval(ctx: RuleContext): void {
   if (ctx.on('eval_batch_size') && ctx.on('micro_batch_size') && ctx.num('eval_batch_size') !== ctx.num('micro_batch_size')) ctx.report('config-eval-batch-size', W, at('eval_batch_size'), 'eval_batch_size differs from micro_batch_size, which can make GPU memory use unstable.');
 }
 
+/** Python's float() of a string, as Axolotl's converters call it. */
+function pythonFloat(s: string): number | undefined {
+  const t = s.trim().replace(/(\d)_(?=\d)/g, '$1');
+  if (/^[-+]?(inf(inity)?|nan)$/i.test(t)) return t.toLowerCase().includes('nan') ? NaN : t.startsWith('-') ? -Infinity : Infinity;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return undefined;
+  return Number(t);
+}
+
 function training(ctx: RuleContext): void {
+  // learning_rate / loraplus_lr_embedding accept strings that Axolotl converts with float().
+  for (const k of ['learning_rate', 'loraplus_lr_embedding']) {
+    const v = ctx.get(k);
+    if (typeof v === 'string' && v !== '' && pythonFloat(v) === undefined) {
+      ctx.report('config-type-mismatch', E, atValue(k), `'${k}' must be a number; Axolotl cannot convert the string '${v}' (write e.g. 2e-4).`);
+    }
+  }
   // AX-T1 … AX-T3
   const bs = ['micro_batch_size', 'gradient_accumulation_steps', 'batch_size'];
   if (bs.filter((k) => ctx.on(k)).length < 2) {

@@ -23,7 +23,7 @@ export const DATA_KEYS: KeyTable = {
     val_set_size: {
       t: 'float',
       def: 0,
-      range: { min: 0, severity: 'error' },
+      range: { min: 0, severity: 'warning' },
       doc: 'How much of the training data to hold out for evaluation: a fraction (0 < x <= 1) or, above 1, a number of records. 0 = no evaluation split.',
       advice: '0.01-0.05 of a large dataset, or a few hundred records, is enough to see over-fitting in the eval loss.',
     },
@@ -63,7 +63,7 @@ export const DATA_KEYS: KeyTable = {
     sequence_len: {
       t: 'int',
       def: 512,
-      range: { min: 1, severity: 'error' },
+      range: { min: 1, severity: 'warning' },
       doc: 'Maximum tokens per training sample (and per packed sequence with sample_packing).',
       advice: 'Memory for activations grows with it. Set it to cover your long examples (tunelab inspect shows the length distribution); longer samples are dropped by default (excess_length_strategy).',
     },

@@ -121,7 +121,7 @@ export const MODEL_KEYS: KeyTable = {
     merge_lora: { t: 'bool', doc: 'Merge the adapter into the base weights (used by `axolotl merge-lora`).' },
     merge_method: { t: 'str', def: 'memory_efficient', values: [{ value: 'memory_efficient' }, { value: 'legacy' }], doc: 'How merge-lora merges: shard by shard (memory_efficient) or whole model (legacy).' },
     relora: { t: 'bool', scope: 'relora', doc: 'ReLoRA: periodically merge the adapter and restart it (needs jagged_restart_steps).' },
-    relora_prune_ratio: { t: 'float', range: { min: 0, max: 1, severity: 'error' }, doc: 'Fraction of optimizer state pruned at each ReLoRA restart.' },
+    relora_prune_ratio: { t: 'float', range: { min: 0, max: 1, severity: 'warning' }, doc: 'Fraction of optimizer state pruned at each ReLoRA restart.' },
     relora_prune_method: { t: 'str', def: 'magnitude', values: [{ value: 'magnitude' }, { value: 'random' }, { value: 'reset' }], doc: 'How optimizer state is pruned at a ReLoRA restart.' },
     relora_cpu_offload: { t: 'bool', doc: 'Merge ReLoRA weights on the CPU.' },
     jagged_restart_steps: { t: 'int', doc: 'Steps between learning-rate restarts (jagged schedule; ReLoRA).' },

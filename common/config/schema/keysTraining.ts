@@ -30,7 +30,7 @@ export const TRAINING_KEYS: KeyTable = {
     learning_rate: {
       t: 'float | str',
       required: true,
-      range: { min: 0, exclusiveMin: true, severity: 'error' },
+      range: { min: 0, exclusiveMin: true, severity: 'warning' },
       doc: 'Peak learning rate (reached after warmup, then scheduled by lr_scheduler).',
       advice: 'LoRA/QLoRA: 1e-4 to 3e-4 is usual. Full fine-tuning: 10-100x below the pre-training rate, typically 5e-6 to 2e-5; above 1e-4 it tends to destroy pre-trained knowledge.',
     },
