@@ -8,12 +8,12 @@
  * `--only 1,4` runs some steps; `--keep` leaves the workspace for a look afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumPath, launchChromium } from './lib/harness';
 import { codeServerBin, installExtension, profile, startCodeServer } from './lib/codeServer';
-import { workbenchReady } from './lib/workbench';
+import { openFile, workbenchReady } from './lib/workbench';
 import { steps, type StepContext } from './steps';
 
 const root = join(import.meta.dirname, '..');
@@ -64,6 +64,13 @@ async function main(): Promise<number> {
     await workbenchReady(page, 'demo.yml');
     const readyMs = Date.now() - t1;
     console.log(`workbench ready in ${(readyMs / 1000).toFixed(1)} s (vsix built in ${(packageMs / 1000).toFixed(1)} s)`);
+    // Activation: opening a config activates the extension (onLanguage:yaml); its status item shows the server state.
+    const t2 = Date.now();
+    await openFile(page, 'demo.yml');
+    await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Tunelab' }).first().waitFor({ timeout: 60_000 });
+    const activationMs = Date.now() - t2;
+    const activateLog = activationLine(p.userData);
+    console.log(`open a config -> Tunelab status item: ${activationMs} ms; ${activateLog ?? 'no activation line in the output log'}`);
 
     for (const step of steps) {
       const id = step.name.split(' ')[0]!;
@@ -91,7 +98,7 @@ async function main(): Promise<number> {
         await page.keyboard.press('Escape').catch(() => undefined);
       }
     }
-    writeFileSync(join(out, 'report.json'), JSON.stringify({ totalMs: Date.now() - started, packageMs, workbenchReadyMs: readyMs, results, consoleErrors: consoleErrors.slice(0, 50) }, null, 2));
+    writeFileSync(join(out, 'report.json'), JSON.stringify({ totalMs: Date.now() - started, packageMs, workbenchReadyMs: readyMs, activationMs, activateLog, results, consoleErrors: consoleErrors.slice(0, 50) }, null, 2));
   } finally {
     await browser.close().catch(() => undefined);
     await server.stop();
@@ -102,6 +109,18 @@ async function main(): Promise<number> {
   const failed = results.filter((r) => !r.ok).length;
   console.log(`\n${results.length - failed} of ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in e2e-out/`);
   return failed === 0 ? 0 : 1;
+}
+
+/** The extension's own "activated in N ms" line, from the Tunelab output channel's log file. */
+function activationLine(userData: string): string | undefined {
+  const logs = join(userData, 'logs');
+  if (!existsSync(logs)) return undefined;
+  for (const f of readdirSync(logs, { recursive: true }).map(String)) {
+    if (!/Tunelab\.log$/.test(f)) continue;
+    const m = /Tunelab activated in [\d.]+ ms[^\n]*/.exec(readFileSync(join(logs, f), 'utf8'));
+    if (m) return m[0];
+  }
+  return undefined;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

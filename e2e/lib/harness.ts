@@ -27,17 +27,18 @@ export function launchChromium(): Promise<Browser> {
  * what the webview posts. The page carries the same CSP as the extension's panels, so an escaping
  * bug that would run a script there is blocked the same way here, and reported.
  */
-export async function openPanel(browser: Browser, root: string, kind: string): Promise<{ page: Page; send(msg: unknown): Promise<void>; posted(): Promise<unknown[]> }> {
+export async function openPanel(browser: Browser, root: string, kind: string, onPost?: (message: unknown) => void): Promise<{ page: Page; send(msg: unknown): Promise<void>; posted(): Promise<unknown[]> }> {
   const dir = await mkdtemp(join(tmpdir(), 'tunelab-harness-'));
   const script = pathToFileURL(join(root, 'dist', 'webviews', `${kind}.js`)).href;
   const html = `<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-harness' file:; style-src 'nonce-harness'; img-src data:;">
 <style nonce="harness">:root{--vscode-foreground:#ccc;--vscode-editor-background:#1e1e1e;--vscode-font-family:sans-serif;--vscode-font-size:13px}</style>
-<script nonce="harness">window.__posted=[];window.__state=undefined;window.acquireVsCodeApi=()=>({postMessage:(m)=>window.__posted.push(m),getState:()=>window.__state,setState:(s)=>{window.__state=s}});</script>
+<script nonce="harness">window.__posted=[];window.__state=undefined;window.acquireVsCodeApi=()=>({postMessage:(m)=>{window.__posted.push(m);if(window.__tunelabPost)window.__tunelabPost(m)},getState:()=>window.__state,setState:(s)=>{window.__state=s}});</script>
 </head><body><div id="app"></div><script nonce="harness" src="${script}"></script></body></html>`;
   const file = join(dir, `${kind}.html`);
   await writeFile(file, html);
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  if (onPost) await page.exposeFunction('__tunelabPost', onPost);
   await page.goto(pathToFileURL(file).href);
   return {
     page,

@@ -1,6 +1,9 @@
 import type { RunSummary } from '../../common/protocol/webview';
 import type { DashboardState } from './reducer';
-import { alignColumns, smooth, type RunSeries } from './series';
+import { alignColumns, decimate, smooth, type RunSeries } from './series';
+
+/** The most x positions a chart draws; more points are thinned to their min/max envelope. */
+export const MAX_DRAWN = 3000;
 
 /** The metrics with a chart each. */
 export type ChartId = 'loss' | 'lr' | 'gradNorm' | 'tokensPerS';
@@ -19,6 +22,8 @@ export interface ChartModel {
   title: string;
   log: boolean;
   lines: LineSpec[];
+  /** Points of the run(s) on the x axis, before thinning for drawing. */
+  points: number;
   x: number[];
   ys: (number | null)[][];
 }
@@ -63,6 +68,24 @@ export function chartModels(state: DashboardState): ChartModel[] {
   return charts;
 }
 
-function aligned(cols: { x: readonly number[]; y: readonly (number | null)[] }[]): { x: number[]; ys: (number | null)[][] } {
-  return cols.length === 0 ? { x: [], ys: [] } : alignColumns(cols);
+/**
+ * Puts a chart's columns on one x axis, thinned for drawing. Columns that share an x array (a
+ * run's raw and smoothed loss) are thinned together first, then the few remaining points of all
+ * groups (other runs, eval points) are merged: the per-frame cost stays linear in the run's
+ * length with no merge over 100,000 steps.
+ */
+function aligned(cols: { x: readonly number[]; y: readonly (number | null)[] }[]): { points: number; x: number[]; ys: (number | null)[][] } {
+  if (cols.length === 0) return { points: 0, x: [], ys: [] };
+  const groups = new Map<readonly number[], number[]>();
+  cols.forEach((c, i) => groups.set(c.x, [...(groups.get(c.x) ?? []), i]));
+  const budget = Math.max(2, Math.floor(MAX_DRAWN / groups.size));
+  const thinned: { x: readonly number[]; y: readonly (number | null)[] }[] = new Array(cols.length);
+  let points = 0;
+  for (const [x, members] of groups) {
+    points = Math.max(points, x.length);
+    const d = decimate(x, members.map((i) => cols[i]!.y), budget);
+    members.forEach((i, k) => (thinned[i] = { x: d.x, y: d.ys[k]! }));
+  }
+  const a = alignColumns(thinned);
+  return { points, x: [...a.x], ys: a.ys.map((y) => [...y]) };
 }

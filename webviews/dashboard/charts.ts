@@ -46,7 +46,7 @@ class Chart {
   update(m: ChartModel, width: number): void {
     const hasData = m.x.length > 0 && m.lines.length > 0;
     this.empty.hidden = hasData;
-    this.el.dataset.points = String(m.x.length);
+    this.el.dataset.points = String(m.points);
     const data = [m.x, ...m.ys] as uPlot.AlignedData;
     const key = structureKey(m);
     if (this.plot && key === this.key) {

@@ -70,11 +70,10 @@ export function smooth(values: readonly number[], weight: number): number[] {
  * each output column has a value where its own x had one and null elsewhere. Several runs, and
  * evaluation points between logging steps, are drawn together this way.
  */
-export function alignColumns(columns: { x: readonly number[]; y: readonly (number | null)[] }[]): { x: number[]; ys: (number | null)[][] } {
-  if (columns.length === 1) return { x: columns[0]!.x.slice(), ys: [columns[0]!.y.slice()] };
-  // Fast path: every column already shares the same x.
+export function alignColumns(columns: { x: readonly number[]; y: readonly (number | null)[] }[]): { x: readonly number[]; ys: readonly (readonly (number | null)[])[] } {
+  // Fast path: every column already shares the same x (the arrays are immutable: no copy needed).
   const first = columns[0]?.x;
-  if (first && columns.every((c) => c.x === first)) return { x: first.slice(), ys: columns.map((c) => c.y.slice()) };
+  if (first && columns.every((c) => c.x === first)) return { x: first, ys: columns.map((c) => c.y) };
   let x: number[] = [];
   for (const c of columns) x = mergeSorted(x, c.x);
   const ys = columns.map((c) => {
@@ -99,4 +98,51 @@ function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
     if (out.length === 0 || out[out.length - 1] !== v) out.push(v);
   }
   return out;
+}
+
+/**
+ * Thins aligned columns to at most about `max` x positions for drawing: each bucket of
+ * consecutive points becomes two, carrying every column's minimum and maximum in the bucket (in
+ * the order they occur), so spikes and the noise band of a raw loss curve stay visible while a
+ * chart of 100,000 steps draws a few thousand. Sparse columns (eval loss) keep their last value.
+ */
+export function decimate(x: readonly number[], ys: readonly (readonly (number | null)[])[], max: number): { x: number[]; ys: (number | null)[][] } {
+  const n = x.length;
+  if (n <= max) return { x: x.slice(), ys: ys.map((y) => y.slice()) };
+  const buckets = Math.max(1, Math.floor(max / 2));
+  const size = n / buckets;
+  const ox: number[] = [];
+  const oys: (number | null)[][] = ys.map(() => []);
+  for (let b = 0; b < buckets; b++) {
+    const from = Math.floor(b * size);
+    const to = Math.min(n, Math.floor((b + 1) * size));
+    if (to <= from) continue;
+    ox.push(x[from]!, x[to - 1]!);
+    ys.forEach((y, k) => {
+      let lo: number | null = null;
+      let hi: number | null = null;
+      let loAt = 0;
+      let hiAt = 0;
+      let count = 0;
+      for (let i = from; i < to; i++) {
+        const v = y[i];
+        if (v === null || v === undefined) continue;
+        count++;
+        if (lo === null || v < lo) {
+          lo = v;
+          loAt = i;
+        }
+        if (hi === null || v > hi) {
+          hi = v;
+          hiAt = i;
+        }
+      }
+      const out = oys[k]!;
+      if (count === 0) out.push(null, null);
+      else if (count === 1) out.push(null, lo);
+      else if (loAt <= hiAt) out.push(lo, hi);
+      else out.push(hi, lo);
+    });
+  }
+  return { x: ox, ys: oys };
 }

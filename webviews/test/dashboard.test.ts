@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MetricBatch, RunSummary } from '../../common/protocol/webview';
-import { chartModels, structureKey } from '../dashboard/chartData';
+import { chartModels, MAX_DRAWN, structureKey } from '../dashboard/chartData';
 import { configDiff } from '../dashboard/configDiff';
 import { initialState, reduce, saved } from '../dashboard/reducer';
-import { alignColumns, appendBatch, smooth } from '../dashboard/series';
+import { alignColumns, appendBatch, decimate, smooth } from '../dashboard/series';
 
 const batch = (runId: string, steps: number[], extra: Partial<MetricBatch> = {}): MetricBatch => ({
   runId,
@@ -97,4 +97,33 @@ test('config differences list the keys that differ, flattened, ignoring output_d
     ],
   );
   assert.deepEqual(configDiff([{ a: 1 }]), []);
+});
+
+test('thinning keeps each bucket\'s minimum and maximum in order, and sparse values', () => {
+  const x = Array.from({ length: 12 }, (_, i) => i + 1);
+  const y = [5, 1, 9, 2, 2, 2, 3, 8, 0, 4, 4, 4];
+  const sparse = [null, null, null, null, null, 7, null, null, null, null, null, null];
+  assert.deepEqual(decimate(x, [y, sparse], 6), {
+    x: [1, 4, 5, 8, 9, 12],
+    ys: [
+      [1, 9, 2, 8, 0, 4],
+      [null, null, null, 7, null, null],
+    ],
+  });
+  assert.deepEqual(decimate([1, 2], [[3, 4]], 6), { x: [1, 2], ys: [[3, 4]] });
+});
+
+test('a 100,000-step run is drawn with at most MAX_DRAWN points per chart, and says how many it has', () => {
+  let st = initialState({ smoothing: 0.6 });
+  st = reduce(st, { type: 'runs', runs: [run('a')], focus: 'a' });
+  const steps = Array.from({ length: 100_000 }, (_, i) => i + 1);
+  st = reduce(st, { type: 'metrics', batches: [batch('a', steps, { evalStep: [50_000, 100_000], evalLoss: [0.5, 0.4] })] });
+  for (const m of chartModels(st)) {
+    assert.equal(m.points, 100_000);
+    assert.ok(m.x.length <= MAX_DRAWN + 2, `${m.id}: ${m.x.length} points drawn`);
+    assert.equal(m.x[m.x.length - 1], 100_000);
+  }
+  const loss = chartModels(st)[0]!;
+  const evals = loss.ys[2]!.filter((v) => v !== null);
+  assert.deepEqual(evals, [0.5, 0.4]);
 });
