@@ -206,3 +206,42 @@ test('every real Axolotl example estimates to finite numbers or says why not', {
   // The built-in table covers the corpus's common base models (Llama 2/3, Mistral, Qwen2.5, TinyLlama, SmolLM2, Phi-3...).
   assert.ok(estimated >= 50, `only ${estimated} of ${files.length} estimated`);
 });
+
+test('config keys to methods: lora_target_linear, modules_to_save, 8-bit LoRA, llama-adapter, prefix, prompt, IA3, bottleneck', () => {
+  const base = { base_model: 'meta-llama/Llama-2-7b-hf', sequence_len: 1024 };
+  const linear = ok(estimateConfig({ ...base, adapter: 'lora', lora_r: 16, lora_target_linear: true }));
+  assert.equal(linear.params.trainable, 39_976_960);
+  assert.equal(linear.methodLabel, 'lora');
+  // lm_head named next to lora_target_linear is added; modules_to_save trains a full copy.
+  const withHead = ok(estimateConfig({ ...base, adapter: 'lora', lora_r: 16, lora_target_linear: true, lora_target_modules: ['lm_head'] }));
+  assert.equal(withHead.params.trainable, 39_976_960 + 16 * (4096 + 32000));
+  const saved = ok(estimateConfig({ ...base, adapter: 'lora', lora_r: 8, lora_target_modules: ['q_proj', 'v_proj'], lora_modules_to_save: ['embed_tokens'] }));
+  assert.equal(saved.params.trainable, 4_194_304 + 32000 * 4096);
+  const int8 = ok(estimateConfig({ ...base, adapter: 'lora', load_in_8bit: true, lora_r: 8, lora_target_modules: ['q_proj', 'v_proj'] }));
+  assert.equal(int8.methodLabel, 'lora-8bit');
+  assert.equal(int8.setup.quantization, 'int8');
+  assert.equal(ok(estimateConfig({ ...base, adapter: 'llama-adapter', peft_adapter: { len: 10, layers: 30 } })).params.trainable, 30 * (10 * 4096 + 1));
+  assert.equal(ok(estimateConfig({ ...base, adapter: 'prefix', peft_num_virtual_tokens: 20 })).params.trainable, 5_242_880);
+  assert.equal(ok(estimateConfig({ ...base, adapter: 'prompt_tuning', peft_num_virtual_tokens: 20 })).params.trainable, 81_920);
+  assert.equal(ok(estimateConfig({ ...base, adapter: 'ia3' })).params.trainable, 614_400);
+  assert.equal(ok(estimateConfig({ ...base, adapter: 'bottleneck', peft_adapter_size: 64 })).params.trainable, 33_820_672);
+  // No targets: PEFT's defaults for the architecture, said in a note.
+  const defaults = ok(estimateConfig({ ...base, adapter: 'lora', lora_r: 8 }));
+  assert.equal(defaults.params.trainable, 4_194_304);
+  assert.ok(defaults.notes.includes("no LoRA targets set: PEFT's defaults for this architecture"));
+  // A regex string is matched against full module names, as PEFT does.
+  assert.equal(ok(estimateConfig({ ...base, adapter: 'lora', lora_r: 8, lora_target_modules: String.raw`.*\.(q|v)_proj` })).params.trainable, 4_194_304);
+});
+
+test('YAML 1.1 integers with underscores (as Axolotl reads them) and precision keys', () => {
+  const e = ok(estimateConfig({ base_model: 'meta-llama/Llama-3.2-1B', sequence_len: '131_072', micro_batch_size: 1, gradient_checkpointing: true, bf16: true, adapter: 'lora', lora_r: 8 }));
+  assert.equal(e.setup.seqLen, 131_072);
+  assert.equal(ok(estimateConfig({ base_model: 'gpt2', bf16: false })).setup.precision, 'fp32');
+  assert.equal(ok(estimateConfig({ base_model: 'gpt2', bf16: false })).setup.fullWeights, 'fp32');
+  const fp16 = ok(estimateConfig({ base_model: 'gpt2', fp16: true }));
+  assert.deepEqual([fp16.setup.precision, fp16.setup.fullWeights], ['fp16', 'fp32']);
+  assert.ok(fp16.notes.includes('fp16 full fine-tuning: mixed precision needs fp32 weights (fp16 activations)'));
+  assert.equal(ok(estimateConfig({ base_model: 'gpt2', bf16: true, deepspeed: 'deepspeed_configs/zero2.json' })).setup.fullWeights, '16bit+master');
+  assert.equal(ok(estimateConfig({ base_model: 'gpt2', bf16: 'auto' })).setup.fullWeights, '16bit');
+  assert.deepEqual(estimateConfig({ base_model: 'gpt2', sequence_len: 'long' }), { unknown: 'sequence_len is "long", expected a positive integer', key: 'sequence_len' });
+});
