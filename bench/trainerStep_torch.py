@@ -4,8 +4,8 @@ masked cross-entropy, backward, AdamW) on the CPU, so tokens/s can be compared i
 
 Usage: trainerStep_torch.py --shape tiny|smollm135m --method full|lora --batch B --seq T
                             --warmup W --steps S --threads N
-Prints one JSON object: tokens_per_s, step_s, peak_rss_mb, matmul_gflops (1024^3, this thread
-count), torch version.
+Prints one JSON object: tokens_per_s (wall), tokens_per_cpu_s (per CPU-second, robust on a shared
+machine), step_s, peak_rss_mb, matmul_gflops (1024^3 per CPU-second x threads), torch version.
 """
 import argparse
 import json
@@ -139,18 +139,20 @@ def main():
     for _ in range(a.warmup):
         step()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for _ in range(a.steps):
         step()
     dt = (time.perf_counter() - t0) / a.steps
+    cpu = (time.process_time() - c0) / a.steps
 
     x = torch.randn(1024, 1024)
     torch.mm(x, x)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     for _ in range(10):
         torch.mm(x, x)
-    gflops = 2 * 1024 ** 3 * 10 / (time.perf_counter() - t1) / 1e9
+    gflops = 2 * 1024 ** 3 * 10 / (time.process_time() - t1) / 1e9 * a.threads
     print(json.dumps({
-        'tokens_per_s': a.batch * a.seq / dt, 'step_s': dt,
+        'tokens_per_s': a.batch * a.seq / dt, 'tokens_per_cpu_s': a.batch * a.seq / cpu, 'step_s': dt,
         'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         'matmul_gflops': gflops, 'threads': a.threads, 'torch': torch.__version__,
     }))

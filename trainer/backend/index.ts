@@ -92,18 +92,31 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-async function tryWebgpu(): Promise<string> {
+/** Dawn flags, e.g. `backend=opengles` for machines without Vulkan (see docs/benchmarks.md). */
+const dawnFlags = (): string[] => (process.env.TUNELAB_DAWN_FLAGS ?? '').split(/[\s,]+/).filter(Boolean);
+
+interface GpuAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { description?: string; vendor?: string; device?: string; architecture?: string };
+}
+
+async function tryWebgpu(auto: boolean): Promise<string> {
   let dawn: DawnModule;
   try {
     dawn = (await optionalImport('webgpu')) as DawnModule;
   } catch (e) {
-    throw new Error(`the optional 'webgpu' package is not installed (${message(e)})`);
+    throw new Error(`the optional 'webgpu' package is not installed (${message(e)}); npm install webgpu to use Dawn`);
   }
   const g = globalThis as Record<string, unknown>;
   Object.assign(g, dawn.globals);
-  const gpu = dawn.create([]) as { requestAdapter(o?: unknown): Promise<{ info?: { description?: string; vendor?: string } } | null> };
+  const gpu = dawn.create(dawnFlags()) as { requestAdapter(o?: unknown): Promise<GpuAdapterLike | null> };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('Dawn found no GPU adapter (no Vulkan driver?)');
+  if (!adapter) throw new Error('Dawn found no GPU adapter (no Vulkan driver? try TUNELAB_DAWN_FLAGS=backend=opengles)');
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'adapter';
+  // A CPU rasteriser (llvmpipe, lavapipe, SwiftShader) trains ~3x slower than wasm: auto skips it.
+  const software = adapter.isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|software/i.test(name);
+  if (auto && software) throw new Error(`only a software adapter (${name}), slower than wasm`);
   // tfjs-backend-webgpu reads navigator.gpu.
   const nav = (g.navigator ?? {}) as Record<string, unknown>;
   if (!g.navigator) g.navigator = nav;
@@ -114,7 +127,6 @@ async function tryWebgpu(): Promise<string> {
   }
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend failed to initialise');
-  const name = adapter.info?.description || adapter.info?.vendor || 'adapter';
   return `webgpu (Dawn: ${name})`;
 }
 
@@ -133,7 +145,7 @@ export async function selectBackend(choice: BackendChoice = 'auto', opts: Select
   const skipped: BackendReport['skipped'] = [];
   const attempt: Record<Exclude<BackendName, 'cpu'>, () => Promise<string>> = {
     tensorflow: tryTensorflow,
-    webgpu: tryWebgpu,
+    webgpu: () => tryWebgpu(choice === 'auto'),
     wasm: () => tryWasm(opts),
   };
   for (const name of order) {
