@@ -245,3 +245,44 @@ test('YAML 1.1 integers with underscores (as Axolotl reads them) and precision k
   assert.equal(ok(estimateConfig({ base_model: 'gpt2', bf16: 'auto' })).setup.fullWeights, '16bit');
   assert.deepEqual(estimateConfig({ base_model: 'gpt2', sequence_len: 'long' }), { unknown: 'sequence_len is "long", expected a positive integer', key: 'sequence_len' });
 });
+
+test('on every estimable corpus config: more tokens cost more, checkpointing and sharding cost less', { skip: haveCorpus ? false : `no corpus at ${corpus}` }, () => {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(n)) files.push(p);
+    }
+  };
+  walk(corpus);
+  let checked = 0;
+  for (const f of files) {
+    let cfg: Record<string, unknown>;
+    try {
+      cfg = parse(readFileSync(f, 'utf8')) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const e = estimateConfig(cfg);
+    if ('unknown' in e) continue;
+    checked++;
+    const name = relative(corpus, f);
+    const mb = Number(e.setup.microBatch);
+    const bigger = ok(estimateConfig({ ...cfg, micro_batch_size: mb * 2 }));
+    assert.ok(bigger.memory.activations > e.memory.activations && bigger.perGpu > e.perGpu, `${name}: doubling the micro-batch`);
+    const longer = ok(estimateConfig({ ...cfg, sequence_len: e.setup.seqLen * 2 }));
+    assert.ok(longer.perGpu > e.perGpu, `${name}: doubling sequence_len`);
+    if (!e.setup.gradientCheckpointing) {
+      const gc = ok(estimateConfig({ ...cfg, gradient_checkpointing: true }));
+      assert.ok(gc.memory.activations < e.memory.activations, `${name}: checkpointing`);
+    } else if (e.setup.activationOffloading) {
+      // `gradient_checkpointing: offload` keeps the layer inputs on the CPU: plain checkpointing costs more.
+      assert.ok(ok(estimateConfig({ ...cfg, gradient_checkpointing: true, activation_offloading: false })).memory.activations > e.memory.activations, `${name}: offload`);
+    }
+    const z3 = ok(estimateConfig({ ...cfg, deepspeed: 'deepspeed_configs/zero3_bf16.json', fsdp: null, fsdp_config: null }, { gpus: 8 }));
+    const z3one = ok(estimateConfig({ ...cfg, deepspeed: 'deepspeed_configs/zero3_bf16.json', fsdp: null, fsdp_config: null }, { gpus: 1 }));
+    assert.ok(z3.memory.weights + z3.memory.gradients + z3.memory.optimizer < z3one.memory.weights + z3one.memory.gradients + z3one.memory.optimizer, `${name}: ZeRO-3 over 8 GPUs`);
+  }
+  assert.ok(checked >= 50, `only ${checked} checked`);
+});
