@@ -46,6 +46,26 @@ export function checkAdvice(ctx: RuleContext): void {
   chatTemplate(ctx);
   loraShape(ctx);
   loraModules(ctx);
+  newTokens(ctx);
+}
+
+/** Embedding and output layer names per family, for lora_modules_to_save. */
+function embeddingModules(base: string): string[] {
+  const fam = familyOf(base)?.family;
+  if (fam === 'gpt2') return ['wte', 'lm_head'];
+  if (fam === 'gpt_neox') return ['embed_in', 'embed_out'];
+  if (fam === 'falcon' || fam === 'bloom') return ['word_embeddings', 'lm_head'];
+  return ['embed_tokens', 'lm_head'];
+}
+
+function newTokens(ctx: RuleContext): void {
+  const adapter = ctx.str('adapter');
+  if ((adapter !== 'lora' && adapter !== 'qlora') || !ctx.on('tokens')) return;
+  const mods = embeddingModules(ctx.str('base_model') ?? '');
+  const saved = ctx.get('lora_modules_to_save');
+  const list = Array.isArray(saved) ? saved.map(String) : [];
+  if (mods.every((m) => list.includes(m))) return;
+  ctx.report('config-new-tokens-not-trained', W, [{ path: ['tokens'] }], `tokens adds tokens to the vocabulary, but with an adapter their embeddings stay untrained unless lora_modules_to_save lists the embedding and output layers (${mods.join(', ')}); Axolotl stops with an error when the tokens are new.`, list.length === 0 ? { addKey: { key: 'lora_modules_to_save', value: mods } } : undefined);
 }
 
 function learningRate(ctx: RuleContext): void {

@@ -94,7 +94,28 @@ export function classifyType(type: string): { ok: true } | { ok: false; message:
   return { ok: false, message: `'${fn}' is not a known function of the ${module} prompt strategy (known: ${fns.join(', ')}).`, suggestion: `${module}.${suggestKey(fn, fns) ?? fns[0]}` };
 }
 
+/** Template roles a message can have after `roles:` mapping (Axolotl's defaults). */
+const DEFAULT_TARGET_ROLES = ['system', 'user', 'assistant', 'tool'];
+
 function checkEntryRules(ctx: RuleContext, path: NodePath, entry: Record<string, unknown>): void {
+  const rtt = entry.roles_to_train;
+  if (Array.isArray(rtt) && rtt.length > 0) {
+    const targets = isPlainObject(entry.roles) && Object.keys(entry.roles).length > 0 ? [...new Set([...Object.keys(entry.roles), 'system'])] : DEFAULT_TARGET_ROLES;
+    const bad = rtt.filter((r): r is string => typeof r === 'string' && !targets.includes(r));
+    if (bad.length > 0) {
+      const mapped = isPlainObject(entry.roles) ? entry.roles : { user: ['human', 'user'], assistant: ['gpt', 'assistant'] };
+      const hint = bad.map((b) => {
+        const target = Object.entries(mapped).find(([, src]) => Array.isArray(src) && src.includes(b))?.[0];
+        return target ? `'${b}' is mapped to '${target}'` : `'${b}' is not a role after mapping`;
+      });
+      ctx.report(
+        'config-roles-to-train-unknown',
+        Severity.Warning,
+        [{ path: [...path, 'roles_to_train'] }],
+        `roles_to_train names the roles after mapping (${targets.join(', ')}): ${hint.join('; ')}. Turns of an unknown role are never trained.`,
+      );
+    }
+  }
   if (entry.chat_template === 'jinja' && !truthy(entry.chat_template_jinja)) {
     ctx.report('config-jinja-template-missing', Severity.Error, [{ path: [...path, 'chat_template'], on: 'value' }], 'chat_template: jinja requires chat_template_jinja in this dataset entry.');
   }

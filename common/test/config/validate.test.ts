@@ -154,3 +154,19 @@ test('missing required keys are reported at the document start with a quick-fix 
     d('0:0-0:0', E, 'config-missing-key', "Missing required key 'learning_rate' (e.g. 2e-4 for LoRA, 1e-5 for full fine-tuning).", { addKey: { key: 'learning_rate', value: 0.0002 } }),
   ]);
 });
+
+test('roles_to_train with a source role name, and new tokens under an adapter without lora_modules_to_save', () => {
+  const text = 'base_model: EleutherAI/pythia-1b\nadapter: lora\nlora_target_linear: true\ntokens: ["<|tool|>"]\ndatasets:\n  - path: org/sharegpt-like\n    type: chat_template\n    roles_to_train: [gpt, assistant]\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\nlearning_rate: 2e-4\n';
+  assert.deepEqual(validateConfig(parseConfig(text)), [
+    d('3:0-3:6', W, 'config-new-tokens-not-trained', 'tokens adds tokens to the vocabulary, but with an adapter their embeddings stay untrained unless lora_modules_to_save lists the embedding and output layers (embed_in, embed_out); Axolotl stops with an error when the tokens are new.', { addKey: { key: 'lora_modules_to_save', value: ['embed_in', 'embed_out'] } }),
+    d('7:4-7:18', W, 'config-roles-to-train-unknown', "roles_to_train names the roles after mapping (system, user, assistant, tool): 'gpt' is mapped to 'assistant'. Turns of an unknown role are never trained."),
+  ]);
+});
+
+test('learning_rate strings: what Python float() accepts passes, anything else is an error', () => {
+  const cfg = (lr: string) => `base_model: x\nlearning_rate: ${lr}\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: a/b\n    type: alpaca\n`;
+  assert.deepEqual(validateConfig(parseConfig(cfg('"  3e-5 "'))), []);
+  assert.deepEqual(validateConfig(parseConfig(cfg('"abc"'))), [
+    d('1:15-1:20', E, 'config-type-mismatch', "'learning_rate' must be a number; Axolotl cannot convert the string 'abc' (write e.g. 2e-4)."),
+  ]);
+});
