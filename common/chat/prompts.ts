@@ -173,22 +173,43 @@ export interface CompletionOptions {
   sequenceLen?: number;
 }
 
-/** A completion text as Axolotl tokenises it: all tokens trained, EOS appended, split into pieces. */
+/**
+ * A completion text as Axolotl tokenises it: all tokens trained, EOS appended, split into
+ * `sequence_len` pieces. Axolotl's tokenizer call caps a text at 64 x sequence_len tokens (and
+ * then appends no EOS); the tail it drops is reported on the last piece (`truncated`, `fullLength`).
+ */
 export function buildCompletionExamples(model: ChatModel, text: string, options: CompletionOptions = {}): Outcome<MaskedExample[]> {
   if (typeof text !== 'string') return fail('chat-record-invalid', 'the completion record has no text');
   const asm = new Assembler(model);
-  tokenizePart(asm, model, text, false, true);
+  tokenizePart(asm, model, text, false, false);
+  const seq = options.sequenceLen && options.sequenceLen > 0 ? options.sequenceLen : undefined;
+  const fullLength = asm.ids.length;
+  const cap = seq === undefined ? Infinity : seq * 64;
+  let ids = asm.ids;
+  let offsets = asm.offsets;
+  if (fullLength > cap) {
+    ids = ids.slice(0, cap);
+    offsets = offsets.slice(0, cap);
+  } else if (model.eosTokenId !== undefined && ids.length > 0 && ids[ids.length - 1] !== model.eosTokenId && ids.length < cap) {
+    asm.special([model.eosTokenId]);
+  }
   const stops = stopSet(model);
-  const n = options.sequenceLen && options.sequenceLen > 0 ? options.sequenceLen : Math.max(1, asm.ids.length);
+  const n = seq ?? Math.max(1, ids.length);
   const pieces: MaskedExample[] = [];
-  for (let s = 0; s < asm.ids.length; s += n) {
-    const ids = asm.ids.slice(s, s + n);
-    const offs = asm.offsets.slice(s, s + n);
+  for (let s = 0; s < ids.length; s += n) {
+    const pieceIds = ids.slice(s, s + n);
+    const offs = offsets.slice(s, s + n);
     const from = offs[0]![0];
     const to = offs[offs.length - 1]![1];
-    const offsets = offs.map(([a, b]) => [a - from, b - from] as [number, number]);
-    const turn: TurnSpan = { message: 0, role: 'text', start: 0, end: to - from, tokenStart: 0, tokenEnd: ids.length, trained: true };
-    pieces.push(finishExample({ text: asm.text.slice(from, to), ids, trained: ids.map(() => true), offsets, turns: [turn] }, stops, undefined));
+    const local = offs.map(([a, b]) => [a - from, b - from] as [number, number]);
+    const turn: TurnSpan = { message: 0, role: 'text', start: 0, end: to - from, tokenStart: 0, tokenEnd: pieceIds.length, trained: true };
+    const piece = finishExample({ text: asm.text.slice(from, to), ids: pieceIds, trained: pieceIds.map(() => true), offsets: local, turns: [turn] }, stops, undefined);
+    pieces.push(piece);
+  }
+  const last = pieces[pieces.length - 1];
+  if (last && fullLength > cap) {
+    last.truncated = true;
+    last.fullLength = fullLength - (pieces.length - 1) * n;
   }
   return ok(pieces);
 }

@@ -122,6 +122,17 @@ describe('completion text', () => {
     ]);
   });
 
+  it('caps a text at 64 x sequence_len tokens as Axolotl does, without EOS, and reports the dropped tail', () => {
+    // "Hi " x 100 -> BOS, Hi, then 99 x (Ġ, Hi) = 200 tokens; cap 64 x 2 = 128, cut in pieces of 2.
+    const r = buildCompletionExamples(fixtureModel('llama3'), 'Hi'.concat(' Hi'.repeat(99)), { sequenceLen: 2 });
+    assert.ok(r.ok);
+    assert.equal(r.value.length, 64);
+    const last = r.value[63]!;
+    assert.deepEqual([last.ids, last.truncated, last.fullLength], [[32, 265], true, 74]);
+    assert.equal(r.value.some((p) => p.ids.includes(307)), false);
+    assert.equal(r.value.slice(0, 63).some((p) => p.truncated), false);
+  });
+
   it('one piece without sequence_len', () => {
     const r = buildCompletionExamples(fixtureModel('chatml'), 'Hello');
     assert.ok(r.ok);
