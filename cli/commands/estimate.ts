@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
 import { UsageError, type CliCommand } from '../command';
 import { formatOption, numberOption, parse } from '../args';
-import { estimateConfig, fitSuggestions, formatReport, type Estimate, type EstimateEnv } from '../../common/estimate/index';
+import { estimateConfig, fitSuggestions, formatReport, hfHubCacheDir, type Estimate, type EstimateEnv } from '../../common/estimate/index';
 
 const GIB = 2 ** 30;
 /** Without --gpu-memory or gpu_memory_limit, `fits` answers for an 80 GB card (A100/H100 80GB). */
@@ -45,12 +45,6 @@ const readText = (p: string): string | undefined => {
   }
 };
 
-function hfCache(): string {
-  if (process.env.HF_HUB_CACHE) return process.env.HF_HUB_CACHE;
-  if (process.env.HF_HOME) return join(process.env.HF_HOME, 'hub');
-  return join(homedir(), '.cache', 'huggingface', 'hub');
-}
-
 export const estimateCommand: CliCommand = {
   name: 'estimate',
   summary: 'Parameters, memory per GPU and fit for a config',
@@ -75,7 +69,7 @@ export const estimateCommand: CliCommand = {
       configDir: dirname(path),
       cwd: io.cwd,
       readTextFile: readText,
-      hfCacheDir: hfCache(),
+      hfCacheDir: hfHubCacheDir(process.env, homedir()),
       ...(gpus !== undefined ? { gpus } : {}),
       ...(gpuMemGb !== undefined ? { gpuMemoryBytes: gpuMemGb * GIB } : {}),
     };

@@ -70,6 +70,16 @@ const MAX_GPUS = 65536;
 
 const truthy = (v: unknown) => v === true || v === 'true';
 
+/**
+ * Where the Hugging Face hub cache is, by huggingface_hub's rule: HF_HUB_CACHE, else $HF_HOME/hub,
+ * else ~/.cache/huggingface/hub (XDG_CACHE_HOME replaces ~/.cache). The CLI and the server share it.
+ */
+export function hfHubCacheDir(vars: Readonly<Record<string, string | undefined>>, home: string): string {
+  if (vars.HF_HUB_CACHE) return vars.HF_HUB_CACHE;
+  if (vars.HF_HOME) return join(vars.HF_HOME, 'hub');
+  return join(vars.XDG_CACHE_HOME || join(home, '.cache'), 'huggingface', 'hub');
+}
+
 /** Parses a gpu_memory_limit value: a number is GiB (as Axolotl does), a string like `20GiB`, `24GB`, `16000MiB`. */
 export function parseMemorySize(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? v * GIB : undefined;

@@ -31,9 +31,11 @@ export {
   type Sharding,
   type TrainingSetup,
 } from './memory';
-export { estimateConfig, estimateSetup, resolveModelConfig, parseMemorySize, MAX_SEQUENCE_LEN, type Estimate, type EstimateEnv, type EstimateUnknown, type ModelSource } from './config';
+export { estimateConfig, estimateSetup, resolveModelConfig, parseMemorySize, hfHubCacheDir, MAX_SEQUENCE_LEN, type Estimate, type EstimateEnv, type EstimateUnknown, type ModelSource } from './config';
 export { formatLens, formatBreakdown, formatReport, formatBytes, formatCount, formatPercent, breakdownRows, methodName } from './format';
 export { fitSuggestions, formatFitWarning, type FitSuggestion } from './fit';
+export { plan, validatePlanInputs, DEFAULT_PLAN_INPUTS, MIN_EXAMPLES, ENOUGH_EXAMPLES, type PlanInputs, type PlanResult, type PlanCosts, type CostCurve, type Reason, type Option, type PlanInputError } from './plan';
+export { formatPlanText, formatUsd, formatDuration } from './planFormat';
 
 /** Diagnostic code for "the estimate exceeds the GPU memory" (a warning; data: FitSuggestion[]). */
 export const MEMORY_EXCEEDS_GPU = 'memory-exceeds-gpu';

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
-import { estimateConfig, fitSuggestions, formatBreakdown, formatFitWarning, formatLens, parseMemorySize, type Estimate, type EstimateEnv } from '../../estimate/index';
+import { estimateConfig, fitSuggestions, formatBreakdown, formatFitWarning, formatLens, hfHubCacheDir, parseMemorySize, type Estimate, type EstimateEnv } from '../../estimate/index';
 
 const GIB = 2 ** 30;
 const readTextFile = (p: string) => {
@@ -285,4 +285,11 @@ test('on every estimable corpus config: more tokens cost more, checkpointing and
     assert.ok(z3.memory.weights + z3.memory.gradients + z3.memory.optimizer < z3one.memory.weights + z3one.memory.gradients + z3one.memory.optimizer, `${name}: ZeRO-3 over 8 GPUs`);
   }
   assert.ok(checked >= 50, `only ${checked} checked`);
+});
+
+test('the Hugging Face cache folder follows huggingface_hub', () => {
+  assert.equal(hfHubCacheDir({ HF_HUB_CACHE: '/c/hub', HF_HOME: '/h' }, '/home/u'), '/c/hub');
+  assert.equal(hfHubCacheDir({ HF_HOME: '/h' }, '/home/u'), join('/h', 'hub'));
+  assert.equal(hfHubCacheDir({ XDG_CACHE_HOME: '/x' }, '/home/u'), join('/x', 'huggingface', 'hub'));
+  assert.equal(hfHubCacheDir({}, '/home/u'), join('/home/u', '.cache', 'huggingface', 'hub'));
 });
