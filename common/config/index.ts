@@ -63,16 +63,22 @@ export type {
 export const parseConfig = (text: string): ConfigDocument => parse(text);
 
 const MARKER = /^#\s*(tunelab\b|yaml-language-server:\s*\$schema=\S*tunelab)/im;
+/**
+ * mergekit configs also have a top-level `base_model:`; their own top-level keys tell them apart
+ * (`merge_method:` only when it is not Axolotl's LoRA merge method).
+ */
+const MERGEKIT = /^(?:(?:models|slices|experts|gate_mode|architecture)[ \t]*:|merge_method[ \t]*:[ \t]*(?!(?:legacy|memory_efficient)\b)\S)/m;
 
 /**
- * Whether a YAML text is a fine-tuning config: a top-level `base_model:` key, or a `# tunelab` or
- * `# yaml-language-server: $schema=...tunelab...` comment marker. Cheap (no parse) and used by the
+ * Whether a YAML text is a fine-tuning config: a top-level `base_model:` key (and no mergekit
+ * keys: `models`, `slices`, `experts`, `gate_mode`, `architecture`, a mergekit `merge_method`), or a `# tunelab`
+ * or `# yaml-language-server: $schema=...tunelab...` comment marker. Cheap (no parse) and used by the
  * server's document selector check and by `tunelab validate` on folders.
  */
 export function looksLikeConfig(text: string): boolean {
   const head = text.length > 1 << 20 ? text.slice(0, 1 << 20) : text;
-  if (/^base_model[ \t]*:/m.test(head)) return true;
-  return MARKER.test(head.slice(0, 8192));
+  if (MARKER.test(head.slice(0, 8192))) return true;
+  return /^base_model[ \t]*:/m.test(head) && !MERGEKIT.test(head);
 }
 
 /** The schema entry of the key at `path` (e.g. ['datasets', 0, 'type']), or undefined. */

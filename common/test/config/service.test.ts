@@ -132,6 +132,12 @@ test('looksLikeConfig: base_model or a marker, nothing else', () => {
   assert.equal(looksLikeConfig('models:\n  - model: x\n'), false);
   assert.equal(looksLikeConfig('nested:\n  base_model: x\n'), false);
   assert.equal(looksLikeConfig('on: push\njobs: {}\n'), false);
+  // mergekit configs have base_model too.
+  assert.equal(looksLikeConfig('merge_method: ties\nbase_model: m\nmodels:\n  - model: a\n'), false);
+  assert.equal(looksLikeConfig('base_model: m\ngate_mode: hidden\nexperts: []\n'), false);
+  assert.equal(looksLikeConfig('base_model: m\nmerge_method: memory_efficient\nadapter: lora\n'), true, "Axolotl's own merge_method");
+  assert.equal(looksLikeConfig('# tunelab\nbase_model: m\nmodels: []\n'), true, 'the marker wins');
+  assert.equal(looksLikeConfig('base_model: m\nexperts_implementation: grouped\n'), true, 'an Axolotl key that starts like a mergekit one');
 });
 
 test('did-you-mean: typos, transpositions, truncations and other tools\' names', () => {
