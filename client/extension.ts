@@ -65,7 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, { deserializeWebviewPanel: async (p) => dashboard.revive(p) }),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, { deserializeWebviewPanel: async (p, state) => inspector.revive(p, state) }),
-    vscode.window.registerWebviewPanelSerializer(PLAN_VIEW_TYPE, { deserializeWebviewPanel: async (p) => plan.revive(p) }),
+    vscode.window.registerWebviewPanelSerializer(PLAN_VIEW_TYPE, { deserializeWebviewPanel: async (p, state) => plan.revive(p, state) }),
     vscode.tasks.registerTaskProvider('tunelab', new TunelabTaskProvider(context.extensionPath, runs)),
     vscode.window.onDidChangeActiveTextEditor((e) => updateIsConfig(e)),
     vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && updateIsConfig(vscode.window.activeTextEditor)),
