@@ -24,6 +24,7 @@ import { looksLikeConfig, parseConfig } from '../common/config/index';
 import type { ConfigDocument } from '../common/config/types';
 import { LspRequests, type DatasetSummaryParams, type EstimateParams, type EstimateResult, type LossMaskParams } from '../common/protocol/lsp';
 import { ConfigFeatures, type ConfigContext } from './configFeatures';
+import { resolveCompletion } from './services/configCompletion';
 import { DatasetFeatures } from './datasetFeatures';
 import { VersionedCache } from './parseCache';
 import { DiagnosticsPublisher } from './publisher';
@@ -138,7 +139,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-        completionProvider: { triggerCharacters: [':', '/', ' '], resolveProvider: false },
+        completionProvider: { triggerCharacters: [':', '/', ' '], resolveProvider: true },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         documentSymbolProvider: true,
@@ -195,6 +196,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const r = guard(log, 'completion', null, () => configs.completion(s.doc, cfg, p.position, configContext()));
     return token.isCancellationRequested ? cancelled() : r;
   });
+
+  connection.onCompletionResolve((item) => guard(log, 'completion resolve', item, () => resolveCompletion(item)));
 
   connection.onHover(async (p, token) => {
     const s = served(p.textDocument.uri);

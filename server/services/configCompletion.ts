@@ -5,7 +5,7 @@
  */
 import type { CompletionItem, CompletionList, Position, Range } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { keysAt, loraTargetModules, nodeAt, valuesFor } from '../../common/config/index';
+import { keySpec, keysAt, loraTargetModules, nodeAt, valuesFor } from '../../common/config/index';
 import type { ConfigDocument, KeySpec, NodePath, ValueType } from '../../common/config/types';
 import { keyMarkdown } from './markdown';
 import { pathCompletions, type PathCompletionEnv } from './pathCompletion';
@@ -80,7 +80,9 @@ function keyItems(doc: TextDocument, cfg: ConfigDocument, parentPath: NodePath, 
       label: spec.key,
       kind: PROPERTY,
       detail: spec.typeText,
-      documentation: { kind: 'markdown', value: keyMarkdown(spec, { title: false, maxValues: 12 }) },
+      // The documentation is filled in by completionItem/resolve: a top-level list has hundreds
+      // of keys and their docs would make every answer ~100 KB.
+      data: { tunelab: 'key', path: [...parentPath, spec.key] } satisfies KeyItemData,
       // Required keys first, then ordinary ones, deprecated last.
       sortText: `${spec.required ? 0 : spec.deprecated ? 2 : 1}${spec.key}`,
       textEdit: { range, newText: insert.text },
@@ -125,6 +127,21 @@ function valueItems(cfg: ConfigDocument, path: NodePath, range: Range, typed: st
     }
     return item;
   });
+}
+
+/** What a key item carries for completionItem/resolve. */
+export interface KeyItemData {
+  tunelab: 'key';
+  path: NodePath;
+}
+
+/** Adds the documentation of a key item (completionItem/resolve); other items come back as they are. */
+export function resolveCompletion(item: CompletionItem): CompletionItem {
+  const data = item.data as Partial<KeyItemData> | undefined;
+  if (data?.tunelab !== 'key' || !Array.isArray(data.path) || item.documentation) return item;
+  const spec = keySpec(data.path);
+  if (spec) item.documentation = { kind: 'markdown', value: keyMarkdown(spec, { title: false, maxValues: 12 }) };
+  return item;
 }
 
 /** Completion items at `position`; never throws on odd input (returns an empty list). */

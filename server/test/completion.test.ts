@@ -5,8 +5,9 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CompletionItem } from 'vscode-languageserver-types';
-import { keysAt, loraTargetModules, parseConfig, valuesFor } from '../../common/config/index';
-import { configCompletion, type CompletionEnv } from '../services/configCompletion';
+import { keySpec, keysAt, loraTargetModules, parseConfig, valuesFor } from '../../common/config/index';
+import { configCompletion, resolveCompletion, type CompletionEnv } from '../services/configCompletion';
+import { keyMarkdown } from '../services/markdown';
 import { applyEdits, withCursor } from './fixtures';
 
 const noFs: CompletionEnv = { snippets: true, workspaceRoots: [], listDir: () => null };
@@ -129,4 +130,17 @@ test('dataset paths: folders and dataset files relative to the config folder, hi
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('key documentation comes with completionItem/resolve, not in the list', () => {
+  const r = complete('base_model: m\nlora_al|\n');
+  const item = r.list.items.find((i) => i.label === 'lora_alpha')!;
+  assert.equal(item.documentation, undefined);
+  assert.deepEqual(item.data, { tunelab: 'key', path: ['lora_alpha'] });
+  const resolved = resolveCompletion({ ...item });
+  assert.deepEqual(resolved.documentation, { kind: 'markdown', value: keyMarkdown(keySpec(['lora_alpha'])!, { title: false, maxValues: 12 }) });
+  assert.ok((resolved.documentation as { value: string }).value.includes(keySpec(['lora_alpha'])!.doc));
+  // Items that are not keys come back untouched.
+  const value = { label: 'lora', data: undefined };
+  assert.deepEqual(resolveCompletion(value), { label: 'lora', data: undefined });
 });

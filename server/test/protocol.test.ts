@@ -57,7 +57,7 @@ test('initialize announces the features, push diagnostics only', async () => {
     assert.deepEqual(r, {
       capabilities: {
         textDocumentSync: { openClose: true, change: 2 },
-        completionProvider: { triggerCharacters: [':', '/', ' '], resolveProvider: false },
+        completionProvider: { triggerCharacters: [':', '/', ' '], resolveProvider: true },
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: ['quickfix'] },
         documentSymbolProvider: true,
