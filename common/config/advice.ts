@@ -148,5 +148,5 @@ function loraModules(ctx: RuleContext): void {
   const known = new Set([...fam.attention, ...fam.mlp, 'embed_tokens', 'lm_head', 'wte', 'embed_in', 'embed_out']);
   const plain = modules.filter((m) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(m));
   if (plain.length !== modules.length || plain.some((m) => known.has(m))) return; // regexes or some match: PEFT accepts it
-  ctx.report('config-lora-modules-architecture', W, [{ path: ['lora_target_modules'] }], `None of ${modules.join(', ')} is a linear layer of ${fam.family}-family models (${[...fam.attention, ...fam.mlp].join(', ')}); PEFT fails when no target module matches.`, { replaceValueWith: [...fam.attention, ...fam.mlp] });
+  ctx.report('config-lora-modules-architecture', W, [{ path: ['lora_target_modules'] }], `None of ${modules.join(', ')} is a linear layer of ${fam.family}-family models (${[...fam.attention, ...fam.mlp].join(', ')}); PEFT fails when no target module matches.`, { replacePairWith: { key: 'lora_target_modules', value: [...fam.attention, ...fam.mlp] } });
 }

@@ -21,10 +21,10 @@
  * - `{ replaceKeyWith: 'lora_r' }`                 rename the key under the diagnostic's range.
  * - `{ replaceValueWith: 'chat_template' }`        replace the value at the range (any JSON value).
  * - `{ addKey: { key: 'load_in_4bit', value: true } }`  add a top-level `key: value` line.
- * - `{ replacePairWith: { key, value } }`          replace the whole `key: value` pair at the range's
- *                                                  line (e.g. `flash_attention: true` →
- *                                                  `attn_implementation: flash_attention_2`, or set an
- *                                                  existing `load_in_4bit: false` to true).
+ * - `{ replacePairWith: { key, value } }`          on a key (`flash_attention: true`): that pair becomes
+ *                                                  `key: value`; on another key's value (`adapter:
+ *                                                  qlora` with `load_in_4bit: false`): set `key` to
+ *                                                  `value` where it is, or add it.
  * - `{ addPlugin: 'axolotl.integrations.liger.LigerPlugin' }`  append to `plugins:` (create it).
  * - `{ renameKeys: [{ path: ['fsdp_config', 'fsdp_offload_params'], to: 'offload_params' }] }`
  *                                                  rename several keys at once (located by path).

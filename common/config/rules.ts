@@ -370,7 +370,7 @@ function distributed(ctx: RuleContext): void {
   if (cp > 1 && !ctx.on('use_glm_dsa_kernels')) {
     const impl = effectiveAttention(ctx);
     if (!(impl && ATTN_FLASH_LIB.has(impl))) ctx.report('config-context-parallel-attention', E, at('context_parallel_size', 'sequence_parallel_degree'), 'context_parallel_size > 1 requires flash attention (attn_implementation: flash_attention_2 or flash_attention_3).');
-    else if (ctx.on('sample_packing') && (ctx.num('micro_batch_size') ?? 1) > 1) ctx.report('config-context-parallel-batch', E, at('micro_batch_size'), 'With context parallelism and sample_packing, micro_batch_size must be 1 (ring-flash-attn requirement).', { replaceValueWith: 1 });
+    else if (ctx.on('sample_packing') && (ctx.num('micro_batch_size') ?? 1) > 1) ctx.report('config-context-parallel-batch', E, atValue('micro_batch_size'), 'With context parallelism and sample_packing, micro_batch_size must be 1 (ring-flash-attn requirement).', { replaceValueWith: 1 });
   }
   if (ctx.on('sample_packing') && ctx.on('rl')) ctx.report('config-packing-rl', E, at('sample_packing'), 'sample_packing does not work with RL training (rl).');
 }

@@ -99,7 +99,7 @@ const EXPECTED: Record<string, Diagnostic[]> = {
   ],
   'types.yml': [
     d("2:8-2:15", E, "config-type-mismatch", `'lora_r' must be an integer, got the string 'sixteen'.`),
-    d("3:0-3:19", W, "config-lora-modules-architecture", `None of q_proj, v_proj is a linear layer of gpt2-family models (c_attn, c_proj, c_fc); PEFT fails when no target module matches.`, {"replaceValueWith":["c_attn","c_proj","c_fc"]}),
+    d("3:0-3:19", W, "config-lora-modules-architecture", `None of q_proj, v_proj is a linear layer of gpt2-family models (c_attn, c_proj, c_fc); PEFT fails when no target module matches.`, {"replacePairWith":{"key":"lora_target_modules","value":["c_attn","c_proj","c_fc"]}}),
     d("6:16-6:21", E, "config-type-mismatch", `'special_tokens' must be a mapping, got a list of strings.`),
     d("7:0-7:11", W, "config-fsdp1-deprecated", `FSDP1 is deprecated: set fsdp_version: 2 (and migrate fsdp_config) for better performance and compatibility.`, {"addKey":{"key":"fsdp_version","value":2}}),
     d("8:19-8:23", E, "config-invalid-value", `'FULL' is not a valid state_dict_type (expected one of: FULL_STATE_DICT, LOCAL_STATE_DICT, SHARDED_STATE_DICT).`),
