@@ -105,9 +105,14 @@ const tagOf = (k: number, reasoning = false) => String.fromCodePoint(0xf0000 + k
  */
 function spansBySentinels(model: ChatModel, source: string, msgs: TemplateMessage[], full: string, ro: RenderOptions): Span[] | undefined {
   if (msgs.length >= 0x8000 || full.includes(OPEN) || full.includes(CLOSE)) return undefined;
+  // Contents with surrounding whitespace (templates often trim) or empty ones (templates test
+  // them) are left as they are and located by the placeholder diff; the rest still come from here.
+  const markable = (c: unknown): c is string => typeof c === 'string' && c.length > 0 && c.trim() === c;
   const marked = msgs.map((m, k) => {
-    const out = typeof m.content === 'string' ? { ...m, content: OPEN + tagOf(k) + m.content + CLOSE } : { ...m };
-    if (typeof m.reasoning_content === 'string') out.reasoning_content = OPEN + tagOf(k, true) + m.reasoning_content + CLOSE;
+    const reasoning = m.reasoning_content;
+    if (!markable(m.content) || (reasoning !== undefined && reasoning !== null && !markable(reasoning))) return m;
+    const out = { ...m, content: OPEN + tagOf(k) + m.content + CLOSE };
+    if (markable(reasoning)) out.reasoning_content = OPEN + tagOf(k, true) + reasoning + CLOSE;
     return out;
   });
   const r = renderTemplate(model, source, marked, ro);

@@ -141,6 +141,9 @@ describe('ChatML (byte-level BPE, eos <|im_end|>)', () => {
     const last = ex.turns[3]!;
     assert.equal(ex.text.slice(last.start, last.end), 'r2\n</think>\n\nA2');
     assert.equal(ex.text.slice(ex.turns[1]!.start, ex.turns[1]!.end), 'A1');
+    // Reasoning with surrounding newlines (the template strips them) is found the same way.
+    const padded = build(conv(user('Q2'), { ...bot('A2\n'), reasoning_content: '\nr2\n' }), { chatTemplate: 'qwen3' });
+    assert.equal(padded.text.slice(padded.turns[1]!.start, padded.turns[1]!.end), 'r2\n</think>\n\nA2\n');
     // A 1 <|im_end|> | r 2 \n < / t h i n k > \n \n A 2 <|im_end|>
     assert.deepEqual(labelsOf(ex).filter((l) => l !== -100), [65, 49, 302, 114, 50, 10, 60, 47, 116, 104, 105, 110, 107, 62, 10, 10, 65, 50, 302]);
   });
