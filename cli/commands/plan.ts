@@ -28,8 +28,9 @@ Per query:
 Training:
   --train-tokens N          dataset tokens × epochs
   --config CONFIG           infer examples and training tokens from the config's local datasets
-                            (≈ 4 characters per token) × num_epochs, and tokens/s from a previous
-                            run's <output_dir>/events.jsonl
+                            × num_epochs (tokenised as training will when the base model is a local
+                            folder with tokenizer.json, else ≈ 4 characters per token), and tokens/s
+                            from a previous run's <output_dir>/events.jsonl
   --tokens-per-s N          training throughput of the whole job
   --gpu-price USD           per GPU-hour
   --gpus N                  GPUs the job uses (default 1)

@@ -6,10 +6,12 @@
  * by the webview (which imports plan.ts only).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { validateDatasetFile } from '../dataset/file';
 import { resolveLocalPath } from '../paths';
+import { buildExamples, exampleOptionsFromConfig, loadChatModel, type ChatModel } from '../chat/index';
+import type { NormalizedRecord } from '../dataset/index';
 import { parseEvent } from '../protocol/events';
 import { estimateConfig } from './config';
 import { formatLens } from './format';
@@ -40,6 +42,12 @@ export async function factsFromConfig(configPath: string, cwd: string): Promise<
   let records = 0;
   let chars = 0;
   let counted = 0;
+  // Exact token counts when the base model and its tokenizer are local (the chat core renders each
+  // record as training will); otherwise about four characters per token.
+  const model = await localChatModel(c, bases);
+  let tokens = 0;
+  let measuredAll = model !== undefined;
+  const seq = typeof c.sequence_len === 'number' && c.sequence_len > 0 ? c.sequence_len : undefined;
   for (const d of datasets) {
     if (typeof d !== 'object' || d === null) continue;
     const entry = d as Record<string, unknown>;
@@ -50,20 +58,41 @@ export async function factsFromConfig(configPath: string, cwd: string): Promise<
       facts.notes.push(`dataset ${p} is not a local file; not counted`);
       continue;
     }
-    const report = await validateDatasetFile(local.path, { entry: entry as never, duplicates: false, maxDiagnostics: 0 });
-    records += report.summary.records - report.summary.invalidRecords;
+    const options = model ? exampleOptionsFromConfig(c, entry) : undefined;
+    const measure = model && options
+      ? (record: NormalizedRecord) => {
+          const r = buildExamples(model, record, options);
+          if (!r.ok) return undefined;
+          const n = r.value.reduce((t, e) => t + (seq ? Math.min(seq, e.fullLength) : e.fullLength), 0);
+          return { tokens: n, trained: r.value.reduce((t, e) => t + e.trainedCount, 0) };
+        }
+      : undefined;
+    const report = await validateDatasetFile(local.path, { entry: entry as never, duplicates: false, maxDiagnostics: 0, ...(measure ? { measure } : {}) });
+    const valid = report.summary.records - report.summary.invalidRecords;
+    records += valid;
     chars += report.summary.charsPerRecord?.total ?? 0;
+    const t = report.summary.tokens;
+    if (t && t.measured === valid) tokens += t.total;
+    else measuredAll = false;
     counted++;
   }
   if (counted > 0) {
     const epochs = typeof c.num_epochs === 'number' && c.num_epochs > 0 ? c.num_epochs : 1;
     facts.examples = records;
-    facts.trainTokens = Math.max(1, Math.round((chars / 4) * epochs));
-    facts.notes.push(`${records.toLocaleString('en-US')} examples and ≈ ${facts.trainTokens.toLocaleString('en-US')} training tokens from ${counted} local dataset file${counted === 1 ? '' : 's'} (≈ 4 characters per token × ${epochs} epoch${epochs === 1 ? '' : 's'})`);
+    const files = `${counted} local dataset file${counted === 1 ? '' : 's'}`;
+    const times = `× ${epochs} epoch${epochs === 1 ? '' : 's'}`;
+    if (measuredAll && tokens > 0) {
+      facts.trainTokens = Math.round(tokens * epochs);
+      facts.notes.push(`${records.toLocaleString('en-US')} examples and ${facts.trainTokens.toLocaleString('en-US')} training tokens from ${files} (rendered and tokenised with ${model!.dir ?? 'the base model'} ${times})`);
+    } else {
+      facts.trainTokens = Math.max(1, Math.round((chars / 4) * epochs));
+      facts.notes.push(`${records.toLocaleString('en-US')} examples and ≈ ${facts.trainTokens.toLocaleString('en-US')} training tokens from ${files} (≈ 4 characters per token ${times})`);
+    }
   }
-  const out = typeof c.output_dir === 'string' ? resolve(dirname(configPath), c.output_dir) : undefined;
-  const events = out ? join(out, 'events.jsonl') : undefined;
-  if (events && existsSync(events)) {
+  // output_dir is relative to the working directory (as in Axolotl); the config's folder is tried too.
+  const out = typeof c.output_dir === 'string' ? resolveLocalPath(c.output_dir, { cwd, configDir: dirname(configPath) }, (p) => existsSync(join(p, 'events.jsonl'))) : undefined;
+  const events = out?.exists ? join(out.path, 'events.jsonl') : undefined;
+  if (events) {
     const rates: number[] = [];
     for (const line of readFileSync(events, 'utf8').split('\n')) {
       if (!line.trim()) continue;
@@ -103,4 +132,14 @@ export async function planStartFromConfig(configPath: string, cwd: string): Prom
     estimate = null;
   }
   return { inputs, notes: facts.notes, estimate };
+}
+
+/** The base model's chat model when it is a local folder with a tokenizer, else undefined. */
+async function localChatModel(c: Record<string, unknown>, bases: { configDir: string; cwd: string }): Promise<ChatModel | undefined> {
+  const id = typeof c.tokenizer_config === 'string' && c.tokenizer_config ? c.tokenizer_config : c.base_model;
+  if (typeof id !== 'string' || !id) return undefined;
+  const dir = resolveLocalPath(id, bases, (p) => existsSync(join(p, 'tokenizer.json')));
+  if (!dir.exists) return undefined;
+  const m = await loadChatModel(dir.path);
+  return m.ok ? m.value : undefined;
 }
