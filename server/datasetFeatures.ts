@@ -104,6 +104,13 @@ export class DatasetFeatures {
   private readonly runs = new Map<string, Run>();
   private readonly models = new ChatModelCache(4);
 
+  /**
+   * False in a workspace the user has not trusted (VS Code's Workspace Trust): a model's chat
+   * template is code we would run, so token counts, the hover's loss mask and `tunelab/lossMask`
+   * are off; the structural checks still run.
+   */
+  trusted = true;
+
   constructor(private readonly host: DatasetHost) {}
 
   /** The config core's hook for "does this file's content match `type:`" (not offered yet). */
@@ -163,6 +170,10 @@ export class DatasetFeatures {
   }
 
   private async loadModel(run: Run, settings: ServerSettings): Promise<void> {
+    if (!this.trusted) {
+      run.modelProblem = "this workspace is not trusted, and counting tokens runs the model's chat template";
+      return;
+    }
     const { dir, tried } = modelDirFor(run.link, settings.model, this.host.roots());
     if (!dir) {
       run.modelProblem = tried.length
@@ -377,6 +388,7 @@ export class DatasetFeatures {
     if (!record) return { ok: false, record: p.record, reason: `record ${p.record + 1} has errors (see the diagnostics)` };
     let model = run.model;
     let label = run.modelLabel;
+    if (p.model && !this.trusted) return { ok: false, record: p.record, reason: run.modelProblem };
     if (p.model) {
       const { dir } = modelDirFor(null, p.model, this.host.roots());
       const m = dir ? await this.models.get(dir) : null;

@@ -133,8 +133,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onInitialize((params): InitializeResult => {
     features = clientFeatures(params);
     roots = rootsOf(params);
-    const init = params.initializationOptions as { settings?: unknown } | undefined;
-    settings.seed(init?.settings);
+    // VS Code's client sends {trusted}; other editors may send the settings themselves (Helix
+    // passes its `config` table), either bare or under `settings`.
+    const init = params.initializationOptions as { settings?: unknown; trusted?: unknown } | undefined;
+    settings.seed(init?.settings ?? init);
+    datasets.trusted = init?.trusted !== false;
     if (!features.configuration) settingsReady = true;
     return {
       capabilities: {

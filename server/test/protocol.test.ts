@@ -32,10 +32,10 @@ after(async () => {
   rmSync(ws, { recursive: true, force: true });
 });
 
-async function start(settings: Record<string, unknown> = {}): Promise<LspClient> {
+async function start(settings: Record<string, unknown> = {}, initializationOptions?: unknown): Promise<LspClient> {
   await client?.stop();
   client = new LspClient({ command: [process.execPath, 'dist/server/server.cjs', '--stdio'], cwd: root, settings: { tunelab: settings } });
-  await client.initialize(ws);
+  await client.initialize(ws, {}, initializationOptions);
   return client;
 }
 
@@ -239,6 +239,23 @@ test('a dataset a config lists: token counts, record hover and the loss mask wit
   assert.equal(mask.tokens.map((t) => t.text).join(''), mask.text);
   assert.ok(mask.tokens.filter((t) => t.trained).map((t) => t.text).join('').startsWith('Hello!'));
   assert.deepEqual(await c.request('tunelab/lossMask', { uri, record: 2 }), { ok: false, record: 2, reason: 'record 3 has errors (see the diagnostics)' });
+});
+
+test('in an untrusted workspace no chat template runs: no token counts, no loss mask', async () => {
+  const c = await start({ model: chatml }, { trusted: false });
+  const uri = fileUri(join(ws, 'data', 'untrusted.jsonl'));
+  await c.open(uri, 'jsonl', GOOD + '\n');
+  await c.diagnostics(uri, 1);
+  const reason = "this workspace is not trusted, and counting tokens runs the model's chat template";
+  const hover = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 1 } });
+  assert.equal(hover.contents.value, `**Record 1** · 2 messages (user → assistant)\n\nNo token counts or loss mask: ${reason}.`);
+  assert.deepEqual(await c.request('tunelab/lossMask', { uri, record: 0, model: chatml }), { ok: false, record: 0, reason });
+  // With trust (and the tunelab.model setting) the same record gets its mask.
+  const t = await start({ model: chatml }, { trusted: true });
+  await t.open(uri, 'jsonl', GOOD + '\n');
+  await t.diagnostics(uri, 1);
+  const mask = await t.request<{ ok: boolean; model: string }>('tunelab/lossMask', { uri, record: 0 });
+  assert.deepEqual([mask.ok, mask.model], [true, chatml]);
 });
 
 test('a large JSONL is checked in slices: other requests are answered while it runs', async () => {
