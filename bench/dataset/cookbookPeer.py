@@ -45,8 +45,9 @@ def main(path):
             if not any(message.get("role", None) == "user" for message in messages):
                 n_missing_user += 1
     seconds = time.perf_counter() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "maxRssMb": rss_mb, "records": records,
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    rss_mb = usage.ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "cpuSeconds": usage.ru_utime + usage.ru_stime, "maxRssMb": rss_mb, "records": records,
                       "detail": json.dumps(dict(format_errors)) + f", missing system {n_missing_system}, missing user {n_missing_user}"}))
 
 main(sys.argv[1])

@@ -126,7 +126,10 @@ async function streamText(path: string, bom: boolean, v: DatasetValidator, each?
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 
 export interface FileValidationOptions extends Omit<ValidatorOptions, 'container'> {
-  /** Worker threads for large JSONL files: a number, or false for none (default: the cores, up to 4). */
+  /**
+   * Worker threads for large JSONL files: a number, or false for none. Default: none on fewer
+   * than 4 cores (threads cost more than they give on a small, shared machine), else cores - 1, up to 4.
+   */
   workers?: number | false;
 }
 
@@ -144,7 +147,8 @@ export async function validateDatasetFile(path: string, options: FileValidationO
     return v.end();
   }
   const { workers: workerOption, ...validatorOptions } = options;
-  const workers = workerOption === false ? 0 : (workerOption ?? Math.min(4, availableParallelism()));
+  const cores = availableParallelism();
+  const workers = workerOption === false ? 0 : (workerOption ?? (cores >= 4 ? Math.min(4, cores - 1) : 0));
   // import.meta.url is this module's bundle (or this file under tsx); a CommonJS bundle has none.
   const moduleUrl = typeof import.meta.url === 'string' ? import.meta.url : undefined;
   if (s.container === 'jsonl' && workers >= 2 && moduleUrl && !options.measure && !options.onRecord && (workerOption !== undefined || statSync(path).size >= PARALLEL_MIN_BYTES)) {
