@@ -111,7 +111,7 @@ function spansBySentinels(model: ChatModel, source: string, msgs: TemplateMessag
   const marked = msgs.map((m, k) => {
     const reasoning = m.reasoning_content;
     if (!markable(m.content) || (reasoning !== undefined && reasoning !== null && !markable(reasoning))) return m;
-    const out = { ...m, content: OPEN + tagOf(k) + m.content + CLOSE };
+    const out: TemplateMessage = { ...m, content: OPEN + tagOf(k) + m.content + CLOSE };
     if (markable(reasoning)) out.reasoning_content = OPEN + tagOf(k, true) + reasoning + CLOSE;
     return out;
   });
