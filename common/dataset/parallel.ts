@@ -114,6 +114,7 @@ export async function validateJsonlParallel(path: string, options: ParallelOptio
         for (let i = 0; i < h.normalized.length; i++) {
           const line = h.line[i]! + lineOffset;
           const dup = dups.check(h.normalized[i]!, h.exact[i]!, line);
+          // JSONL: the record is its line, so the first-line range is the whole record.
           if (dup) extra.push(tally.duplicate(dup, { start: { line: h.line[i]!, character: 0 }, end: { line: h.line[i]!, character: h.length[i]! } }, h.index[i]! + tally.records));
         }
       }

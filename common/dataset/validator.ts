@@ -271,8 +271,11 @@ export class Tally {
     }
   }
 
-  /** The duplicate diagnostic for a record whose text was seen before. */
-  duplicate(dup: DuplicateOf, range: Range, index: number): Diagnostic {
+  /**
+   * The duplicate diagnostic for a record whose text was seen before. `record` is the whole
+   * record's extent (the quick fix that removes the duplicate deletes it).
+   */
+  duplicate(dup: DuplicateOf, range: Range, index: number, record: Range = range): Diagnostic {
     if (dup.exact) this.dupExact++;
     else this.dupNorm++;
     return diagnostic(
@@ -280,7 +283,7 @@ export class Tally {
       W,
       range,
       dup.exact ? `duplicate of the record at line ${dup.firstLine + 1}` : `same text as the record at line ${dup.firstLine + 1} apart from whitespace`,
-      { firstLine: dup.firstLine, index },
+      { firstLine: dup.firstLine, index, record },
     );
   }
 }
@@ -494,7 +497,8 @@ export class DatasetValidator {
         this.log.index.push(index);
       } else {
         const dup = this.dups!.check(norm, exact, line);
-        if (dup) t.add(t.duplicate(dup, slice ? firstLineRange(slice) : { start: { line, character: 0 }, end: { line, character: 0 } }, index));
+        const at: Range = { start: { line, character: 0 }, end: { line, character: 0 } };
+        if (dup) t.add(t.duplicate(dup, slice ? firstLineRange(slice) : at, index, slice ? sliceRange(slice, 0, slice.text.length) : at));
       }
     }
     this.options.onRecord?.(normalized, loc, hasErrors);

@@ -24,8 +24,8 @@ test('OpenAI chat JSONL: every check, located at the key or value', () => {
     [10, 89, 10, 90, E, 'dataset-invalid-json', `invalid JSON: expected ',' or '}' after the value of "content", found end of record`],
     [11, 0, 11, 6, E, 'dataset-not-object', 'a record must be a JSON object, found a list'],
     [12, 13, 12, 15, E, 'dataset-empty-messages', "'messages' is empty: the record has nothing to train on"],
-    [13, 0, 13, 93, W, 'dataset-duplicate', 'duplicate of the record at line 8', { firstLine: 7, index: 13 }],
-    [14, 0, 14, 96, W, 'dataset-duplicate-whitespace', 'same text as the record at line 8 apart from whitespace', { firstLine: 7, index: 14 }],
+    [13, 0, 13, 93, W, 'dataset-duplicate', 'duplicate of the record at line 8', { firstLine: 7, index: 13, record: { start: { line: 13, character: 0 }, end: { line: 13, character: 93 } } }],
+    [14, 0, 14, 96, W, 'dataset-duplicate-whitespace', 'same text as the record at line 8 apart from whitespace', { firstLine: 7, index: 14, record: { start: { line: 14, character: 0 }, end: { line: 14, character: 96 } } }],
     [15, 0, 15, 89, E, 'dataset-mixed-formats', 'this record is ShareGPT (`conversations` list of {from, value} messages) but the file is OpenAI chat (line 1): one file must hold one format', { format: 'sharegpt', fileFormat: 'openai' }],
     [16, 181, 16, 198, E, 'dataset-invalid-tool-call', "'arguments' must be a JSON-encoded string, found an object"],
     [16, 237, 16, 241, W, 'dataset-unknown-tool-call-id', "tool_call_id 'c2' matches no earlier tool call (c1)"],
@@ -207,4 +207,12 @@ test('LLaMA-Factory v1 content parts: text, reasoning and tool calls are not emp
   const rec = { messages: [{ role: 'user', content: [{ type: 'text', value: 'Weather?' }] }, { role: 'assistant', content: [{ type: 'reasoning', value: 'think' }, { type: 'tool_call', value: '{"name": "w", "arguments": {}}' }], loss_weight: 1.0 }] };
   const r = validateDatasetText(JSON.stringify(rec) + '\n');
   assert.deepEqual(r.diagnostics, []);
+});
+
+test('a duplicate in a JSON array carries the whole record for the quick fix that removes it', () => {
+  const text = '[\n  {\n    "text": "same"\n  },\n  {\n    "text": "same"\n  }\n]\n';
+  const r = validateDatasetText(text, { container: 'json' });
+  assert.deepEqual(rows(r.diagnostics), [
+    [4, 2, 4, 3, W, 'dataset-duplicate', 'duplicate of the record at line 2', { firstLine: 1, index: 1, record: { start: { line: 4, character: 2 }, end: { line: 6, character: 3 } } }],
+  ]);
 });
