@@ -29,7 +29,9 @@ export function checkDatasets(ctx: RuleContext): void {
     entries.forEach((entry, i) => {
       if (!isPlainObject(entry)) return;
       const path: NodePath = [list, i];
+      checkPresence(ctx, path, entry, list);
       checkType(ctx, path, entry);
+      checkKeysForType(ctx, path, entry);
       checkEntryRules(ctx, path, entry);
       checkPath(ctx, path, entry);
     });
@@ -92,6 +94,41 @@ export function classifyType(type: string): { ok: true } | { ok: false; message:
   if (fns === undefined) return { ok: true }; // a dotted path to the user's own module: cannot be checked here
   if (fns.length === 0 || fns.includes(fn) || fn.includes('.')) return { ok: true };
   return { ok: false, message: `'${fn}' is not a known function of the ${module} prompt strategy (known: ${fns.join(', ')}).`, suggestion: `${module}.${suggestKey(fn, fns) ?? fns[0]}` };
+}
+
+function checkPresence(ctx: RuleContext, path: NodePath, entry: Record<string, unknown>, list: string): void {
+  const type = entry.type;
+  if (type === '_synthetic' || list === 'pretraining_dataset') return;
+  if (!truthy(entry.path)) {
+    const first = Object.keys(entry)[0];
+    const anchors = [{ path: [...path, 'path'] }, ...(first ? [{ path: [...path, first] }] : []), { path }];
+    ctx.report('config-dataset-path-required', Severity.Error, anchors, 'This dataset entry has no path: Axolotl has nothing to load (a Hub id, a local file or folder, or an s3:// / gs:// URL).');
+  }
+  if ((type === undefined || type === null || type === '') && !ctx.on('rl')) {
+    ctx.report('config-dataset-no-type', Severity.Information, [{ path: [...path, 'type'] }, { path: [...path, 'path'] }, { path }], 'No type: Axolotl treats this dataset as already tokenized (input_ids, attention_mask, labels columns). Set a type (chat_template, alpaca, completion, ...) for raw records.');
+  }
+}
+
+/** Dataset keys that only a conversation type reads. */
+const CHAT_ONLY_KEYS = ['field_messages', 'field_tools', 'field_thinking', 'template_thinking_key', 'message_property_mappings', 'message_field_role', 'message_field_content', 'message_field_training', 'message_field_training_detail', 'roles_to_train', 'train_on_eos', 'train_on_eot', 'roles', 'drop_system_message', 'split_thinking', 'chat_template', 'chat_template_jinja'];
+
+/**
+ * Keys that the entry's type never reads, so a setting the user relies on does nothing (e.g.
+ * field_messages on an alpaca dataset). Only for built-in types whose fields are known.
+ */
+function checkKeysForType(ctx: RuleContext, path: NodePath, entry: Record<string, unknown>): void {
+  const type = entry.type;
+  if (typeof type !== 'string' || ctx.on('rl')) return;
+  const base = type.split(/[.:]/)[0]!;
+  const isAlpacaFamily = (ALPACA_FAMILY as readonly string[]).includes(base) || base.startsWith('alpaca_');
+  const unused: string[] = [];
+  if (isAlpacaFamily || base === 'completion' || base === 'input_output' || base === 'pretrain') {
+    for (const k of CHAT_ONLY_KEYS) if (k in entry) unused.push(k);
+  }
+  if (base !== 'completion' && base !== 'pretrain' && 'field' in entry && !type.includes('.')) unused.push('field');
+  for (const k of unused) {
+    ctx.report('config-dataset-key-unused', Severity.Warning, [{ path: [...path, k] }], `'${k}' is not read by type: ${type}, so it has no effect here.`);
+  }
 }
 
 /** Template roles a message can have after `roles:` mapping (Axolotl's defaults). */

@@ -9,9 +9,10 @@ import { parseConfig, validateConfig, type ConfigEnv } from '../../config/index'
 const FIX = fileURLToPath(new URL('../fixtures/config', import.meta.url));
 const E = 1 as const;
 const W = 2 as const;
+const I = 3 as const;
 
 /** A whole expected diagnostic: range "line:col-line:col" (0-based), severity, code, message, data. */
-function d(range: string, severity: 1 | 2, code: string, message: string, data?: unknown): Diagnostic {
+function d(range: string, severity: 1 | 2 | 3, code: string, message: string, data?: unknown): Diagnostic {
   const [s, e] = range.split('-');
   const [sl, sc] = s!.split(':').map(Number);
   const [el, ec] = e!.split(':').map(Number);
@@ -168,5 +169,16 @@ test('learning_rate strings: what Python float() accepts passes, anything else i
   assert.deepEqual(validateConfig(parseConfig(cfg('"  3e-5 "'))), []);
   assert.deepEqual(validateConfig(parseConfig(cfg('"abc"'))), [
     d('1:15-1:20', E, 'config-type-mismatch', "'learning_rate' must be a number; Axolotl cannot convert the string 'abc' (write e.g. 2e-4)."),
+  ]);
+});
+
+test('dataset entries: a missing path, no type (pre-tokenized), keys the type never reads', () => {
+  const text = 'base_model: x\ndatasets:\n  - type: alpaca\n    field_messages: conversations\n    train_on_eos: turn\n  - path: org/pretokenized\n  - path: org/text\n    type: chat_template\n    field: text\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\nlearning_rate: 1e-5\n';
+  assert.deepEqual(validateConfig(parseConfig(text)), [
+    d('2:4-2:8', E, 'config-dataset-path-required', 'This dataset entry has no path: Axolotl has nothing to load (a Hub id, a local file or folder, or an s3:// / gs:// URL).'),
+    d('3:4-3:18', W, 'config-dataset-key-unused', "'field_messages' is not read by type: alpaca, so it has no effect here."),
+    d('4:4-4:16', W, 'config-dataset-key-unused', "'train_on_eos' is not read by type: alpaca, so it has no effect here."),
+    d('5:4-5:8', I, 'config-dataset-no-type', 'No type: Axolotl treats this dataset as already tokenized (input_ids, attention_mask, labels columns). Set a type (chat_template, alpaca, completion, ...) for raw records.'),
+    d('8:4-8:9', W, 'config-dataset-key-unused', "'field' is not read by type: chat_template, so it has no effect here."),
   ]);
 });
