@@ -33,6 +33,8 @@ Training:
                             from a previous run's <output_dir>/events.jsonl
   --tokens-per-s N          training throughput of the whole job
   --gpu-price USD           per GPU-hour
+  --train-price USD         hosted fine-tuning priced per million training tokens (replaces
+                            --gpu-price × time)
   --gpus N                  GPUs the job uses (default 1)
   --amortize-months N       months the training cost is spread over (default 12)
   --hosting-per-month USD   fixed cost of serving the fine-tuned model yourself (default 0)
@@ -55,6 +57,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'tokens-per-s': { type: 'string' },
   'gpu-price': { type: 'string' },
+  'train-price': { type: 'string' },
   gpus: { type: 'string' },
   'amortize-months': { type: 'string' },
   'hosting-per-month': { type: 'string' },
@@ -107,6 +110,7 @@ export const planCommand: CliCommand = {
     set('trainTokens', n('train-tokens', { min: 1 }));
     set('tokensPerSecond', n('tokens-per-s'));
     set('gpuPricePerHour', n('gpu-price'));
+    set('trainPricePerMTok', n('train-price'));
     set('gpus', n('gpus', { integer: true, min: 1 }));
     set('amortizeMonths', n('amortize-months', { min: 1 }));
     set('hostingPerMonth', n('hosting-per-month'));

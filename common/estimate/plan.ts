@@ -37,6 +37,8 @@ export interface PlanInputs {
   tokensPerSecond: number | null;
   /** USD per GPU-hour, and how many GPUs the job uses. */
   gpuPricePerHour: number | null;
+  /** Hosted fine-tuning priced per training token (USD per million); when set it replaces GPU price × time. */
+  trainPricePerMTok: number | null;
   gpus: number;
   /** Months over which the training cost is spread in the monthly comparison. */
   amortizeMonths: number;
@@ -61,6 +63,7 @@ export const DEFAULT_PLAN_INPUTS: PlanInputs = {
   trainTokens: null,
   tokensPerSecond: null,
   gpuPricePerHour: null,
+  trainPricePerMTok: null,
   gpus: 1,
   amortizeMonths: 12,
   hostingPerMonth: 0,
@@ -129,6 +132,7 @@ const LIMITS: Partial<Record<keyof PlanInputs, [number, number, boolean]>> = {
   trainTokens: [1, 1e15, false],
   tokensPerSecond: [1e-6, 1e12, false],
   gpuPricePerHour: [0, 1e6, false],
+  trainPricePerMTok: [0, 1e6, false],
   gpus: [1, 1e6, true],
   amortizeMonths: [1, 600, false],
   hostingPerMonth: [0, 1e12, false],
@@ -145,7 +149,7 @@ export function validatePlanInputs(i: PlanInputs): PlanInputError[] {
   oneOf('consistency', ['strict', 'normal']);
   for (const [field, [min, max, integer]] of Object.entries(LIMITS) as [keyof PlanInputs, [number, number, boolean]][]) {
     const v = i[field];
-    if (v === null && (field.endsWith('Price') || field === 'trainTokens' || field === 'tokensPerSecond' || field === 'gpuPricePerHour')) continue;
+    if (v === null && (field.endsWith('Price') || field === 'trainTokens' || field === 'tokensPerSecond' || field === 'gpuPricePerHour' || field === 'trainPricePerMTok')) continue;
     if (typeof v !== 'number' || !Number.isFinite(v)) errors.push({ field, message: `${field} must be a number, got ${typeof v === "number" ? String(v) : JSON.stringify(v)}` });
     else if (integer && !Number.isInteger(v)) errors.push({ field, message: `${field} must be a whole number, got ${v}` });
     else if (v < min || v > max) errors.push({ field, message: `${field} must be between ${min} and ${max.toLocaleString('en-US')}, got ${v}` });
@@ -170,10 +174,16 @@ function costs(i: PlanInputs, missing: string[], assumptions: string[]): PlanCos
 
   let trainingHours: number | null = null;
   if (i.trainTokens === null) missing.push('training tokens (dataset tokens × epochs)');
-  if (i.tokensPerSecond === null) missing.push('training throughput (tokens per second)');
   if (i.trainTokens !== null && i.tokensPerSecond !== null) trainingHours = i.trainTokens / i.tokensPerSecond / 3600;
-  if (i.gpuPricePerHour === null) missing.push('GPU price (USD per hour)');
-  const trainingCost = trainingHours !== null && i.gpuPricePerHour !== null ? trainingHours * i.gpuPricePerHour * i.gpus : null;
+  let trainingCost: number | null = null;
+  if (i.trainPricePerMTok !== null) {
+    // Hosted fine-tuning: priced per training token, whatever the hardware.
+    if (i.trainTokens !== null) trainingCost = (i.trainTokens * i.trainPricePerMTok) / 1e6;
+  } else {
+    if (i.tokensPerSecond === null) missing.push('training throughput (tokens per second)');
+    if (i.gpuPricePerHour === null) missing.push('GPU price (USD per hour), or a training price per token');
+    if (trainingHours !== null && i.gpuPricePerHour !== null) trainingCost = trainingHours * i.gpuPricePerHour * i.gpus;
+  }
 
   const fixed = trainingCost !== null ? trainingCost / i.amortizeMonths + i.hostingPerMonth : null;
   const monthlyPrompt = promptPerQuery !== null ? money(promptPerQuery * i.queriesPerMonth) : null;

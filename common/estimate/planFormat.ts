@@ -34,7 +34,9 @@ export function formatPlanText(inputs: PlanInputs, r: PlanResult): string {
     '',
     'costs:',
     `  per query          prompt ${formatUsd(c.promptPerQuery)}, fine-tuned ${formatUsd(c.fineTunedPerQuery)} (${count(inputs.promptTokens)} prompt tokens removed)`,
-    `  training           ${c.trainingHours === null ? 'unknown' : formatDuration(c.trainingHours)} × ${inputs.gpus} GPU${inputs.gpus === 1 ? '' : 's'} = ${formatUsd(c.trainingCost)}`,
+    inputs.trainPricePerMTok !== null
+      ? `  training           ${inputs.trainTokens === null ? 'unknown' : count(inputs.trainTokens)} tokens at ${formatUsd(inputs.trainPricePerMTok)} per million = ${formatUsd(c.trainingCost)}`
+      : `  training           ${c.trainingHours === null ? 'unknown' : formatDuration(c.trainingHours)} × ${inputs.gpus} GPU${inputs.gpus === 1 ? '' : 's'} = ${formatUsd(c.trainingCost)}`,
     `  monthly at ${count(inputs.queriesPerMonth)} queries   prompt ${formatUsd(c.monthlyPrompt)}, fine-tune ${formatUsd(c.monthlyFineTune)}`,
     `  break-even         ${c.breakEvenNote}`,
   ];

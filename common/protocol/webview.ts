@@ -376,6 +376,7 @@ const planInputs: Check<PlanInputs> = object({
   trainTokens: numOrNullPlan,
   tokensPerSecond: numOrNullPlan,
   gpuPricePerHour: numOrNullPlan,
+  trainPricePerMTok: numOrNullPlan,
   gpus: num,
   amortizeMonths: num,
   hostingPerMonth: num,

@@ -8,7 +8,7 @@ import type { HostToPlan } from '../../common/protocol/webview';
 export type FieldName = keyof PlanInputs;
 
 /** Fields the user may leave empty (unknown): prices, training tokens and throughput. */
-export const NULLABLE_FIELDS: ReadonlySet<FieldName> = new Set<FieldName>(['inputPrice', 'outputPrice', 'fineTunedInputPrice', 'fineTunedOutputPrice', 'trainTokens', 'tokensPerSecond', 'gpuPricePerHour']);
+export const NULLABLE_FIELDS: ReadonlySet<FieldName> = new Set<FieldName>(['inputPrice', 'outputPrice', 'fineTunedInputPrice', 'fineTunedOutputPrice', 'trainTokens', 'tokensPerSecond', 'gpuPricePerHour', 'trainPricePerMTok']);
 /** Fields chosen from a list, with their choices. */
 export const CHOICES: Readonly<Partial<Record<FieldName, readonly string[]>>> = {
   taskComplexity: ['low', 'medium', 'high'],

@@ -21,7 +21,7 @@ test('simple task, few examples, changing requirements: prompt, with a reason pe
     ['cost', 'neutral'],
   ]);
   assert.equal(r.reasons[1]!.text, '30 examples: too few to fine-tune on (hundreds are needed); use them as few-shot examples');
-  assert.deepEqual(r.missing, ['input price (USD per million tokens)', 'output price (USD per million tokens)', 'training tokens (dataset tokens × epochs)', 'training throughput (tokens per second)', 'GPU price (USD per hour)']);
+  assert.deepEqual(r.missing, ['input price (USD per million tokens)', 'output price (USD per million tokens)', 'training tokens (dataset tokens × epochs)', 'training throughput (tokens per second)', 'GPU price (USD per hour), or a training price per token']);
   assert.equal(r.costs.curve, null);
   assert.equal(r.costs.breakEvenQueriesPerMonth, null);
 });
@@ -59,6 +59,17 @@ test('break-even: never when the fine-tuned model costs more per query; costs cl
   const be = low.costs.breakEvenQueriesPerMonth!;
   assert.equal(be, Math.ceil(((1e10 / 2500 / 3600) * 2.5) / 12 / (0.0081 - 0.0036 - 0.0045 + (1000 * 3) / 1e6)));
   assert.equal(low.reasons.find((x) => x.factor === 'cost')!.favours, 'prompt');
+});
+
+test('hosted fine-tuning priced per training token replaces GPU price × time', () => {
+  const r = run({ examples: 1000, inputPrice: 3, outputPrice: 15, trainTokens: 6_000_000, trainPricePerMTok: 25, queriesPerMonth: 5000 });
+  assert.deepEqual(r.missing, []);
+  assert.equal(r.costs.trainingCost, 150);
+  assert.equal(r.costs.trainingHours, null);
+  // (150 / 12) / ((1000 + 200) x 3e-6 + 200 x 15e-6 - (200 x 3e-6 + 200 x 15e-6)) = 12.5 / 0.003 = 4,167.
+  assert.equal(r.costs.breakEvenQueriesPerMonth, 4167);
+  const text = formatPlanText({ ...DEFAULT_PLAN_INPUTS, examples: 1000, inputPrice: 3, outputPrice: 15, trainTokens: 6_000_000, trainPricePerMTok: 25, queriesPerMonth: 5000 }, r);
+  assert.match(text, /\n {2}training {11}6,000,000 tokens at \$25\.00 per million = \$150\.00\n/);
 });
 
 test('the cost curves: log-spaced volumes covering the break-even and the user volume, lines cross at break-even', () => {
