@@ -25,6 +25,7 @@ import type { ConfigDocument } from '../common/config/types';
 import { LspRequests, type DatasetSummaryParams, type EstimateParams, type EstimateResult, type LossMaskParams } from '../common/protocol/lsp';
 import { ConfigFeatures, type ConfigContext } from './configFeatures';
 import { resolveCompletion } from './services/configCompletion';
+import { compactCompletionList } from './services/completionList';
 import { DatasetFeatures } from './datasetFeatures';
 import { VersionedCache } from './parseCache';
 import { DiagnosticsPublisher } from './publisher';
@@ -48,7 +49,7 @@ const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'reque
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
   const log: Logger = { error: (m) => connection.console.error(m) };
-  let features: ClientFeatures = { snippets: false, htmlInMarkdown: false, hierarchicalSymbols: false, configuration: false, workspaceFolders: false, dynamicConfigurationChange: false };
+  let features: ClientFeatures = { snippets: false, htmlInMarkdown: false, hierarchicalSymbols: false, configuration: false, workspaceFolders: false, dynamicConfigurationChange: false, completionItemDefaults: [] };
   let roots: string[] = [];
   const settings = new SettingsStore(connection, () => features.configuration);
   const analyses = new VersionedCache<Analysis>();
@@ -196,7 +197,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const s = served(p.textDocument.uri);
     if (!s?.a.config) return null;
     const cfg = s.a.config;
-    const r = guard(log, 'completion', null, () => configs.completion(s.doc, cfg, p.position, configContext()));
+    const r = guard(log, 'completion', null, () => compactCompletionList(configs.completion(s.doc, cfg, p.position, configContext()), features.completionItemDefaults));
     return token.isCancellationRequested ? cancelled() : r;
   });
 

@@ -18,6 +18,8 @@ export interface ClientFeatures {
   configuration: boolean;
   workspaceFolders: boolean;
   dynamicConfigurationChange: boolean;
+  /** `completionList.itemDefaults` the client understands (editRange, insertTextFormat, ...). */
+  completionItemDefaults: readonly string[];
 }
 
 export function clientFeatures(params: InitializeParams): ClientFeatures {
@@ -30,6 +32,7 @@ export function clientFeatures(params: InitializeParams): ClientFeatures {
     configuration: c.workspace?.configuration === true,
     workspaceFolders: c.workspace?.workspaceFolders === true,
     dynamicConfigurationChange: c.workspace?.didChangeConfiguration?.dynamicRegistration === true,
+    completionItemDefaults: c.textDocument?.completion?.completionList?.itemDefaults ?? [],
   };
 }
 

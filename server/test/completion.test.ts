@@ -8,6 +8,7 @@ import type { CompletionItem } from 'vscode-languageserver-types';
 import { keySpec, keysAt, loraTargetModules, parseConfig, valuesFor } from '../../common/config/index';
 import { configCompletion, resolveCompletion, type CompletionEnv } from '../services/configCompletion';
 import { keyMarkdown } from '../services/markdown';
+import { compactCompletionList } from '../services/completionList';
 import { applyEdits, withCursor } from './fixtures';
 
 const noFs: CompletionEnv = { snippets: true, workspaceRoots: [], listDir: () => null };
@@ -143,4 +144,18 @@ test('key documentation comes with completionItem/resolve, not in the list', () 
   // Items that are not keys come back untouched.
   const value = { label: 'lora', data: undefined };
   assert.deepEqual(resolveCompletion(value), { label: 'lora', data: undefined });
+});
+
+test('itemDefaults: the shared range and snippet format are sent once when the client supports them', () => {
+  const r = complete('base_model: m\n|\n');
+  const compact = compactCompletionList(r.list, ['editRange', 'insertTextFormat']);
+  const range = { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } };
+  assert.deepEqual(compact.itemDefaults, { editRange: range, insertTextFormat: 2 });
+  assert.equal(compact.items.length, r.list.items.length);
+  compact.items.forEach((item, i) => {
+    const { textEdit, insertTextFormat: _f, ...rest } = r.list.items[i]!;
+    assert.deepEqual(item, { ...rest, textEditText: (textEdit as { newText: string }).newText });
+  });
+  // Without the capability the list is left as it is.
+  assert.equal(compactCompletionList(r.list, []).items, r.list.items);
 });

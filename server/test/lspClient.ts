@@ -76,7 +76,8 @@ export class LspClient {
         workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true } },
         textDocument: {
           publishDiagnostics: { relatedInformation: true, versionSupport: true },
-          completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown', 'plaintext'] } },
+          // What VS Code's client (vscode-languageclient 9) announces for completion.
+          completion: { completionItem: { snippetSupport: true, documentationFormat: ['markdown', 'plaintext'] }, completionList: { itemDefaults: ['commitCharacters', 'editRange', 'insertTextFormat', 'insertTextMode', 'data'] } },
           hover: { contentFormat: ['markdown', 'plaintext'] },
           codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } },
           documentSymbol: { hierarchicalDocumentSymbolSupport: true },

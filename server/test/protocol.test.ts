@@ -138,10 +138,17 @@ test('completion and hover over the wire', async () => {
   const c = await start();
   const uri = fileUri(join(ws, 'complete.yml'));
   await c.open(uri, 'yaml', 'base_model: m\nadapter: \n');
-  const list = await c.request<{ isIncomplete: boolean; items: { label: string; textEdit: unknown }[] }>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 9 } });
+  const list = await c.request<{ isIncomplete: boolean; itemDefaults: unknown; items: { label: string; textEditText: string }[] }>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 9 } });
   assert.equal(list.isIncomplete, false);
   assert.deepEqual(list.items.map((i) => i.label), valuesFor(['adapter']).map((v) => v.value));
-  assert.deepEqual(list.items[0]!.textEdit, { range: { start: { line: 1, character: 9 }, end: { line: 1, character: 9 } }, newText: 'lora' });
+  // The client announced itemDefaults: the shared range is sent once.
+  assert.deepEqual(list.itemDefaults, { editRange: { start: { line: 1, character: 9 }, end: { line: 1, character: 9 } } });
+  assert.equal(list.items[0]!.textEditText, 'lora');
+  const keys = await c.request<{ items: { label: string; data: unknown }[] }>('textDocument/completion', { textDocument: { uri }, position: { line: 2, character: 0 } });
+  const lr = keys.items.find((i) => i.label === 'learning_rate')!;
+  const resolved = await c.request<{ documentation: { kind: string; value: string } }>('completionItem/resolve', lr);
+  assert.equal(resolved.documentation.kind, 'markdown');
+  assert.ok(resolved.documentation.value.includes(keySpec(['learning_rate'])!.doc));
   const hover = await c.request<{ contents: { kind: string; value: string }; range: unknown }>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 3 } });
   assert.deepEqual(hover.range, { start: { line: 1, character: 0 }, end: { line: 1, character: 7 } });
   assert.equal(hover.contents.kind, 'markdown');
