@@ -47,11 +47,12 @@ export function resolveChatTemplate(model: ChatModel | undefined, choice: Templa
   }
   const builtin = BUILTIN_TEMPLATES[name];
   if (builtin !== undefined) return ok({ name, source: builtin });
-  const own = model?.chatTemplates[name];
-  if (own !== undefined) return ok({ name, source: own });
+  const named = model?.chatTemplates[name];
+  if (named !== undefined) return ok({ name, source: named });
+  const own = model?.chatTemplate ? ' (or tokenizer_default, the model\'s own template)' : '';
   return fail(
     'chat-template-unknown',
-    `unknown chat_template "${name}"; Tunelab knows ${Object.keys(BUILTIN_TEMPLATES).join(', ')}, tokenizer_default and jinja`,
+    `unknown chat_template "${name}"; Tunelab knows ${Object.keys(BUILTIN_TEMPLATES).join(', ')}, tokenizer_default and jinja${own}`,
   );
 }
 

@@ -16,6 +16,7 @@ export const END_OF_TURN_TOKENS: Readonly<Record<TemplateFamily, string | undefi
   chatml: '<|im_end|>',
   qwen: '<|im_end|>',
   llama3: '<|eot_id|>',
+  llama4: '<|eot|>',
   llama2: undefined, // ends with eos_token
   mistral: undefined, // ends with eos_token
   gemma: '<end_of_turn>',

@@ -9,6 +9,7 @@ export type TemplateFamily =
   | 'chatml'
   | 'qwen'
   | 'llama3'
+  | 'llama4'
   | 'llama2'
   | 'mistral'
   | 'gemma'
@@ -175,6 +176,39 @@ const GEMMA_3 =
   "{{- '<start_of_turn>' + role + '\\n' + (prefix if loop.first else '') + (message['content'] | trim) + '<end_of_turn>\\n' }}" +
   "{%- endfor %}{%- if add_generation_prompt %}{{- '<start_of_turn>model\\n' }}{%- endif %}";
 
+/** Llama 4: `<|header_start|>role<|header_end|>`, turns end with `<|eot|>`; the system prompt is trimmed. */
+const LLAMA4 =
+  "{{- bos_token }}{%- for message in messages %}" +
+  "{%- set text = (message['content'] | trim) if message['role'] == 'system' else message['content'] %}" +
+  "{{- '<|header_start|>' + message['role'] + '<|header_end|>\\n\\n' + text + '<|eot|>' }}" +
+  "{%- endfor %}{%- if add_generation_prompt %}{{- '<|header_start|>assistant<|header_end|>\\n\\n' }}{%- endif %}";
+
+/** Command-R (Cohere): turn tokens, content stripped, roles alternate. */
+const COHERE =
+  "{{- bos_token }}{%- if messages and messages[0]['role'] == 'system' %}{{- '<|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>' + messages[0]['content'] + '<|END_OF_TURN_TOKEN|>' }}{%- set turns = messages[1:] %}{%- else %}{%- set turns = messages %}{%- endif %}" +
+  '{%- for message in turns %}' +
+  "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{%- endif %}" +
+  "{%- if message['role'] == 'user' %}{{- '<|START_OF_TURN_TOKEN|><|USER_TOKEN|>' + message['content'].strip() + '<|END_OF_TURN_TOKEN|>' }}" +
+  "{%- elif message['role'] == 'assistant' %}{{- '<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>' + message['content'].strip() + '<|END_OF_TURN_TOKEN|>' }}{%- endif %}" +
+  "{%- endfor %}{%- if add_generation_prompt %}{{- '<|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>' }}{%- endif %}";
+
+/** DeepSeek V2: `<｜User｜>` / `<｜Assistant｜>` markers, the assistant turn ends with EOS, a system prompt is plain text. */
+const DEEPSEEK_V2 =
+  "{{- bos_token }}{%- for message in messages %}" +
+  "{%- if message['role'] == 'user' %}{{- '<｜User｜>' + message['content'] }}" +
+  "{%- elif message['role'] == 'assistant' %}{{- '<｜Assistant｜>' + message['content'] + eos_token }}" +
+  "{%- elif message['role'] == 'system' %}{{- message['content'] + '\\n\\n' }}{%- endif %}" +
+  "{%- endfor %}{%- if add_generation_prompt %}{{- '<｜Assistant｜>' }}{%- endif %}";
+
+/** Falcon-H1 (text only): ChatML after the BOS token. */
+const FALCON_H1 = '{{- bos_token }}' + CHATML;
+
+/** Qwen2-VL (text only): ChatML with a default system prompt. */
+const QWEN2_VL =
+  "{%- for message in messages %}{%- if loop.first and message['role'] != 'system' %}{{- '<|im_start|>system\\nYou are a helpful assistant.<|im_end|>\\n' }}{%- endif %}" +
+  "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
+
 /** Phi-3: the user turn already opens the assistant's. */
 const PHI_3 =
   '{{- bos_token }}{%- for message in messages %}' +
@@ -205,15 +239,21 @@ export const BUILTIN_TEMPLATES: Readonly<Record<string, string>> = {
   qwen_25: QWEN_25,
   qwen3: QWEN_3,
   llama3: LLAMA3,
+  llama4: LLAMA4,
   llama2: LLAMA2,
   mistral_v1: MISTRAL_V1,
   mistral_v2v3: mistralV3(' '),
   mistral_v3_tekken: mistralV3(''),
   gemma: GEMMA,
   gemma3: GEMMA_3,
+  gemma3n: GEMMA_3,
   phi_3: PHI_3,
   phi_35: PHI_35,
   alpaca: ALPACA,
+  cohere: COHERE,
+  deepseek_v2: DEEPSEEK_V2,
+  falcon_h1: FALCON_H1,
+  qwen2_vl: QWEN2_VL,
 };
 
 /** The family each built-in belongs to. */
@@ -222,15 +262,21 @@ export const BUILTIN_TEMPLATE_FAMILY: Readonly<Record<string, TemplateFamily>> =
   qwen_25: 'qwen',
   qwen3: 'qwen',
   llama3: 'llama3',
+  llama4: 'llama4',
   llama2: 'llama2',
   mistral_v1: 'mistral',
   mistral_v2v3: 'mistral',
   mistral_v3_tekken: 'mistral',
   gemma: 'gemma',
   gemma3: 'gemma',
+  gemma3n: 'gemma',
   phi_3: 'phi',
   phi_35: 'phi',
   alpaca: 'alpaca',
+  cohere: 'cohere',
+  deepseek_v2: 'deepseek',
+  falcon_h1: 'chatml',
+  qwen2_vl: 'qwen',
 };
 
 /** The built-in Axolotl template name that suits a family. */
@@ -238,12 +284,13 @@ export const TEMPLATE_FOR_FAMILY: Readonly<Record<TemplateFamily, string | undef
   chatml: 'chatml',
   qwen: 'qwen_25',
   llama3: 'llama3',
+  llama4: 'llama4',
   llama2: 'llama2',
   mistral: 'mistral_v2v3',
   gemma: 'gemma',
   phi: 'phi_3',
-  deepseek: undefined,
-  cohere: undefined,
+  deepseek: 'deepseek_v2',
+  cohere: 'cohere',
   alpaca: 'alpaca',
 };
 
@@ -256,6 +303,7 @@ export const CONTROL_TOKENS: Readonly<Record<TemplateFamily, readonly string[]>>
   chatml: ['<|im_start|>', '<|im_end|>', '<|endoftext|>'],
   qwen: ['<|im_start|>', '<|im_end|>', '<|endoftext|>', '<|vision_start|>', '<|vision_end|>'],
   llama3: ['<|begin_of_text|>', '<|end_of_text|>', '<|start_header_id|>', '<|end_header_id|>', '<|eot_id|>', '<|eom_id|>', '<|python_tag|>'],
+  llama4: ['<|begin_of_text|>', '<|end_of_text|>', '<|header_start|>', '<|header_end|>', '<|eot|>', '<|eom|>', '<|python_start|>', '<|python_end|>'],
   llama2: ['[INST]', '[/INST]', '<<SYS>>', '<</SYS>>', '<s>', '</s>'],
   mistral: ['[INST]', '[/INST]', '[AVAILABLE_TOOLS]', '[/AVAILABLE_TOOLS]', '[TOOL_CALLS]', '[TOOL_RESULTS]', '[/TOOL_RESULTS]', '[SYSTEM_PROMPT]', '[/SYSTEM_PROMPT]', '<s>', '</s>'],
   gemma: ['<start_of_turn>', '<end_of_turn>', '<bos>', '<eos>'],
@@ -281,7 +329,8 @@ export function templateFamilyOf(nameOrType: string | undefined): TemplateFamily
   // Fine-tunes first: they keep the base's name but bring their own format.
   if (/deepseek/.test(s)) return 'deepseek';
   if (/hermes|dolphin|smollm|chatml|openchat|internlm/.test(s)) return 'chatml';
-  if (/llama[-_ ]?3|llama[-_ ]?4/.test(s)) return 'llama3';
+  if (/llama[-_ ]?4/.test(s)) return 'llama4';
+  if (/llama[-_ ]?3/.test(s)) return 'llama3';
   if (/llama[-_ ]?2|codellama|code-llama/.test(s)) return 'llama2';
   if (/mistral|mixtral|ministral|codestral|pixtral|magistral|devstral/.test(s)) return 'mistral';
   if (/qwen/.test(s)) return 'qwen';
@@ -295,6 +344,7 @@ export function templateFamilyOf(nameOrType: string | undefined): TemplateFamily
 /** The family whose control tokens a template's source uses; undefined for unrecognised templates. */
 export function templateFamilyOfSource(source: string): TemplateFamily | undefined {
   if (source.includes('<|start_header_id|>')) return 'llama3';
+  if (source.includes('<|header_start|>')) return 'llama4';
   if (source.includes('<start_of_turn>')) return 'gemma';
   if (source.includes('<|im_start|>')) return /Qwen|tool_response/.test(source) ? 'qwen' : 'chatml';
   if (source.includes('<|user|>') && source.includes('<|end|>')) return 'phi';

@@ -67,6 +67,27 @@ describe('built-in templates', () => {
       '<|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello there<|end|>\n',
       '<|user|>\nHi<|end|>\n<|assistant|>\nHello there<|end|>\n<|user|>\nQ2<|end|>\n<|assistant|>\nA2<|end|>\n',
     ],
+    llama4: [
+      '<s><|header_start|>system<|header_end|>\n\nBe brief.<|eot|><|header_start|>user<|header_end|>\n\nHi<|eot|><|header_start|>assistant<|header_end|>\n\nHello there<|eot|>',
+      '<s><|header_start|>user<|header_end|>\n\nHi<|eot|><|header_start|>assistant<|header_end|>\n\nHello there<|eot|><|header_start|>user<|header_end|>\n\nQ2<|eot|><|header_start|>assistant<|header_end|>\n\nA2<|eot|>',
+    ],
+    cohere: [
+      '<s><|START_OF_TURN_TOKEN|><|SYSTEM_TOKEN|>Be brief.<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|USER_TOKEN|>Hi<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>Hello there<|END_OF_TURN_TOKEN|>',
+      '<s><|START_OF_TURN_TOKEN|><|USER_TOKEN|>Hi<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>Hello there<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|USER_TOKEN|>Q2<|END_OF_TURN_TOKEN|><|START_OF_TURN_TOKEN|><|CHATBOT_TOKEN|>A2<|END_OF_TURN_TOKEN|>',
+    ],
+    deepseek_v2: ['<s>Be brief.\n\n<｜User｜>Hi<｜Assistant｜>Hello there</s>', '<s><｜User｜>Hi<｜Assistant｜>Hello there</s><｜User｜>Q2<｜Assistant｜>A2</s>'],
+    falcon_h1: [
+      '<s><|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello there<|im_end|>\n',
+      '<s><|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello there<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\nA2<|im_end|>\n',
+    ],
+    qwen2_vl: [
+      '<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello there<|im_end|>\n',
+      '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello there<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\nA2<|im_end|>\n',
+    ],
+    gemma3n: [
+      '<s><start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\nHello there<end_of_turn>\n',
+      '<s><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\nHello there<end_of_turn>\n<start_of_turn>user\nQ2<end_of_turn>\n<start_of_turn>model\nA2<end_of_turn>\n',
+    ],
     alpaca: ['<s>Be brief.\n\n### Instruction:\nHi\n\n### Response:\nHello there</s>', '<s>### Instruction:\nHi\n\n### Response:\nHello there</s>\n\n### Instruction:\nQ2\n\n### Response:\nA2</s>'],
   };
 
@@ -142,6 +163,7 @@ describe('template families', () => {
   const cases: [string, string | undefined][] = [
     ['meta-llama/Meta-Llama-3-8B-Instruct', 'llama3'],
     ['meta-llama/Llama-3.2-1B', 'llama3'],
+    ['meta-llama/Llama-4-Scout-17B-16E-Instruct', 'llama4'],
     ['NousResearch/Llama-2-7b-hf', 'llama2'],
     ['mistralai/Mistral-7B-Instruct-v0.3', 'mistral'],
     ['mistral', 'mistral'],
@@ -180,6 +202,12 @@ describe('template families', () => {
       phi_3: 'phi',
       phi_35: 'phi',
       alpaca: 'alpaca',
+      llama4: 'llama4',
+      cohere: 'cohere',
+      deepseek_v2: 'deepseek',
+      falcon_h1: 'chatml',
+      qwen2_vl: 'chatml',
+      gemma3n: 'gemma',
     });
     assert.equal(templateFamilyOfSource('{{ messages }}'), undefined);
   });
