@@ -22,7 +22,7 @@ test('the scanner says where and why a record is not JSON, in the words of the u
   ];
   for (const [text, offset, message] of cases) {
     assert.deepEqual(scanJson(text).error, { offset, message }, text);
-    assert.throws(() => JSON.parse(text), undefined, `JSON.parse agrees that ${text} is invalid`);
+    assert.throws(() => JSON.parse(text), SyntaxError, `JSON.parse agrees that ${text} is invalid`);
   }
 });
 
