@@ -71,6 +71,7 @@ test('without any limit, fits answers for an 80 GB card', () => {
   const r = tunelab('estimate', qlora);
   assert.equal(r.status, 0);
   assert.match(r.stdout, /\nfits: 80 GiB \(default 80 GB card\) with [\d.]+ GiB to spare\n/);
+  assert.match(r.stdout, /^model {7}NousResearch\/Llama-2-7b-hf \(built-in table: meta-llama\/Llama-2-7b-hf\), llama\nmethod {6}QLoRA \(NF4 base\), 1 GPU\n/);
 });
 
 test('what cannot be estimated: exit 2, one located line on stderr, nothing on stdout', () => {

@@ -111,6 +111,14 @@ export function formatBreakdown(e: Estimate): string {
   return lines.join('\n');
 }
 
+/** `NousResearch/Llama-2-7b-hf (built-in table: meta-llama/Llama-2-7b-hf)`, or the config.json read. */
+function modelLine(e: Estimate): string {
+  if (e.model.kind === 'local') return e.model.from;
+  const where = e.model.kind === 'builtin' ? 'built-in table' : `Hugging Face cache: ${e.model.from}`;
+  if (e.model.kind === 'builtin' && e.model.requested.toLowerCase() !== e.model.from.toLowerCase()) return `${e.model.requested} (${where}: ${e.model.from})`;
+  return `${e.model.requested} (${where})`;
+}
+
 /**
  * The plain-text report `tunelab estimate` prints: the model and method, the parameters, the
  * breakdown as aligned columns, whether it fits `gpuMemoryBytes` and the assumptions.
@@ -120,7 +128,7 @@ export function formatReport(e: Estimate, gpu: { bytes: number; source: string }
   const width = Math.max(...rows.map(([l]) => l.length), 'total per GPU'.length);
   const num = (b: number) => formatBytes(b).padStart(9);
   const lines = [
-    `model       ${e.model.from}${e.model.kind === 'builtin' ? ' (built-in table)' : e.model.kind === 'hf-cache' ? ' (Hugging Face cache)' : ''}, ${e.shape.modelType}`,
+    `model       ${modelLine(e)}, ${e.shape.modelType}`,
     `method      ${methodName(e.methodLabel)}, ${shardingName(e)}`,
     `parameters  ${e.params.total.toLocaleString('en-US')} total, ${e.params.trainable.toLocaleString('en-US')} trainable (${formatPercent(e.params.trainable, e.params.total)})`,
     '',
