@@ -182,3 +182,11 @@ test('dataset entries: a missing path, no type (pre-tokenized), keys the type ne
     d('8:4-8:9', W, 'config-dataset-key-unused', "'field' is not read by type: chat_template, so it has no effect here."),
   ]);
 });
+
+test('CRLF line endings: the same positions as LF', () => {
+  const lf = 'base_model: x\nlora_rnak: 8\nlearning_rate: 1e-5\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: a/b\n    type: alpacaa\n';
+  const crlf = lf.replace(/\n/g, '\r\n');
+  const ranges = (t: string) => validateConfig(parseConfig(t)).map((x) => [x.code, x.range]);
+  assert.deepEqual(ranges(crlf), ranges(lf));
+  assert.deepEqual(ranges(lf).map(([c]) => c), ['config-unknown-key', 'config-unknown-dataset-type']);
+});
