@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, relative, resolve, join } from 'node:path';
+import { basename, extname, relative, resolve, join } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { UsageError, type CliCommand } from '../command';
 import { formatOption, parse } from '../args';
@@ -102,6 +102,11 @@ async function fillDatasetResults(results: FileResult[], cwd: string): Promise<v
   for (const r of results) {
     if (r.kind !== 'dataset') continue;
     const abs = resolve(cwd, r.path);
+    // LLaMA-Factory's dataset registry sits next to the data; it is not a dataset itself.
+    if (basename(abs) === 'dataset_info.json') {
+      r.kind = 'other';
+      continue;
+    }
     const entry = entryFromConfigFiles(abs, configs, cwd);
     const report = await validateDatasetOnDisk(abs, entry ? { entry } : {});
     r.diagnostics = report.diagnostics;
