@@ -145,4 +145,20 @@ describe('ChatModelCache', () => {
     assert.ok(e.ok);
     assert.notEqual(e.value, c.value);
   });
+
+  it('keeps at most `limit` models, dropping the least recently used', async () => {
+    const cache = new ChatModelCache(2);
+    const [a, b, c] = ['chatml', 'llama3', 'mistral'].map((n) => join(FIXTURES, n));
+    const first = await cache.get(a!);
+    const firstB = await cache.get(b!);
+    assert.equal(await cache.get(a!), first); // a is the most recent again
+    await cache.get(c!); // evicts b
+    assert.equal(await cache.get(a!), first);
+    const bAgain = await cache.get(b!);
+    assert.ok(bAgain.ok);
+    assert.notEqual(bAgain, firstB);
+    // Failures are cached too until the directory changes, and stay coded.
+    const missing = await cache.get(join(tmp, 'nope'));
+    assert.equal(missing.ok ? '' : missing.error.code, 'chat-model-dir-missing');
+  });
 });
