@@ -47,7 +47,11 @@ export interface MaskedExample {
   template?: string;
 }
 
-/** The label ids a causal-LM loss takes: the id where trained, -100 where masked. */
+/**
+ * The label ids a causal-LM loss takes: the id where trained, -100 where masked. Unshifted, as
+ * Hugging Face models take them: the loss shifts by one, so `trained[i]` means "token i is
+ * predicted from tokens before it".
+ */
 export function labelsOf(example: Pick<MaskedExample, 'ids' | 'trained'>): number[] {
   return example.ids.map((id, i) => (example.trained[i] ? id : -100));
 }
