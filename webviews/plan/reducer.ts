@@ -65,8 +65,10 @@ function withPlan(s: PlanState): PlanState {
 }
 
 /** The state before the host has said anything (or after a reload, from the saved inputs). */
-export function initialPlanState(saved?: PlanInputs): PlanState {
-  const inputs = saved && validatePlanInputs(saved).length === 0 ? saved : DEFAULT_PLAN_INPUTS;
+export function initialPlanState(saved?: Partial<PlanInputs>): PlanState {
+  // A state saved by an older version may lack newer fields: they take their defaults.
+  const merged = saved && typeof saved === 'object' ? { ...DEFAULT_PLAN_INPUTS, ...saved } : undefined;
+  const inputs = merged && validatePlanInputs(merged).length === 0 ? merged : DEFAULT_PLAN_INPUTS;
   return withPlan({ inputs, text: textOf(inputs), errors: {}, result: null, stale: false, configPath: null, notes: [], estimate: null, received: false });
 }
 

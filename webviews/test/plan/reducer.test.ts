@@ -61,6 +61,8 @@ test('bad text marks its field, keeps the last valid plan as stale, and clears w
 test('a saved state restores valid inputs only', () => {
   assert.deepEqual(initialPlanState(priced).inputs, priced);
   assert.deepEqual(initialPlanState({ ...priced, gpus: -1 }).inputs, DEFAULT_PLAN_INPUTS);
+  const { trainPricePerMTok: _dropped, ...older } = priced;
+  assert.deepEqual(initialPlanState(older).inputs, priced);
 });
 
 test('the plan protocol: messages validate; malformed ones are rejected naming the field', () => {
