@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { openFile, runCommand, statusBarText, webviewFrame } from './lib/workbench';
+import { openFile, runCommand, statusBarText, webviewFrame, workbenchReady } from './lib/workbench';
 
 /** What every step gets: the page, the workspace folder and a screenshot function. */
 export interface StepContext {
@@ -140,6 +140,13 @@ export const steps: Step[] = [
       assert(cp?.path && existsSync(cp.path), `a checkpoint should exist on disk: ${cp?.path}`);
       note(`stopped with checkpoint ${cp.path}`);
       await shot('03-dashboard-stopped');
+      // A window reload: the serializer revives the dashboard and the run comes back from events.jsonl.
+      await runCommand(page, 'Developer: Reload Window');
+      await workbenchReady(page, 'demo.yml');
+      const revived = await webviewFrame(page, 'dashboard', 90_000);
+      await revived.locator('.run[data-status="stopped"] [data-checkpoint]').first().waitFor({ timeout: 60_000 });
+      await revived.waitForFunction(() => Number(document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') ?? 0) > 0);
+      note('after a window reload the dashboard shows the stopped run and its curve again');
     },
   },
   {
@@ -179,9 +186,13 @@ export const steps: Step[] = [
         dialogs.push(d.message());
         void d.dismiss();
       });
-      await openFile(page, 'data/broken.jsonl');
-      await runCommand(page, 'Tunelab: Inspect Dataset');
-      const ins = await webviewFrame(page, 'inspector');
+      // The inspector of step 4 when it is open, else a new one.
+      let ins = await webviewFrame(page, 'inspector', 3000).catch(() => undefined);
+      if (!ins) {
+        await openFile(page, 'data/broken.jsonl');
+        await runCommand(page, 'Tunelab: Inspect Dataset');
+        ins = await webviewFrame(page, 'inspector');
+      }
       await ins.locator('#search').fill('onerror');
       await ins.locator('#count', { hasText: '1 matching record' }).waitFor({ timeout: 30_000 });
       await ins.locator('.vrow:not([hidden])[data-index="3"]').click();

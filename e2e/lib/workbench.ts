@@ -24,8 +24,10 @@ export async function openFile(page: Page, relPath: string): Promise<void> {
   const name = relPath.split('/').pop()!;
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
   await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
-  await page.locator('.monaco-editor .view-lines').first().waitFor();
+  // The exact file name: "Inspect data.jsonl" (a webview tab) must not count.
+  const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  await page.locator('.tabs-container .tab.active .label-name', { hasText: exact }).first().waitFor();
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().waitFor();
 }
 
 /** The text of the status bar. */
