@@ -3,7 +3,7 @@ import { Severity } from '../diagnostics';
 import { isPlainObject, truthy, type RuleContext } from './context';
 import { keyName, nodeRange } from './nodes';
 import { CHAT_TEMPLATE_SET, FALLBACK_PREFIX, PLUGIN_ADAPTERS } from './schema/enums';
-import { TOP_LEVEL } from './schema/index';
+import { DATASET_ENTRY, NESTED_TABLES, TOP_LEVEL } from './schema/index';
 import { describeType } from './schema/typeExpr';
 import { suggestKey } from './suggest';
 import type { KeySpec, NodePath, ValueType } from './types';
@@ -103,7 +103,26 @@ function shortPlugin(p: string): string {
   return cls.replace(/Plugin$/, '');
 }
 
+/** Where a key that is unknown here does belong, e.g. a dataset-entry key written at the top level. */
+function misplaced(name: string, parent: NodePath): string | undefined {
+  const inEntry = parent.length === 2 && typeof parent[1] === 'number' && (parent[0] === 'datasets' || parent[0] === 'test_datasets');
+  if (parent.length === 0) {
+    if (DATASET_ENTRY.has(name)) return `'${name}' is a key of a datasets: entry, not of the top level: move it under the dataset it is for.`;
+    for (const block of ['special_tokens', 'fsdp_config'] as const) {
+      if (NESTED_TABLES.get(block)?.has(name)) return `'${name}' belongs under ${block}:, not at the top level.`;
+    }
+  } else if (inEntry && TOP_LEVEL.has(name) && !TOP_LEVEL.get(name)!.plugin) {
+    return `'${name}' is a top-level key, not a dataset-entry key: move it out of the datasets: list.`;
+  }
+  return undefined;
+}
+
 function reportUnknown(ctx: RuleContext, keyPath: NodePath, name: string, table: ReadonlyMap<string, KeySpec>, parent: NodePath): void {
+  const elsewhere = misplaced(name, parent);
+  if (elsewhere) {
+    ctx.report('config-misplaced-key', Severity.Warning, { path: keyPath }, `${elsewhere} Axolotl ignores it here.`);
+    return;
+  }
   const suggestion = suggestKey(name, namesOf(table), (k) => !table.get(k)!.plugin);
   const where = parent.length === 0 ? '' : parent.some((p) => p === 'datasets' || p === 'test_datasets') ? ' in a dataset entry' : ` under ${parent.filter((p) => typeof p === 'string').join('.')}`;
   const msg = suggestion

@@ -190,3 +190,13 @@ test('CRLF line endings: the same positions as LF', () => {
   assert.deepEqual(ranges(crlf), ranges(lf));
   assert.deepEqual(ranges(lf).map(([c]) => c), ['config-unknown-key', 'config-unknown-dataset-type']);
 });
+
+test('keys written at the wrong level say where they belong', () => {
+  const text = 'base_model: x\nfield_messages: conversations\npad_token: "<pad>"\noffload_params: true\ndatasets:\n  - path: a/b\n    type: chat_template\n    sequence_len: 2048\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\nlearning_rate: 1e-5\n';
+  assert.deepEqual(validateConfig(parseConfig(text)), [
+    d('1:0-1:14', W, 'config-misplaced-key', "'field_messages' is a key of a datasets: entry, not of the top level: move it under the dataset it is for. Axolotl ignores it here."),
+    d('2:0-2:9', W, 'config-misplaced-key', "'pad_token' belongs under special_tokens:, not at the top level. Axolotl ignores it here."),
+    d('3:0-3:14', W, 'config-misplaced-key', "'offload_params' belongs under fsdp_config:, not at the top level. Axolotl ignores it here."),
+    d('7:4-7:16', W, 'config-misplaced-key', "'sequence_len' is a top-level key, not a dataset-entry key: move it out of the datasets: list. Axolotl ignores it here."),
+  ]);
+});
