@@ -74,12 +74,14 @@ try {
     ['ceiling: JSON.parse per line (Node)', run(process.execPath, [worker, 'ceiling', file])],
     ['tunelab: streaming validator', run(process.execPath, [worker, 'tunelab', file])],
     ['peer: OpenAI cookbook checks (Python json.loads)', run('python3', [join('bench', 'dataset', 'cookbookPeer.py'), file])],
+    // The peer finds no duplicates; this row shows what duplicate detection costs.
+    ['tunelab, duplicate detection off', run(process.execPath, [worker, 'tunelab-nodup', file])],
   ];
   // MB/s on the wall clock, and per CPU-second (the fairer number on a shared, loaded machine:
   // the wall clock also counts the time spent waiting for a core).
   const rate = (r: Result) => mb / r.seconds;
   const cpuRate = (r: Result) => mb / r.cpuSeconds;
-  const [ceiling, ours, peer] = results.map(([, r]) => r) as [Result, Result, Result];
+  const [ceiling, ours, peer] = results.map(([, r]) => r) as [Result, Result, Result, Result];
   console.log('| contender | MB/s | × ceiling | MB per CPU-s | × ceiling (CPU) | peak RSS MB | records | findings |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const [name, r] of results) {

@@ -36,8 +36,8 @@ async function ceiling(path: string): Promise<{ records: number; detail: string 
   return { records, detail: `${objects} objects` };
 }
 
-async function tunelab(path: string): Promise<{ records: number; detail: string }> {
-  const r = await validateDatasetFile(path, { maxDiagnostics: 1000 });
+async function tunelab(path: string, duplicates = true): Promise<{ records: number; detail: string }> {
+  const r = await validateDatasetFile(path, { maxDiagnostics: 1000, duplicates });
   const s = r.summary;
   return { records: s.records, detail: `${s.format}, ${s.errors} errors, ${s.warnings} warnings, ${JSON.stringify(Object.fromEntries(Object.entries(s.byCode).map(([k, v]) => [k, v.count])))}` };
 }
@@ -45,7 +45,7 @@ async function tunelab(path: string): Promise<{ records: number; detail: string 
 if (isMainThread) {
   const [which, path] = process.argv.slice(2);
   const t0 = process.hrtime.bigint();
-  const r = which === 'ceiling' ? await ceiling(path!) : await tunelab(path!);
+  const r = which === 'ceiling' ? await ceiling(path!) : await tunelab(path!, which !== 'tunelab-nodup');
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const u = process.resourceUsage();
   // CPU seconds too: on a shared machine the wall clock includes waiting for a core.
