@@ -17,6 +17,7 @@ import {
   nullable,
   num,
   object,
+  optional,
   record,
   recordOf,
   str,
@@ -376,7 +377,8 @@ const planInputs: Check<PlanInputs> = object({
   trainTokens: numOrNullPlan,
   tokensPerSecond: numOrNullPlan,
   gpuPricePerHour: numOrNullPlan,
-  trainPricePerMTok: numOrNullPlan,
+  // Added later: inputs saved by an older panel lack it (the reducer fills in the default).
+  trainPricePerMTok: optional(numOrNullPlan),
   gpus: num,
   amortizeMonths: num,
   hostingPerMonth: num,

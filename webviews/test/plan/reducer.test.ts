@@ -71,6 +71,11 @@ test('the plan protocol: messages validate; malformed ones are rejected naming t
   assert.deepEqual(parseHostToPlan({ type: 'inputs' }), { ok: false, error: 'type: expected one of init, got "inputs"' });
   assert.deepEqual(parsePlanToHost({ type: 'inputs', inputs: priced }), { ok: true, value: { type: 'inputs', inputs: priced } });
   assert.deepEqual(parsePlanToHost({ type: 'openConfig' }), { ok: true, value: { type: 'openConfig' } });
+  // Inputs kept by a host from an older panel (no training price per token) still initialise it.
+  const { trainPricePerMTok: _dropped, ...older } = priced;
+  const parsed = parseHostToPlan({ ...init(priced), inputs: older });
+  assert.ok(parsed.ok);
+  assert.deepEqual(reducePlan(initialPlanState(), parsed.value).inputs, priced);
   assert.deepEqual(parsePlanToHost({ type: 'inputs', inputs: { ...priced, inputPrice: Number.NaN } }), { ok: false, error: 'inputs.inputPrice: expected a finite number, got a non-finite number' });
 });
 
