@@ -107,10 +107,12 @@ function spansBySentinels(model: ChatModel, source: string, msgs: TemplateMessag
   if (msgs.length >= 0x8000 || full.includes(OPEN) || full.includes(CLOSE)) return undefined;
   // Contents with surrounding whitespace (templates often trim) or empty ones (templates test
   // them) are left as they are and located by the placeholder diff; the rest still come from here.
+  // Tool calls belong to their turn (see spanByPlaceholder), so such messages are left out too.
   const markable = (c: unknown): c is string => typeof c === 'string' && c.length > 0 && c.trim() === c;
   const marked = msgs.map((m, k) => {
     const reasoning = m.reasoning_content;
     if (!markable(m.content) || (reasoning !== undefined && reasoning !== null && !markable(reasoning))) return m;
+    if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) return m;
     const out: TemplateMessage = { ...m, content: OPEN + tagOf(k) + m.content + CLOSE };
     if (markable(reasoning)) out.reasoning_content = OPEN + tagOf(k, true) + reasoning + CLOSE;
     return out;
@@ -148,20 +150,30 @@ function spansBySentinels(model: ChatModel, source: string, msgs: TemplateMessag
 
 /** Content span of message `i` by rendering it with a placeholder and diffing. */
 function spanByPlaceholder(model: ChatModel, source: string, msgs: TemplateMessage[], i: number, full: string, ro: RenderOptions): Span {
-  const swapped = msgs.slice();
-  // Like Axolotl's placeholder turn: role and content only (no reasoning).
-  const { reasoning_content: _dropped, ...rest } = msgs[i]!;
-  swapped[i] = { ...rest, content: PLACEHOLDER };
-  const r = renderTemplate(model, source, swapped, ro);
-  if (!r.ok) return undefined;
-  const other = r.value;
-  if (other === full) return undefined;
-  const max = Math.min(full.length, other.length);
-  let a = 0;
-  while (a < max && full.charCodeAt(a) === other.charCodeAt(a)) a++;
-  let b = 0;
-  while (b < max - a && full.charCodeAt(full.length - 1 - b) === other.charCodeAt(other.length - 1 - b)) b++;
-  return [a, full.length - b];
+  const msg = msgs[i]!;
+  const { reasoning_content: _reasoning, tool_calls: _calls, ...rest } = msg;
+  // Axolotl's placeholder turn is role + content only, so tool calls and reasoning count as the
+  // turn's text; when a template needs the other fields (a tool message's tool_call_id), keep them.
+  const candidates: TemplateMessage[] = [
+    { role: msg.role, content: PLACEHOLDER },
+    { ...rest, content: PLACEHOLDER },
+    { ...rest, tool_calls: msg.tool_calls, content: PLACEHOLDER },
+  ];
+  for (const candidate of candidates) {
+    const swapped = msgs.slice();
+    swapped[i] = candidate;
+    const r = renderTemplate(model, source, swapped, ro);
+    if (!r.ok) continue;
+    const other = r.value;
+    if (other === full) return undefined;
+    const max = Math.min(full.length, other.length);
+    let a = 0;
+    while (a < max && full.charCodeAt(a) === other.charCodeAt(a)) a++;
+    let b = 0;
+    while (b < max - a && full.charCodeAt(full.length - 1 - b) === other.charCodeAt(other.length - 1 - b)) b++;
+    return [a, full.length - b];
+  }
+  return undefined;
 }
 
 /** First token index whose end is after `pos` (offsets are monotone). */

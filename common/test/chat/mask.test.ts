@@ -148,6 +148,29 @@ describe('ChatML (byte-level BPE, eos <|im_end|>)', () => {
     assert.deepEqual(labelsOf(ex).filter((l) => l !== -100), [65, 49, 302, 114, 50, 10, 60, 47, 116, 104, 105, 110, 107, 62, 10, 10, 65, 50, 302]);
   });
 
+  it('tool calls are the assistant turn\'s text and are trained (Qwen 2.5 template), tool results are not', () => {
+    const ex = build(
+      {
+        messages: [
+          user('Weather?'),
+          { role: 'assistant', content: '', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'c1', content: '20' },
+          bot('20C'),
+        ],
+        tools: [{ type: 'function', function: { name: 'w' } }],
+      },
+      { chatTemplate: 'qwen_25' },
+    );
+    const [, call, result, answer] = ex.turns;
+    assert.equal(ex.text.slice(call!.start, call!.end), '<tool_call>\n{"name": "w", "arguments": "{}"}\n</tool_call>');
+    assert.equal(call!.trained, true);
+    assert.equal(ex.text.slice(result!.start, result!.end), '20');
+    assert.equal(result!.trained, false);
+    assert.equal(answer!.trained, true);
+    const trainedText = ex.ids.map((_, i) => (ex.trained[i] ? tokenText(ex, i) : '|')).join('').replace(/\|+/g, '|');
+    assert.equal(trainedText, '|<tool_call>\n{"name": "w", "arguments": "{}"}\n</tool_call><|im_end|>|20C<|im_end|>|');
+  });
+
   it('rejects bad options and records with coded errors', () => {
     const bad = (c: Conversation, o: MaskOptions = {}) => {
       const r = buildExample(model, c, o);
