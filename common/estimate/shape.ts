@@ -72,11 +72,25 @@ const MODEL_TYPE_FAMILY: Record<string, Family> = {
 /** The `model_type` values Tunelab can estimate. */
 export const SUPPORTED_MODEL_TYPES: readonly string[] = Object.keys(MODEL_TYPE_FAMILY);
 
+/**
+ * Upper bounds far beyond any real model (the largest have ~100k hidden units, ~200 layers, ~1M
+ * vocabulary entries), so that a corrupt config.json is reported instead of estimated for ever.
+ */
+const DIMENSION_LIMITS: Record<string, number> = {
+  num_hidden_layers: 10_000,
+  n_layer: 10_000,
+  num_local_experts: 100_000,
+  num_experts_per_tok: 100_000,
+};
+const DEFAULT_DIMENSION_LIMIT = 100_000_000;
+
 function positiveInt(cfg: Record<string, unknown>, keys: string[]): number | undefined | ShapeError {
   for (const k of keys) {
     const v = cfg[k];
     if (v === undefined || v === null) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) return { unknown: `config.json ${k} is ${JSON.stringify(v)}, expected a positive integer` };
+    const max = DIMENSION_LIMITS[k] ?? DEFAULT_DIMENSION_LIMIT;
+    if (v > max) return { unknown: `config.json ${k} is ${v}, beyond any real model (at most ${max.toLocaleString('en-US')})` };
     return v;
   }
   return undefined;

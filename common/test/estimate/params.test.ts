@@ -114,6 +114,13 @@ test('config.json shapes: unknown architectures and missing or bad dimensions sa
   assert.deepEqual(shapeFromConfig({ model_type: 'llama', hidden_size: 4096, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 5, vocab_size: 32000, intermediate_size: 11008 }), {
     unknown: '32 attention heads are not a multiple of 5 key/value heads',
   });
+  // A corrupt file is reported, not estimated for ever.
+  assert.deepEqual(shapeFromConfig({ model_type: 'llama', hidden_size: 64, num_hidden_layers: 1e9, num_attention_heads: 4, vocab_size: 100, intermediate_size: 128 }), {
+    unknown: 'config.json num_hidden_layers is 1000000000, beyond any real model (at most 10,000)',
+  });
+  assert.deepEqual(shapeFromConfig({ model_type: 'llama', hidden_size: 64, num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 1e12, intermediate_size: 128 }), {
+    unknown: 'config.json vocab_size is 1000000000000, beyond any real model (at most 100,000,000)',
+  });
 });
 
 test('Gemma ties embeddings by default; Qwen3 and Mixtral shapes', () => {
