@@ -14,7 +14,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configJsonSchema } from '../common/config/index';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { configJsonSchema, parseConfig, validateConfig } from '../common/config/index';
+import { estimateConfig } from '../common/estimate/index';
+import { configCompletion } from '../server/services/configCompletion';
 import { LspClient, fileUri } from '../server/test/lspClient';
 import { config300 } from './lsp/config300';
 
@@ -90,6 +95,30 @@ async function measure(subject: Subject, dir: string): Promise<{ diagnostics: St
   }
 }
 
+/**
+ * The same work in this process, without transport or scheduling: parse + checks + estimate of
+ * one version, and the completion list. What the server adds on top is the difference.
+ */
+function inProcess(text: string, dir: string): { diagnostics: Stats; completion: Stats } {
+  const configPath = join(dir, 'config.yml');
+  const doc = TextDocument.create(fileUri(configPath), 'yaml', 1, text);
+  const line = emptyTopLevelLine(text);
+  const diag: number[] = [];
+  const comp: number[] = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const variant = text.replace('lora_dropout: 0.05', `lora_dropout: 0.0${i % 10}`);
+    let t0 = ms();
+    const cfg = parseConfig(variant);
+    validateConfig(cfg, { configPath, workspaceRoots: [dir], fileExists: existsSync });
+    estimateConfig(cfg.value, { configDir: dir, workspaceRoots: [dir] });
+    if (i >= WARMUP) diag.push(ms() - t0);
+    t0 = ms();
+    configCompletion(doc, cfg, { line, character: 0 }, { snippets: true, workspaceRoots: [dir], listDir: () => null });
+    if (i >= WARMUP) comp.push(ms() - t0);
+  }
+  return { diagnostics: stats(diag), completion: stats(comp) };
+}
+
 async function main(): Promise<void> {
   execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: root, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'tunelab-lsp-bench-'));
@@ -110,23 +139,29 @@ async function main(): Promise<void> {
         text: `# yaml-language-server: $schema=${fileUri(schemaPath)}\n` + text.split('\n').slice(0, -2).join('\n') + '\n',
       },
     ];
+    const loadBefore = loadavg()[0]!;
     const results = [];
     for (const s of subjects) results.push({ name: s.name, ...(await measure(s, dir)) });
+    const local = inProcess(text, dir);
+    const loadAfter = loadavg()[0]!;
     const [ours, peer] = results as [(typeof results)[0], (typeof results)[0]];
     const f = (x: number) => x.toFixed(2);
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${RUNS} runs after ${WARMUP} warm-up, 300-line config`);
+    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}; ${RUNS} runs after ${WARMUP} warm-up, 300-line config`);
     console.log('');
     console.log('| server | diagnostics p50 | diagnostics p95 | completion p50 | completion p95 | first diagnostics | diagnostics | completion items |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const r of results) {
       console.log(`| ${r.name} | ${f(r.diagnostics.p50)} ms | ${f(r.diagnostics.p95)} ms | ${f(r.completion.p50)} ms | ${f(r.completion.p95)} ms | ${f(r.firstDiagnostics)} ms | ${r.diagnosticsCount} | ${r.completionItems} |`);
     }
+    console.log(`| in-process cores, no transport (same run) | ${f(local.diagnostics.p50)} ms | ${f(local.diagnostics.p95)} ms | ${f(local.completion.p50)} ms | ${f(local.completion.p95)} ms | | | |`);
     console.log('');
+    console.log('yaml-language-server waits a fixed 200 ms (validationDelayMs) before validating; without that wait its diagnostics would take about');
+    console.log(`${f(peer.diagnostics.p50 - 200)} ms (p50) / ${f(peer.diagnostics.p95 - 200)} ms (p95): ratio to tunelab ${f((peer.diagnostics.p50 - 200) / ours.diagnostics.p50)}× / ${f((peer.diagnostics.p95 - 200) / ours.diagnostics.p95)}×.`);
     console.log(
       `ratios (peer / tunelab, higher is better for tunelab): diagnostics p50 ${f(peer.diagnostics.p50 / ours.diagnostics.p50)}×, p95 ${f(peer.diagnostics.p95 / ours.diagnostics.p95)}×; completion p50 ${f(peer.completion.p50 / ours.completion.p50)}×, p95 ${f(peer.completion.p95 / ours.completion.p95)}×`,
     );
     console.log(`target p95 < 10 ms: diagnostics ${ours.diagnostics.p95 < 10 ? 'met' : 'MISSED'}, completion ${ours.completion.p95 < 10 ? 'met' : 'MISSED'}`);
-    console.log(JSON.stringify({ bench: 'lspLatency', results }));
+    console.log(JSON.stringify({ bench: 'lspLatency', load: [loadBefore, loadAfter], results, inProcess: local }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

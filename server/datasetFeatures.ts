@@ -7,6 +7,7 @@
  * client as `tunelab/datasetProgress`. Token counts and the hover's loss mask use the model of the
  * config that lists the file (or `tunelab.model`), through common/chat.
  */
+import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CancellationToken } from 'vscode-languageserver/node';
@@ -15,6 +16,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { ChatModelCache, tokenViews, type ChatModel, type MaskedExample, type Outcome } from '../common/chat/index';
 import type { ConfigEnv } from '../common/config/types';
 import { diagnostic, Severity, sortDiagnostics } from '../common/diagnostics';
+import { checkDatasetAgainstEntry } from '../common/dataset/configHook';
 import { DatasetValidator, normalizeRecord, readerFor, type DatasetReport, type NormalizedRecord, type RecordLocation } from '../common/dataset/index';
 import { LspCommands, LspNotifications, type DatasetProgress, type DatasetSummary, type LossMaskParams, type LossMaskResult } from '../common/protocol/lsp';
 import { examplesOf, findLink, modelDirFor, type DatasetLink, type OpenConfig } from './datasetModel';
@@ -113,9 +115,32 @@ export class DatasetFeatures {
 
   constructor(private readonly host: DatasetHost) {}
 
-  /** The config core's hook for "does this file's content match `type:`" (not offered yet). */
-  checkDatasetFileHook(): ConfigEnv['checkDatasetFile'] | undefined {
-    return undefined;
+  /** Findings of the config <-> dataset check, by file and entry, while the file is unchanged. */
+  private readonly entryChecks = new Map<string, { stamp: string; findings: ReturnType<typeof checkDatasetAgainstEntry> }>();
+
+  /**
+   * The config core's hook for "does this file's content match `type:`": the dataset core reads a
+   * bounded prefix of the file; the answer is kept until the file changes on disk, so typing in a
+   * config re-reads nothing.
+   */
+  checkDatasetFileHook(): ConfigEnv['checkDatasetFile'] {
+    return (absPath, entry) => {
+      let stamp: string;
+      try {
+        const st = statSync(absPath);
+        if (!st.isFile()) return [];
+        stamp = `${st.size}:${st.mtimeMs}`;
+      } catch {
+        return [];
+      }
+      const key = `${absPath}\u0000${JSON.stringify(entry)}`;
+      const hit = this.entryChecks.get(key);
+      if (hit && hit.stamp === stamp) return hit.findings;
+      const findings = checkDatasetAgainstEntry(absPath, entry);
+      if (this.entryChecks.size > 256) this.entryChecks.clear();
+      this.entryChecks.set(key, { stamp, findings });
+      return findings;
+    };
   }
 
   cancel(uri: string): void {

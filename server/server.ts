@@ -78,6 +78,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     openConfigs: () => openConfigs(),
   });
 
+  const datasetHook = datasets.checkDatasetFileHook();
+
   const analyse = (doc: TextDocument): Analysis =>
     analyses.get(doc.uri, doc.version, () =>
       guard(log, `analysing ${doc.uri}`, { kind: 'none', config: null } as Analysis, () => {
@@ -88,10 +90,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     );
 
   const configContext = (): ConfigContext => {
-    const ctx: ConfigContext = { settings: settings.now(), roots, snippets: features.snippets, hierarchicalSymbols: features.hierarchicalSymbols };
-    const hook = datasets.checkDatasetFileHook();
-    if (hook) ctx.checkDatasetFile = hook;
-    return ctx;
+    return { settings: settings.now(), roots, snippets: features.snippets, hierarchicalSymbols: features.hierarchicalSymbols, checkDatasetFile: datasetHook };
   };
 
   /** Open config documents with their parsed form (datasets look for the config that points at them). */

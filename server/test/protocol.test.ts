@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig, validateConfig, valuesFor, keySpec } from '../../common/config/index';
 import { DatasetValidator } from '../../common/dataset/index';
+import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
 import { sortDiagnostics } from '../../common/diagnostics';
 import { LspClient, fileUri } from './lspClient';
 
@@ -77,7 +78,7 @@ test('didOpen of a config publishes the core\'s diagnostics for that version, un
   const uri = fileUri(path);
   await c.open(uri, 'yaml', CONFIG, 7);
   const published = await c.diagnostics(uri, 7);
-  const expected = validateConfig(parseConfig(CONFIG), { configPath: path, workspaceRoots: [ws], fileExists: existsSync });
+  const expected = validateConfig(parseConfig(CONFIG), { configPath: path, workspaceRoots: [ws], fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry });
   assert.deepEqual(published, { uri, version: 7, diagnostics: expected });
   assert.deepEqual(
     published.diagnostics.find((d) => d.code === 'config-unknown-key'),
@@ -95,7 +96,7 @@ test('didOpen of a config publishes the core\'s diagnostics for that version, un
   writeFileSync(join(ws, 'data', 'missing.jsonl'), '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}]}\n');
   await c.change(uri, 8, CONFIG.replace('lora_rnak', 'lora_r'));
   const fixed = await c.diagnostics(uri, 8);
-  assert.deepEqual(fixed.diagnostics, validateConfig(parseConfig(CONFIG.replace('lora_rnak', 'lora_r')), { configPath: path, workspaceRoots: [ws], fileExists: existsSync }));
+  assert.deepEqual(fixed.diagnostics, validateConfig(parseConfig(CONFIG.replace('lora_rnak', 'lora_r')), { configPath: path, workspaceRoots: [ws], fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry }));
   assert.equal(fixed.diagnostics.some((d) => d.code === 'config-dataset-path-missing' || d.code === 'config-unknown-key'), false);
   await c.close(uri);
   assert.deepEqual(await c.diagnostics(uri, undefined, (p) => p.version === undefined), { uri, diagnostics: [] });
@@ -116,6 +117,22 @@ test('a burst of edits publishes for the latest version last, never a stale one 
   assert.deepEqual(c.published.filter((p) => p.uri === uri && (p.version ?? 0) < 20), c.published.filter((p) => p.uri === uri && (p.version ?? 0) < 20));
 });
 
+test('a local dataset whose content does not match `type:` is flagged at the type line', async () => {
+  const c = await start();
+  writeFileSync(join(ws, 'data', 'messages.jsonl'), '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}]}\n');
+  const path = join(ws, 'mismatch.yml');
+  const uri = fileUri(path);
+  const text = CONFIG.replace('lora_rnak', 'lora_r').replace('data/missing.jsonl\n    type: chat_template', 'data/messages.jsonl\n    type: alpaca');
+  await c.open(uri, 'yaml', text);
+  const d = await c.diagnostics(uri, 1);
+  const expected = validateConfig(parseConfig(text), { configPath: path, workspaceRoots: [ws], fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry });
+  assert.deepEqual(d.diagnostics, expected);
+  const mismatch = d.diagnostics.filter((x) => x.range.start.line === 8);
+  assert.equal(mismatch.length, 1, JSON.stringify(d.diagnostics));
+  assert.equal(mismatch[0]!.severity, 1);
+  assert.deepEqual(mismatch[0]!.range, { start: { line: 8, character: 10 }, end: { line: 8, character: 16 } });
+});
+
 test('YAML that is not a config gets nothing; a tunelab.configFiles glob makes it one', async () => {
   let c = await start();
   const other = fileUri(join(ws, 'docker-compose.yml'));
@@ -130,7 +147,7 @@ test('YAML that is not a config gets nothing; a tunelab.configFiles glob makes i
   c = await start({ configFiles: ['docker-*.yml'] });
   await c.open(other, 'yaml', text);
   const d = await c.diagnostics(other, 1);
-  assert.deepEqual(d.diagnostics, validateConfig(parseConfig(text), { configPath: join(ws, 'docker-compose.yml'), workspaceRoots: [ws], fileExists: existsSync }));
+  assert.deepEqual(d.diagnostics, validateConfig(parseConfig(text), { configPath: join(ws, 'docker-compose.yml'), workspaceRoots: [ws], fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry }));
   assert.ok(d.diagnostics.some((x) => x.code === 'config-missing-key'));
 });
 
