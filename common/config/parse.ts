@@ -35,6 +35,9 @@ export function parseConfig(text: string): ConfigDocument {
     return refuse('config-too-large', `The file is ${formatSize(text.length)}, above the ${formatSize(LIMITS.maxChars)} limit for a config; it was not parsed.`);
   }
   const binaryAt = binaryOffset(text);
+  if (binaryAt >= 0 && looksUtf16(text)) {
+    return refuse('config-binary', 'This file is UTF-16 text (NUL bytes between characters): save it as UTF-8, which YAML tools and Axolotl read.', binaryAt, binaryAt + 1);
+  }
   if (binaryAt >= 0) {
     return refuse('config-binary', `This looks like a binary file (control character U+${text.charCodeAt(binaryAt).toString(16).padStart(4, '0').toUpperCase()} at offset ${binaryAt}), not a YAML config.`, binaryAt, binaryAt + 1);
   }
@@ -97,6 +100,14 @@ function dupKey(text: string, start: number): string {
 
 function formatSize(chars: number): string {
   return chars >= 1024 * 1024 ? `${(chars / 1024 / 1024).toFixed(1)} MB` : `${Math.round(chars / 1024)} KB`;
+}
+
+/** UTF-16 text decoded as UTF-8: a NUL after most ASCII characters of the first line. */
+function looksUtf16(text: string): boolean {
+  const head = text.slice(0, 200);
+  let nuls = 0;
+  for (let i = 0; i < head.length; i++) if (head.charCodeAt(i) === 0) nuls++;
+  return head.length >= 8 && nuls * 3 >= head.length;
 }
 
 /** Offset of the first NUL or other non-text control character in the first 64 KB, or -1. */

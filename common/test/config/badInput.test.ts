@@ -121,3 +121,12 @@ test('fuzz: 3,000 seeded random mutations of valid configs never throw and give 
   }
   assert.ok(performance.now() - t0 < 60_000);
 });
+
+test('UTF-8 with a byte-order mark is read; UTF-16 is refused with the fix named', () => {
+  const base = 'base_model: x\nlearning_rate: 1e-5\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: a/b\n    type: alpaca\n';
+  assert.deepEqual(validateConfig(parseConfig('\uFEFF' + base)), []);
+  const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(base, 'utf16le')]).toString('utf8');
+  const ds = validateConfig(parseConfig(utf16));
+  assert.deepEqual(codes(ds), ['config-binary']);
+  assert.equal(ds[0]!.message, 'This file is UTF-16 text (NUL bytes between characters): save it as UTF-8, which YAML tools and Axolotl read.');
+});
