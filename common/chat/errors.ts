@@ -39,3 +39,15 @@ export const fail = <T = never>(code: ChatErrorCode, message: string, path?: str
 
 /** The message of anything thrown, without a stack. */
 export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Runs `fn`, turning anything it throws into a coded failure. The builders wrap their work in it
+ * so that a tokenizer or template library bug on one odd record is one error, not a crash.
+ */
+export function guard<T>(fn: () => Outcome<T>, code: ChatErrorCode, what: string): Outcome<T> {
+  try {
+    return fn();
+  } catch (e) {
+    return fail(code, `${what} failed: ${messageOf(e)}`);
+  }
+}

@@ -14,7 +14,7 @@
  * sentinels around every content is tried first and used when it provably reproduces the text.
  */
 import type { Conversation } from '../dataset/types';
-import { fail, ok, type Outcome } from './errors';
+import { fail, guard, ok, type Outcome } from './errors';
 import { finishExample, type MaskedExample, type TrainOnEos, type TurnSpan } from './example';
 import type { ChatModel } from './model';
 import { encodeWithOffsets, type TokenOffsets } from './offsets';
@@ -231,6 +231,10 @@ function applyDetail(
  * masked. Fails (never throws) when the template is missing or rejects the conversation.
  */
 export function buildExample(model: ChatModel, conversation: Conversation, options: MaskOptions = {}): Outcome<MaskedExample> {
+  return guard(() => buildChecked(model, conversation, options), 'chat-tokenizer-invalid', 'tokenising the conversation');
+}
+
+function buildChecked(model: ChatModel, conversation: Conversation, options: MaskOptions): Outcome<MaskedExample> {
   if (!conversation || !Array.isArray(conversation.messages) || conversation.messages.length === 0)
     return fail('chat-record-invalid', 'the conversation has no messages');
   for (const [i, m] of conversation.messages.entries()) {

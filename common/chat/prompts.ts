@@ -8,7 +8,7 @@
  *   `sequence_len`-token pieces.
  */
 import type { AlpacaRecord } from '../dataset/types';
-import { fail, ok, type Outcome } from './errors';
+import { fail, guard, ok, type Outcome } from './errors';
 import { finishExample, type MaskedExample, type TurnSpan } from './example';
 import type { ChatModel } from './model';
 import { encodeWithOffsets } from './offsets';
@@ -139,6 +139,10 @@ function stopSet(model: ChatModel): Set<number> {
 
 /** An Alpaca record as Axolotl tokenises it; only the output and its EOS trained unless `trainOnInputs`. */
 export function buildAlpacaExample(model: ChatModel, record: AlpacaRecord, options: AlpacaOptions = {}): Outcome<MaskedExample> {
+  return guard(() => buildAlpacaChecked(model, record, options), 'chat-tokenizer-invalid', 'tokenising the Alpaca record');
+}
+
+function buildAlpacaChecked(model: ChatModel, record: AlpacaRecord, options: AlpacaOptions): Outcome<MaskedExample> {
   if (!record || typeof record.instruction !== 'string') return fail('chat-record-invalid', 'the Alpaca record has no "instruction" string');
   if (typeof record.output !== 'string') return fail('chat-record-invalid', 'the Alpaca record has no "output" string');
   const prompt = alpacaPrompt(record, options);
@@ -179,6 +183,10 @@ export interface CompletionOptions {
  * then appends no EOS); the tail it drops is reported on the last piece (`truncated`, `fullLength`).
  */
 export function buildCompletionExamples(model: ChatModel, text: string, options: CompletionOptions = {}): Outcome<MaskedExample[]> {
+  return guard(() => buildCompletionChecked(model, text, options), 'chat-tokenizer-invalid', 'tokenising the text');
+}
+
+function buildCompletionChecked(model: ChatModel, text: string, options: CompletionOptions): Outcome<MaskedExample[]> {
   if (typeof text !== 'string') return fail('chat-record-invalid', 'the completion record has no text');
   const asm = new Assembler(model);
   tokenizePart(asm, model, text, false, false);

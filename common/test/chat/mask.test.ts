@@ -190,6 +190,20 @@ describe('ChatML (byte-level BPE, eos <|im_end|>)', () => {
   });
 });
 
+describe('a tokenizer that throws', () => {
+  it('is a coded error from every builder, not a crash', async () => {
+    const { buildAlpacaExample, buildCompletionExamples } = await import('../../chat/index');
+    const model = fixtureModel('chatml');
+    model.tokenizer.encode = () => {
+      throw new Error('boom');
+    };
+    const err = { ok: false, error: { code: 'chat-tokenizer-invalid', message: 'tokenising the conversation failed: boom' } };
+    assert.deepEqual(buildExample(model, conv(user(), bot())), err);
+    assert.deepEqual(buildAlpacaExample(model, { instruction: 'a', output: 'b' }), { ok: false, error: { code: 'chat-tokenizer-invalid', message: 'tokenising the Alpaca record failed: boom' } });
+    assert.deepEqual(buildCompletionExamples(model, 'a'), { ok: false, error: { code: 'chat-tokenizer-invalid', message: 'tokenising the text failed: boom' } });
+  });
+});
+
 describe('Llama 3 (byte-level, BOS by post-processor, eos <|eot_id|> in an AddedToken object)', () => {
   const model = fixtureModel('llama3');
 
