@@ -74,12 +74,12 @@ function shardingName(e: Estimate): string {
 export function breakdownRows(e: Estimate): [string, number][] {
   const s = e.setup;
   const q = s.quantization === 'nf4' ? `NF4${s.doubleQuant ? ' + double quant' : ''} base` : s.quantization === 'int8' ? '8-bit base' : s.quantization === 'fp4' ? 'FP4 base' : `${s.precision} base`;
-  const weights = e.methodLabel === 'full' ? `weights (${s.precision})` : `weights (${q}, ${s.adapterBytes === 4 ? 'fp32' : '16-bit'} adapters)`;
+  const weights = e.methodLabel === 'full' ? `weights (${s.fullWeights === 'fp32' ? 'fp32' : s.precision})` : `weights (${q}, ${s.adapterBytes === 4 ? 'fp32' : '16-bit'} adapters)`;
   const tokens = `${s.microBatch} × ${s.seqLen.toLocaleString('en-US')} tokens`;
   return [
     [weights, e.memory.weights],
     ['gradients', e.memory.gradients],
-    [`optimizer states (${s.optimizer})`, e.memory.optimizer],
+    [`optimizer states (${s.optimizer}${e.methodLabel === 'full' && s.fullWeights === '16bit+master' ? ', with fp32 master weights' : ''})`, e.memory.optimizer],
     [`activations (${tokens}${s.gradientCheckpointing ? ', checkpointed' : ''}${s.attention === 'eager' ? ', eager attention' : ''})`, e.memory.activations],
     [s.fusedCrossEntropy ? 'logits (fused cross-entropy)' : 'logits and their gradient (fp32)', e.memory.logits],
     ['buffers (gathered layers, communication, dequantisation)', e.memory.buffers],
