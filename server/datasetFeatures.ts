@@ -153,6 +153,15 @@ export class DatasetFeatures {
     this.runs.delete(uri);
   }
 
+  /** Forgets the current run so that the next validation starts afresh (the config it uses changed). */
+  restart(uri: string, schedule: () => void): void {
+    const r = this.runs.get(uri);
+    if (!r) return;
+    r.stopped = true;
+    this.runs.delete(uri);
+    schedule();
+  }
+
   settingsChanged(): void {
     this.models.clear();
   }

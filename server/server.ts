@@ -109,12 +109,28 @@ export function startServer(connection: Connection = createConnection(ProposedFe
    */
   let settingsReady = false;
 
+  /**
+   * What of each open config matters to the datasets it lists (their entries, the model, masking
+   * keys): when it changes, or a config opens or closes, open datasets are checked again with it.
+   */
+  const datasetSignatures = new Map<string, string>();
+  const DATASET_KEYS = ['datasets', 'test_datasets', 'base_model', 'tokenizer_config', 'sequence_len', 'chat_template', 'chat_template_jinja', 'chat_template_kwargs', 'train_on_inputs', 'train_on_eos', 'train_on_eot', 'eot_tokens'];
+  function noteDatasetSignature(uri: string, cfg: ConfigDocument | null): void {
+    const v = cfg?.value as Record<string, unknown> | undefined;
+    const sig = v && typeof v === 'object' ? JSON.stringify(DATASET_KEYS.map((k) => v[k] ?? null)) : '';
+    if ((datasetSignatures.get(uri) ?? '') === sig) return;
+    if (sig) datasetSignatures.set(uri, sig);
+    else datasetSignatures.delete(uri);
+    for (const d of documents.all()) if (d.uri !== uri && analyses.peek(d.uri, d.version)?.kind === 'dataset') datasets.restart(d.uri, () => publisher.schedule(d.uri));
+  }
+
   function validate(uri: string): void {
     const doc = documents.get(uri);
     if (!doc || !settingsReady) return;
     const a = analyse(doc);
     if (a.kind === 'config' && a.config) {
       const cfg = a.config;
+      noteDatasetSignature(uri, cfg);
       const ds = guard(log, `validating ${uri}`, [] as Diagnostic[], () => configs.diagnostics(doc, cfg, configContext()));
       publisher.publish(uri, doc.version, ds);
     } else if (a.kind === 'dataset') {
@@ -122,6 +138,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     } else {
       datasets.cancel(uri);
       publisher.clear(uri);
+      noteDatasetSignature(uri, null);
     }
   }
 
@@ -183,6 +200,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     datasets.forget(e.document.uri);
     publisher.clear(e.document.uri);
     lastPublished.delete(e.document.uri);
+    noteDatasetSignature(e.document.uri, null);
   });
 
   /** The open document and its analysis, or undefined when we do not serve it. */

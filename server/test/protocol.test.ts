@@ -265,6 +265,23 @@ test('a dataset a config lists: token counts, record hover and the loss mask wit
   assert.deepEqual(await c.request('tunelab/lossMask', { uri, record: 2 }), { ok: false, record: 2, reason: 'record 3 has errors (see the diagnostics)' });
 });
 
+test('a config opened after its dataset: the dataset is checked again with the config', async () => {
+  const path = join(ws, 'data', 'later.jsonl');
+  writeFileSync(path, DATASET);
+  const c = await start();
+  const uri = fileUri(path);
+  await c.open(uri, 'jsonl', DATASET);
+  await c.diagnostics(uri, 1);
+  const before = await c.request<{ configUri: string | null; tokens: unknown }>('tunelab/datasetSummary', { uri });
+  assert.deepEqual([before.configUri, before.tokens], [null, null]);
+  const cfgUri = fileUri(join(ws, 'later.yml'));
+  await c.open(cfgUri, 'yaml', `base_model: ${chatml}\nchat_template: chatml\ndatasets:\n  - path: data/later.jsonl\n    type: chat_template\n`);
+  await c.diagnostics(cfgUri, 1);
+  await c.diagnostics(uri, 1);
+  const after = await c.request<{ configUri: string | null; tokens: { model: string } | null }>('tunelab/datasetSummary', { uri });
+  assert.deepEqual([after.configUri, after.tokens?.model], [cfgUri, chatml]);
+});
+
 test('in an untrusted workspace no chat template runs: no token counts, no loss mask', async () => {
   const c = await start({ model: chatml }, { trusted: false });
   const uri = fileUri(join(ws, 'data', 'untrusted.jsonl'));
