@@ -373,6 +373,43 @@ function distributed(ctx: RuleContext): void {
     else if (ctx.on('sample_packing') && (ctx.num('micro_batch_size') ?? 1) > 1) ctx.report('config-context-parallel-batch', E, atValue('micro_batch_size'), 'With context parallelism and sample_packing, micro_batch_size must be 1 (ring-flash-attn requirement).', { replaceValueWith: 1 });
   }
   if (ctx.on('sample_packing') && ctx.on('rl')) ctx.report('config-packing-rl', E, at('sample_packing'), 'sample_packing does not work with RL training (rl).');
+  // AX-L10: fused LoRA kernels with FSDP1 fail on more than one GPU (the GPU count is unknown here).
+  const kernels = ['lora_mlp_kernel', 'lora_qkv_kernel', 'lora_o_kernel', 'lora_embedding_kernel'].filter((k) => ctx.on(k));
+  if (kernels.length > 0 && ctx.has('fsdp_config') && String(ctx.get('fsdp_version')) !== '2') {
+    ctx.report('config-lora-kernels-fsdp1', W, at(kernels[0]!), `${kernels.join(', ')} ${kernels.length > 1 ? 'are' : 'is'} not compatible with FSDP1: Axolotl refuses this on more than one GPU. Use fsdp_version: 2.`);
+  }
+  rl(ctx);
+}
+
+/** Preference/RL rules (axolotl-keys.md §4.6). */
+function rl(ctx: RuleContext): void {
+  const method = ctx.get('rl');
+  if (method === 'kto') {
+    if (ctx.on('sample_packing') || ctx.on('eval_sample_packing')) ctx.report('config-rl-kto', E, at('sample_packing', 'eval_sample_packing'), 'sample_packing is not supported with rl: kto.');
+    if (ctx.get('remove_unused_columns') !== false) ctx.report('config-rl-kto', E, atValue('rl'), 'rl: kto requires remove_unused_columns: false.', { addKey: { key: 'remove_unused_columns', value: false } });
+  }
+  const lossType = ctx.get('dpo_loss_type');
+  const lossWeights = ctx.get('dpo_loss_weights');
+  if (method === 'dpo') {
+    if (lossWeights !== undefined && lossWeights !== null && (lossType === undefined || lossType === null)) ctx.report('config-rl-dpo-loss', E, at('dpo_loss_weights'), 'dpo_loss_weights requires dpo_loss_type.');
+    else if (Array.isArray(lossType) && Array.isArray(lossWeights) && lossType.length !== lossWeights.length) ctx.report('config-rl-dpo-loss', E, at('dpo_loss_weights'), `dpo_loss_type and dpo_loss_weights must have the same length (${lossType.length} losses, ${lossWeights.length} weights).`);
+  } else if ((lossType !== undefined && lossType !== null) || (lossWeights !== undefined && lossWeights !== null)) {
+    ctx.report('config-rl-dpo-loss', E, at('dpo_loss_type', 'dpo_loss_weights'), 'dpo_loss_type and dpo_loss_weights are for rl: dpo only.');
+  }
+  if (method === 'ipo') ctx.report('config-rl-ipo-deprecated', W, atValue('rl'), "rl: ipo will be deprecated: use rl: dpo with dpo_loss_type: ['ipo'].");
+  if (method === 'simpo' && ctx.on('warmup_ratio')) ctx.report('config-rl-simpo-warmup', E, at('warmup_ratio'), 'warmup_ratio is not supported with rl: simpo: use warmup_steps.');
+  if (method === 'ebft' && !ctx.has('ebft')) ctx.report('config-rl-ebft-block', E, atValue('rl'), 'rl: ebft requires an ebft: block.');
+  const trl = isPlainObject(ctx.get('trl')) ? (ctx.get('trl') as Record<string, unknown>) : {};
+  if (method === 'grpo' && typeof trl.num_generations === 'number') {
+    const n = trl.num_generations;
+    const gbs = typeof trl.generation_batch_size === 'number' ? trl.generation_batch_size : (ctx.num('micro_batch_size') || 1) * (ctx.num('gradient_accumulation_steps') || 1);
+    if (n < 2) ctx.report('config-rl-grpo-generations', E, at('trl'), `GRPO needs trl.num_generations >= 2 (got ${n}): with one generation every advantage is zero.`);
+    else if (gbs % n !== 0) ctx.report('config-rl-grpo-generations', E, at('trl'), `GRPO: the generation batch size (${gbs}) must be divisible by trl.num_generations (${n}).`);
+  }
+  if (ctx.has('beta') && trl.beta !== undefined && trl.beta !== null && trl.beta !== ctx.get('beta')) ctx.report('config-rl-beta-mismatch', E, at('beta'), 'beta and trl.beta must match, or remove one.');
+  if (String(ctx.get('fsdp_version')) === '2' && ['dpo', 'kto', 'orpo', 'ipo'].includes(String(method)) && (ctx.on('load_in_8bit') || ctx.on('load_in_4bit'))) {
+    ctx.report('config-rl-fsdp2-quantized', E, atValue('rl'), `FSDP2 does not support load_in_8bit/load_in_4bit with rl: ${String(method)}: use DeepSpeed or fsdp_version: 1.`);
+  }
 }
 
 function modelSpecific(ctx: RuleContext): void {

@@ -200,3 +200,21 @@ test('keys written at the wrong level say where they belong', () => {
     d('7:4-7:16', W, 'config-misplaced-key', "'sequence_len' is a top-level key, not a dataset-entry key: move it out of the datasets: list. Axolotl ignores it here."),
   ]);
 });
+
+test('preference and RL rules: KTO, DPO loss types, GRPO generations, FSDP2 with quantized RL, kernels with FSDP1', () => {
+  const kto = 'base_model: meta-llama/Llama-3.2-1B\nrl: kto\nsample_packing: true\nload_in_4bit: true\nadapter: qlora\nlora_target_linear: true\nfsdp_version: 2\nfsdp_config:\n  offload_params: false\ndpo_loss_type: [sigmoid]\ndatasets:\n  - path: trl-lib/kto-mix-14k\n    type: llama3.ultra\nmicro_batch_size: 1\ngradient_accumulation_steps: 4\nlearning_rate: 5e-6\n';
+  assert.deepEqual(validateConfig(parseConfig(kto)), [
+    d('1:4-1:7', E, 'config-rl-fsdp2-quantized', 'FSDP2 does not support load_in_8bit/load_in_4bit with rl: kto: use DeepSpeed or fsdp_version: 1.'),
+    d('1:4-1:7', E, 'config-rl-kto', 'rl: kto requires remove_unused_columns: false.', { addKey: { key: 'remove_unused_columns', value: false } }),
+    d('2:0-2:14', E, 'config-packing-rl', 'sample_packing does not work with RL training (rl).'),
+    d('2:0-2:14', E, 'config-rl-kto', 'sample_packing is not supported with rl: kto.'),
+    d('2:0-2:14', W, 'config-packing-attention', 'sample_packing without attn_implementation does not keep packed samples apart (they can attend to each other). Set attn_implementation: flash_attention_2 (or sdpa).', { addKey: { key: 'attn_implementation', value: 'flash_attention_2' } }),
+    d('9:0-9:13', E, 'config-rl-dpo-loss', 'dpo_loss_type and dpo_loss_weights are for rl: dpo only.'),
+  ]);
+  const grpo = 'base_model: Qwen/Qwen2.5-1.5B-Instruct\nrl: grpo\ntrl:\n  num_generations: 3\nadapter: lora\nlora_target_linear: true\nlora_mlp_kernel: true\nfsdp_config:\n  offload_params: false\ndatasets:\n  - path: org/prompts\n    type: my_rewards.transform\nmicro_batch_size: 2\ngradient_accumulation_steps: 2\nlearning_rate: 1e-5\n';
+  assert.deepEqual(validateConfig(parseConfig(grpo)), [
+    d('2:0-2:3', E, 'config-rl-grpo-generations', 'GRPO: the generation batch size (4) must be divisible by trl.num_generations (3).'),
+    d('6:0-6:15', W, 'config-lora-kernels-fsdp1', 'lora_mlp_kernel is not compatible with FSDP1: Axolotl refuses this on more than one GPU. Use fsdp_version: 2.'),
+    d('7:0-7:11', W, 'config-fsdp1-deprecated', 'FSDP1 is deprecated: set fsdp_version: 2 (and migrate fsdp_config) for better performance and compatibility.', { addKey: { key: 'fsdp_version', value: 2 } }),
+  ]);
+});
