@@ -101,3 +101,33 @@ export function finishExample(
   if (parts.template !== undefined) out.template = parts.template;
   return out;
 }
+
+/** A run of text whose tokens are all trained or all masked (for highlighting). */
+export interface MaskRun {
+  start: number;
+  end: number;
+  trained: boolean;
+}
+
+/**
+ * The text cut into alternating trained / masked runs, covering all of it (characters no token
+ * covers count as masked). What a hover or a terminal colours, without walking tokens.
+ */
+export function maskRuns(example: Pick<MaskedExample, 'text' | 'offsets' | 'trained'>): MaskRun[] {
+  const runs: MaskRun[] = [];
+  const push = (start: number, end: number, trained: boolean) => {
+    if (end <= start) return;
+    const last = runs[runs.length - 1];
+    if (last && last.trained === trained && last.end >= start) last.end = Math.max(last.end, end);
+    else runs.push({ start, end, trained });
+  };
+  let at = 0;
+  example.offsets.forEach(([s, e], i) => {
+    const from = Math.max(s, at);
+    if (from > at) push(at, from, false);
+    push(from, e, example.trained[i]!);
+    at = Math.max(at, e);
+  });
+  push(at, example.text.length, false);
+  return runs;
+}

@@ -1,7 +1,7 @@
 /** Config keys to builder options, dispatch by record kind, the CLI token view and the pre-flight summary. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildExample, buildExamples, datasetTypeOf, exampleOptionsFromConfig, MaskSummary, recordFindings, tokenViews } from '../../chat/index';
+import { buildExample, buildExamples, datasetTypeOf, exampleOptionsFromConfig, maskRuns, MaskSummary, recordFindings, tokenViews } from '../../chat/index';
 import { fixtureModel } from './helpers';
 
 describe('dataset types', () => {
@@ -102,6 +102,31 @@ describe('token views and the pre-flight summary', () => {
       { id: 265, text: 'Hi', trained: true },
       { id: 302, text: '<|im_end|>', trained: true },
     ]);
+  });
+
+  it('mask runs cover the text in alternating trained / masked pieces', () => {
+    const r = buildExample(model, { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello there' }] });
+    assert.ok(r.ok);
+    const runs = maskRuns(r.value);
+    assert.deepEqual(
+      runs.map((x) => [r.value.text.slice(x.start, x.end), x.trained]),
+      [
+        ['<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n', false],
+        ['Hello there<|im_end|>', true],
+        ['\n', false],
+      ],
+    );
+    // Text no token covers (a truncated tail) is masked.
+    const cut = buildExample(model, { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello there' }] }, { sequenceLen: 21 });
+    assert.ok(cut.ok);
+    assert.deepEqual(
+      maskRuns(cut.value).map((x) => [cut.value.text.slice(x.start, x.end), x.trained]),
+      [
+        ['<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n', false],
+        ['Hello', true],
+        [' there<|im_end|>\n', false],
+      ],
+    );
   });
 
   it('finds all-masked and truncated records, and a file that never trains a stop token', () => {
