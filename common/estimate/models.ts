@@ -66,7 +66,7 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   { ids: ['Qwen/Qwen2.5-0.5B', 'Qwen/Qwen2.5-0.5B-Instruct'], config: qwen2(896, 4864, 24, 14, 2, 151936, true, 32768) },
   { ids: ['Qwen/Qwen2.5-1.5B', 'Qwen/Qwen2.5-1.5B-Instruct'], config: qwen2(1536, 8960, 28, 12, 2, 151936, true, 131072) },
   { ids: ['Qwen/Qwen2.5-3B', 'Qwen/Qwen2.5-3B-Instruct'], config: qwen2(2048, 11008, 36, 16, 2, 151936, true, 32768) },
-  { ids: ['Qwen/Qwen2.5-7B', 'Qwen/Qwen2.5-7B-Instruct'], config: qwen2(3584, 18944, 28, 28, 4, 152064, false, 131072) },
+  { ids: ['Qwen/Qwen2.5-7B', 'Qwen/Qwen2.5-7B-Instruct', 'Qwen/Qwen2.5-Coder-7B', 'Qwen/Qwen2.5-Coder-7B-Instruct'], config: qwen2(3584, 18944, 28, 28, 4, 152064, false, 131072) },
   { ids: ['Qwen/Qwen2.5-14B', 'Qwen/Qwen2.5-14B-Instruct'], config: qwen2(5120, 13824, 48, 40, 8, 152064, false, 131072) },
   { ids: ['Qwen/Qwen2.5-72B', 'Qwen/Qwen2.5-72B-Instruct'], config: qwen2(8192, 29568, 80, 64, 8, 152064, false, 131072) },
   { ids: ['Qwen/Qwen3-0.6B', 'Qwen/Qwen3-0.6B-Base'], config: { ...qwen2(1024, 3072, 28, 16, 8, 151936, true, 40960), model_type: 'qwen3', head_dim: 128 } },
@@ -82,6 +82,18 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   {
     ids: ['google/gemma-3-1b-pt', 'google/gemma-3-1b-it'],
     config: { model_type: 'gemma3_text', hidden_size: 1152, intermediate_size: 6912, num_hidden_layers: 26, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 256, vocab_size: 262144, max_position_embeddings: 32768, tie_word_embeddings: true },
+  },
+  {
+    ids: ['google/gemma-2-9b', 'google/gemma-2-9b-it'],
+    config: { model_type: 'gemma2', hidden_size: 3584, intermediate_size: 14336, num_hidden_layers: 42, num_attention_heads: 16, num_key_value_heads: 8, head_dim: 256, vocab_size: 256000, max_position_embeddings: 8192, tie_word_embeddings: true },
+  },
+  {
+    ids: ['google/gemma-2-27b', 'google/gemma-2-27b-it'],
+    config: { model_type: 'gemma2', hidden_size: 4608, intermediate_size: 36864, num_hidden_layers: 46, num_attention_heads: 32, num_key_value_heads: 16, head_dim: 128, vocab_size: 256000, max_position_embeddings: 8192, tie_word_embeddings: true },
+  },
+  {
+    ids: ['microsoft/Phi-3-medium-4k-instruct'],
+    config: { model_type: 'phi3', hidden_size: 5120, intermediate_size: 17920, num_hidden_layers: 40, num_attention_heads: 40, num_key_value_heads: 10, vocab_size: 32064, max_position_embeddings: 4096, tie_word_embeddings: false },
   },
   {
     ids: ['microsoft/Phi-3-mini-4k-instruct'],

@@ -150,6 +150,9 @@ test('every built-in model adds up to its advertised size (within 1.5 %)', () =>
     ['Qwen/Qwen3-8B', 8.2e9],
     ['Qwen/Qwen3-32B', 32.8e9],
     ['google/gemma-3-1b-it', 1.0e9],
+    ['google/gemma-2-9b', 9.24e9],
+    ['google/gemma-2-27b', 27.2e9],
+    ['microsoft/Phi-3-medium-4k-instruct', 14.0e9],
     ['openlm-research/open_llama_3b_v2', 3.43e9],
   ];
   for (const [id, size] of advertised) {
