@@ -178,6 +178,7 @@ function methodFromConfig(cfg: Cfg, shape: ModelShape, notes: string[]): { metho
   const in4 = truthy(cfg.load_in_4bit);
   const in8 = truthy(cfg.load_in_8bit);
   if (adapter === undefined || adapter === null || adapter === '') {
+    if (in4 || in8) notes.push(`${in4 ? 'load_in_4bit' : 'load_in_8bit'} without an adapter: Axolotl refuses it; estimated as full fine-tuning`);
     return { method: { kind: 'full' }, quantization: 'none', label: 'full' };
   }
   if (typeof adapter !== 'string') return { unknown: `adapter is ${JSON.stringify(adapter)}, expected lora, qlora or another adapter name`, key: 'adapter' };

@@ -243,6 +243,7 @@ test('YAML 1.1 integers with underscores (as Axolotl reads them) and precision k
   assert.ok(fp16.notes.includes('fp16 full fine-tuning: mixed precision needs fp32 weights (fp16 activations)'));
   assert.equal(ok(estimateConfig({ base_model: 'gpt2', bf16: true, deepspeed: 'deepspeed_configs/zero2.json' })).setup.fullWeights, '16bit+master');
   assert.equal(ok(estimateConfig({ base_model: 'gpt2', bf16: 'auto' })).setup.fullWeights, '16bit');
+  assert.ok(ok(estimateConfig({ base_model: 'gpt2', load_in_4bit: true })).notes.includes('load_in_4bit without an adapter: Axolotl refuses it; estimated as full fine-tuning'));
   assert.deepEqual(estimateConfig({ base_model: 'gpt2', sequence_len: 'long' }), { unknown: 'sequence_len is "long", expected a positive integer', key: 'sequence_len' });
 });
 
