@@ -200,6 +200,21 @@ export function tokensInSpan(offsets: TokenOffsets, start: number, end: number):
   return [t, u];
 }
 
+/** The record's tools as a list (Axolotl also accepts them as a JSON string); a string result is the problem. */
+function toolList(tools: unknown): unknown[] | string {
+  if (tools === undefined || tools === null) return [];
+  let list: unknown = tools;
+  if (typeof tools === 'string') {
+    try {
+      list = JSON.parse(tools) as unknown;
+    } catch {
+      return 'the record\'s tools are a string that is not JSON';
+    }
+  }
+  if (!Array.isArray(list) || !list.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t))) return 'the record\'s tools must be a list of objects';
+  return list;
+}
+
 function shouldTrain(msg: TemplateMessage, trainOnInputs: boolean, roles: ReadonlySet<string>): boolean {
   if (msg.weight === 0 || msg.weight === 1) return msg.weight === 1;
   if (typeof msg.training === 'boolean') return msg.training;
@@ -248,7 +263,9 @@ function buildChecked(model: ChatModel, conversation: Conversation, options: Mas
   if (!stops.ok) return stops;
   const msgs = templateMessages(conversation, options);
   const ro: RenderOptions = {};
-  if (conversation.tools) ro.tools = conversation.tools;
+  const tools = toolList(conversation.tools);
+  if (!Array.isArray(tools)) return fail('chat-record-invalid', tools);
+  if (tools.length > 0) ro.tools = tools;
   if (options.chatTemplateKwargs) ro.kwargs = options.chatTemplateKwargs;
   const rendered = renderTemplate(model, source, msgs, ro);
   if (!rendered.ok) return rendered;

@@ -180,6 +180,11 @@ describe('ChatML (byte-level BPE, eos <|im_end|>)', () => {
     assert.equal(bad(three, { eotTokens: ['im_end'] })?.code, 'chat-eot-token-invalid');
     assert.equal(bad(three, { trainOnEos: 'all', trainOnEot: 'turn' })?.code, 'chat-train-on-eos-conflict');
     assert.equal(bad(conv())?.code, 'chat-record-invalid');
+    assert.deepEqual(bad({ messages: three.messages, tools: '[{"a": 1' } as never), { code: 'chat-record-invalid', message: "the record's tools are a string that is not JSON" });
+    assert.deepEqual(bad({ messages: three.messages, tools: [1] } as never), { code: 'chat-record-invalid', message: "the record's tools must be a list of objects" });
+    // Tools as a JSON string are read like a list.
+    const r = buildExample(model, { messages: three.messages, tools: '[{"type": "function", "function": {"name": "w"}}]' } as never, { chatTemplate: 'qwen_25' });
+    assert.ok(r.ok && r.value.text.includes('<tools>\n{"type": "function", "function": {"name": "w"}}\n</tools>'));
     assert.equal(bad(three, { chatTemplate: 'nope' })?.code, 'chat-template-unknown');
     assert.equal(bad(three, { chatTemplate: 'jinja' })?.code, 'chat-template-missing');
     assert.equal(bad(three, { chatTemplateJinja: '{% for m in messages %}' })?.code, 'chat-template-syntax');
