@@ -50,6 +50,8 @@ interface Subject {
   text: string;
   /** Sent after `initialized`, for servers that take settings by push. */
   pushSettings?: unknown;
+  /** The config's file name in the shared folder. */
+  file: string;
 }
 
 /** The line index of an empty line at the top level, where a new key would be typed. */
@@ -59,64 +61,61 @@ function emptyTopLevelLine(text: string): number {
   return i < 0 ? lines.length - 1 : i;
 }
 
-async function measure(subject: Subject, dir: string): Promise<{ diagnostics: Stats; completion: Stats; firstDiagnostics: number; completionItems: number; diagnosticsCount: number }> {
+interface Session {
+  client: LspClient;
+  uri: string;
+  line: number;
+  variant(v: number): string;
+  firstDiagnostics: number;
+  diagnosticsCount: number;
+  diagnostics: number[];
+  completion: number[];
+  completionItems: number;
+}
+
+async function open(subject: Subject, dir: string): Promise<Session> {
   const client = new LspClient({ command: subject.command, cwd: root, settings: subject.settings });
-  try {
-    await client.initialize(dir);
-    if (subject.pushSettings) await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: subject.pushSettings });
-    const uri = fileUri(join(dir, 'config.yml'));
-    // The edit flips one digit of `lora_dropout` so every version differs and stays valid YAML.
-    const base = subject.text;
-    const variant = (v: number) => base.replace('lora_dropout: 0.05', `lora_dropout: 0.0${v % 10}`);
-    let t0 = ms();
-    await client.open(uri, 'yaml', variant(1), 1);
-    const first = await client.diagnostics(uri, undefined, () => true);
-    const firstDiagnostics = ms() - t0;
-    const diag: number[] = [];
-    for (let v = 2; v < 2 + WARMUP + RUNS; v++) {
-      t0 = ms();
-      await client.change(uri, v, variant(v));
-      // yaml-language-server publishes without a version; one publish follows each change.
-      await client.diagnostics(uri, undefined, (p) => p.version === undefined || p.version === v);
-      if (v >= 2 + WARMUP) diag.push(ms() - t0);
-    }
-    const line = emptyTopLevelLine(base);
-    const comp: number[] = [];
-    let completionItems = 0;
-    for (let i = 0; i < WARMUP + RUNS; i++) {
-      t0 = ms();
-      const r = await client.request<{ items: unknown[] } | unknown[] | null>('textDocument/completion', { textDocument: { uri }, position: { line, character: 0 } });
-      if (i >= WARMUP) comp.push(ms() - t0);
-      completionItems = Array.isArray(r) ? r.length : (r?.items.length ?? 0);
-    }
-    return { diagnostics: stats(diag), completion: stats(comp), firstDiagnostics, completionItems, diagnosticsCount: first.diagnostics.length };
-  } finally {
-    await client.stop();
-  }
+  await client.initialize(dir);
+  if (subject.pushSettings) await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: subject.pushSettings });
+  const uri = fileUri(join(dir, subject.file));
+  // The edit flips one digit of `lora_dropout` so every version differs and stays valid YAML.
+  const base = subject.text;
+  const variant = (v: number) => base.replace('lora_dropout: 0.05', `lora_dropout: 0.0${v % 10}`);
+  const t0 = ms();
+  await client.open(uri, 'yaml', variant(1), 1);
+  const first = await client.diagnostics(uri, undefined, () => true);
+  return { client, uri, line: emptyTopLevelLine(base), variant, firstDiagnostics: ms() - t0, diagnosticsCount: first.diagnostics.length, diagnostics: [], completion: [], completionItems: 0 };
+}
+
+/** One edit and the wait for its diagnostics; one completion request. */
+async function step(s: Session, v: number, record: boolean): Promise<void> {
+  let t0 = ms();
+  await s.client.change(s.uri, v, s.variant(v));
+  // yaml-language-server publishes without a version; one publish follows each change.
+  await s.client.diagnostics(s.uri, undefined, (p) => p.version === undefined || p.version === v);
+  if (record) s.diagnostics.push(ms() - t0);
+  t0 = ms();
+  const r = await s.client.request<{ items: unknown[] } | unknown[] | null>('textDocument/completion', { textDocument: { uri: s.uri }, position: { line: s.line, character: 0 } });
+  if (record) s.completion.push(ms() - t0);
+  s.completionItems = Array.isArray(r) ? r.length : (r?.items.length ?? 0);
 }
 
 /**
  * The same work in this process, without transport or scheduling: parse + checks + estimate of
  * one version, and the completion list. What the server adds on top is the difference.
  */
-function inProcess(text: string, dir: string): { diagnostics: Stats; completion: Stats } {
+function inProcessStep(text: string, dir: string, i: number, out: { diagnostics: number[]; completion: number[] } | null): void {
   const configPath = join(dir, 'config.yml');
   const doc = TextDocument.create(fileUri(configPath), 'yaml', 1, text);
-  const line = emptyTopLevelLine(text);
-  const diag: number[] = [];
-  const comp: number[] = [];
-  for (let i = 0; i < WARMUP + RUNS; i++) {
-    const variant = text.replace('lora_dropout: 0.05', `lora_dropout: 0.0${i % 10}`);
-    let t0 = ms();
-    const cfg = parseConfig(variant);
-    validateConfig(cfg, { configPath, workspaceRoots: [dir], fileExists: existsSync });
-    estimateConfig(cfg.value, { configDir: dir, workspaceRoots: [dir] });
-    if (i >= WARMUP) diag.push(ms() - t0);
-    t0 = ms();
-    configCompletion(doc, cfg, { line, character: 0 }, { snippets: true, workspaceRoots: [dir], listDir: () => null });
-    if (i >= WARMUP) comp.push(ms() - t0);
-  }
-  return { diagnostics: stats(diag), completion: stats(comp) };
+  const variant = text.replace('lora_dropout: 0.05', `lora_dropout: 0.0${i % 10}`);
+  let t0 = ms();
+  const cfg = parseConfig(variant);
+  validateConfig(cfg, { configPath, workspaceRoots: [dir], fileExists: existsSync });
+  estimateConfig(cfg.value, { configDir: dir, workspaceRoots: [dir] });
+  out?.diagnostics.push(ms() - t0);
+  t0 = ms();
+  configCompletion(doc, cfg, { line: emptyTopLevelLine(text), character: 0 }, { snippets: true, workspaceRoots: [dir], listDir: () => null });
+  out?.completion.push(ms() - t0);
 }
 
 async function main(): Promise<void> {
@@ -128,22 +127,44 @@ async function main(): Promise<void> {
     const schemaPath = join(dir, 'axolotl-config.schema.json');
     writeFileSync(schemaPath, JSON.stringify(configJsonSchema()));
     const text = config300('data/chat.jsonl');
-    const yamlSettings = { validate: true, completion: true, hover: true, schemas: { [fileUri(schemaPath)]: ['config.yml'] }, schemaStore: { enable: false } };
+    const yamlSettings = { validate: true, completion: true, hover: true, schemas: { [fileUri(schemaPath)]: ['peer-config.yml'] }, schemaStore: { enable: false } };
     const subjects: Subject[] = [
-      { name: 'tunelab', command: [process.execPath, 'dist/server/server.cjs', '--stdio'], settings: { tunelab: {} }, text },
+      { name: 'tunelab', command: [process.execPath, 'dist/server/server.cjs', '--stdio'], settings: { tunelab: {} }, text, file: 'config.yml' },
       {
         name: 'yaml-language-server 1.25',
         command: [process.execPath, 'node_modules/yaml-language-server/bin/yaml-language-server', '--stdio'],
         settings: { yaml: yamlSettings },
         pushSettings: { yaml: yamlSettings },
         text: `# yaml-language-server: $schema=${fileUri(schemaPath)}\n` + text.split('\n').slice(0, -2).join('\n') + '\n',
+        file: 'peer-config.yml',
       },
     ];
     const loadBefore = loadavg()[0]!;
-    const results = [];
-    for (const s of subjects) results.push({ name: s.name, ...(await measure(s, dir)) });
-    const local = inProcess(text, dir);
+    // Both servers run side by side and take turns, edit by edit, so that the machine's load
+    // (shared, noisy) falls on both alike.
+    const sessions = [];
+    for (const s of subjects) sessions.push(await open(s, dir));
+    const local = { diagnostics: [] as number[], completion: [] as number[] };
+    try {
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        const record = i >= WARMUP;
+        const order = i % 2 === 0 ? sessions : [...sessions].reverse();
+        for (const s of order) await step(s, i + 2, record);
+        inProcessStep(text, dir, i, record ? local : null);
+      }
+    } finally {
+      for (const s of sessions) await s.client.stop();
+    }
     const loadAfter = loadavg()[0]!;
+    const results = sessions.map((s, i) => ({
+      name: subjects[i]!.name,
+      diagnostics: stats(s.diagnostics),
+      completion: stats(s.completion),
+      firstDiagnostics: s.firstDiagnostics,
+      completionItems: s.completionItems,
+      diagnosticsCount: s.diagnosticsCount,
+    }));
+    const localStats = { diagnostics: stats(local.diagnostics), completion: stats(local.completion) };
     const [ours, peer] = results as [(typeof results)[0], (typeof results)[0]];
     const f = (x: number) => x.toFixed(2);
     console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${loadBefore.toFixed(1)} → ${loadAfter.toFixed(1)}; ${RUNS} runs after ${WARMUP} warm-up, 300-line config`);
@@ -153,7 +174,7 @@ async function main(): Promise<void> {
     for (const r of results) {
       console.log(`| ${r.name} | ${f(r.diagnostics.p50)} ms | ${f(r.diagnostics.p95)} ms | ${f(r.completion.p50)} ms | ${f(r.completion.p95)} ms | ${f(r.firstDiagnostics)} ms | ${r.diagnosticsCount} | ${r.completionItems} |`);
     }
-    console.log(`| in-process cores, no transport (same run) | ${f(local.diagnostics.p50)} ms | ${f(local.diagnostics.p95)} ms | ${f(local.completion.p50)} ms | ${f(local.completion.p95)} ms | | | |`);
+    console.log(`| in-process cores, no transport (same run) | ${f(localStats.diagnostics.p50)} ms | ${f(localStats.diagnostics.p95)} ms | ${f(localStats.completion.p50)} ms | ${f(localStats.completion.p95)} ms | | | |`);
     console.log('');
     console.log('yaml-language-server waits a fixed 200 ms (validationDelayMs) before validating; without that wait its diagnostics would take about');
     console.log(`${f(peer.diagnostics.p50 - 200)} ms (p50) / ${f(peer.diagnostics.p95 - 200)} ms (p95): ratio to tunelab ${f((peer.diagnostics.p50 - 200) / ours.diagnostics.p50)}× / ${f((peer.diagnostics.p95 - 200) / ours.diagnostics.p95)}×.`);
@@ -161,7 +182,7 @@ async function main(): Promise<void> {
       `ratios (peer / tunelab, higher is better for tunelab): diagnostics p50 ${f(peer.diagnostics.p50 / ours.diagnostics.p50)}×, p95 ${f(peer.diagnostics.p95 / ours.diagnostics.p95)}×; completion p50 ${f(peer.completion.p50 / ours.completion.p50)}×, p95 ${f(peer.completion.p95 / ours.completion.p95)}×`,
     );
     console.log(`target p95 < 10 ms: diagnostics ${ours.diagnostics.p95 < 10 ? 'met' : 'MISSED'}, completion ${ours.completion.p95 < 10 ? 'met' : 'MISSED'}`);
-    console.log(JSON.stringify({ bench: 'lspLatency', load: [loadBefore, loadAfter], results, inProcess: local }));
+    console.log(JSON.stringify({ bench: 'lspLatency', load: [loadBefore, loadAfter], results, inProcess: localStats }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
