@@ -97,6 +97,11 @@ export interface PlanCosts {
   /** Queries per month above which fine-tuning is cheaper; null when unknown or never (see `breakEvenNote`). */
   breakEvenQueriesPerMonth: number | null;
   breakEvenNote: string;
+  /**
+   * Months until the per-query savings at the given volume have paid for training (and hosting);
+   * null when unknown or never.
+   */
+  paybackMonths: number | null;
   curve: CostCurve | null;
 }
 
@@ -211,7 +216,13 @@ function costs(i: PlanInputs, missing: string[], assumptions: string[]): PlanCos
     for (let k = lo * 4; k <= hi * 4; k++) queries.push(Math.round(10 ** (k / 4)));
     curve = { queries, prompt: queries.map((q) => money(q * promptPerQuery)), fineTune: queries.map((q) => money(q * fineTunedPerQuery + fixed)) };
   }
-  return { promptPerQuery, fineTunedPerQuery, trainingHours, trainingCost: trainingCost === null ? null : money(trainingCost), monthlyPrompt, monthlyFineTune, breakEvenQueriesPerMonth: breakEven, breakEvenNote: note, curve };
+  // Payback: training is paid once; each month saves (prompt - fine-tuned) per query, less hosting.
+  let paybackMonths: number | null = null;
+  if (promptPerQuery !== null && fineTunedPerQuery !== null && trainingCost !== null) {
+    const monthlySaving = (promptPerQuery - fineTunedPerQuery) * i.queriesPerMonth - i.hostingPerMonth;
+    if (monthlySaving > 0) paybackMonths = Number((trainingCost / monthlySaving).toPrecision(4));
+  }
+  return { promptPerQuery, fineTunedPerQuery, trainingHours, trainingCost: trainingCost === null ? null : money(trainingCost), monthlyPrompt, monthlyFineTune, breakEvenQueriesPerMonth: breakEven, breakEvenNote: note, paybackMonths, curve };
 }
 
 /** Below this many examples fine-tuning is not yet an option ("hundreds+" in the framework). */

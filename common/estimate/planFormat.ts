@@ -21,6 +21,14 @@ export function formatDuration(hours: number): string {
   return `${hours < 10 ? hours.toFixed(1) : Math.round(hours)} h`;
 }
 
+/** `training pays for itself in 11 days at this volume`, or why not. */
+export function paybackText(months: number | null, known: boolean): string {
+  if (months === null) return known ? 'never at this volume: the savings do not cover the hosting' : 'unknown';
+  const days = months * 30.44;
+  const span = days < 1 ? 'under a day' : days < 60 ? `${Math.round(days)} day${Math.round(days) === 1 ? '' : 's'}` : months < 24 ? `${months.toFixed(1)} months` : `${(months / 12).toFixed(1)} years`;
+  return `training pays for itself in ${span} at this volume`;
+}
+
 /** The report, ending with a newline. */
 export function formatPlanText(inputs: PlanInputs, r: PlanResult): string {
   const mark = (f: string) => (f === 'fine-tune' ? '→ fine-tune' : f === 'prompt' ? '→ prompt   ' : '  neutral  ');
@@ -39,6 +47,7 @@ export function formatPlanText(inputs: PlanInputs, r: PlanResult): string {
       : `  training           ${c.trainingHours === null ? 'unknown' : formatDuration(c.trainingHours)} × ${inputs.gpus} GPU${inputs.gpus === 1 ? '' : 's'} = ${formatUsd(c.trainingCost)}`,
     `  monthly at ${count(inputs.queriesPerMonth)} queries   prompt ${formatUsd(c.monthlyPrompt)}, fine-tune ${formatUsd(c.monthlyFineTune)}`,
     `  break-even         ${c.breakEvenNote}`,
+    `  payback            ${paybackText(c.paybackMonths, c.trainingCost !== null && c.promptPerQuery !== null && c.fineTunedPerQuery !== null)}`,
   ];
   if (c.curve) {
     lines.push('', 'monthly cost by volume (fine-tune includes training spread over ' + `${inputs.amortizeMonths} months):`);

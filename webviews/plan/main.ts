@@ -5,7 +5,7 @@
  */
 import { parseHostToPlan, type HostToPlan, type PlanToHost } from '../../common/protocol/webview';
 import type { PlanInputs } from '../../common/estimate/plan';
-import { formatDuration, formatUsd } from '../../common/estimate/planFormat';
+import { formatDuration, formatUsd, paybackText } from '../../common/estimate/planFormat';
 import { baseCss } from '../shared/base.css';
 import { adoptCss, h, replace } from '../shared/dom';
 import { Messenger } from '../shared/messenger';
@@ -176,6 +176,7 @@ function render(): void {
         h('tr', null, h('td', null, 'training (once)'), h('td', null, '—'), h('td', null, c.trainingCost === null ? 'unknown' : `${formatUsd(c.trainingCost)}${c.trainingHours === null ? '' : ` (${formatDuration(c.trainingHours)})`}`)),
       ),
       h('p', { attrs: { id: 'break-even' } }, `Break-even: ${c.breakEvenNote}.`),
+      c.trainingCost !== null ? h('p', { attrs: { id: 'payback' } }, `Payback: ${paybackText(c.paybackMonths, c.promptPerQuery !== null && c.fineTunedPerQuery !== null)}.`) : null,
       model ? chart(model) : null,
       model ? h('div', { class: 'legend muted' }, h('span', { class: 'swatch prompt' }), 'prompt  ', h('span', { class: 'swatch fine-tune' }), 'fine-tune (training spread over the months)') : null,
       r.missing.length > 0 ? h('p', { class: 'muted' }, `To compare costs, give: ${r.missing.join('; ')}.`) : null,

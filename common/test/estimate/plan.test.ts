@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_PLAN_INPUTS, plan, validatePlanInputs, type PlanInputs, type PlanResult } from '../../estimate/plan';
-import { formatDuration, formatPlanText, formatUsd } from '../../estimate/planFormat';
+import { formatDuration, formatPlanText, formatUsd, paybackText } from '../../estimate/planFormat';
 
 const run = (over: Partial<PlanInputs>): PlanResult => {
   const r = plan({ ...DEFAULT_PLAN_INPUTS, ...over });
@@ -39,6 +39,9 @@ test('complex task, thousands of examples, strict consistency, stable requiremen
   assert.equal(r.costs.breakEvenQueriesPerMonth, 31);
   assert.equal(r.costs.monthlyPrompt, 810);
   assert.equal(r.costs.monthlyFineTune, 360.138889);
+  // Payback: $1.67 / ((0.0081 - 0.0036) x 100,000 a month) = 0.0037 months, about 3 hours.
+  assert.equal(r.costs.paybackMonths, 0.003704);
+  assert.equal(paybackText(r.costs.paybackMonths, true), 'training pays for itself in under a day at this volume');
 });
 
 test('the hybrid path: a task that leans to fine-tuning but too little data yet', () => {
@@ -68,6 +71,12 @@ test('hosted fine-tuning priced per training token replaces GPU price × time', 
   assert.equal(r.costs.trainingHours, null);
   // (150 / 12) / ((1000 + 200) x 3e-6 + 200 x 15e-6 - (200 x 3e-6 + 200 x 15e-6)) = 12.5 / 0.003 = 4,167.
   assert.equal(r.costs.breakEvenQueriesPerMonth, 4167);
+  // $150 / (0.003 x 5,000 = $15 a month) = 10 months.
+  assert.equal(r.costs.paybackMonths, 10);
+  assert.equal(paybackText(10, true), 'training pays for itself in 10.0 months at this volume');
+  assert.equal(paybackText(1, true), 'training pays for itself in 30 days at this volume');
+  assert.equal(paybackText(36, true), 'training pays for itself in 3.0 years at this volume');
+  assert.equal(paybackText(null, true), 'never at this volume: the savings do not cover the hosting');
   const text = formatPlanText({ ...DEFAULT_PLAN_INPUTS, examples: 1000, inputPrice: 3, outputPrice: 15, trainTokens: 6_000_000, trainPricePerMTok: 25, queriesPerMonth: 5000 }, r);
   assert.match(text, /\n {2}training {11}6,000,000 tokens at \$25\.00 per million = \$150\.00\n/);
 });
