@@ -20,6 +20,8 @@ export interface ForwardState {
   ctx: LinearContext;
   /** Additive attention mask [B, 1, R·T, P+T], built once per forward for each prefix length P. */
   mask(prefix: number): tf.Tensor4D;
+  /** Frees what the state kept across the per-layer tidy scopes (the masks). */
+  dispose(): void;
 }
 
 /** The loss of one batch. */
@@ -45,6 +47,16 @@ export abstract class CausalLM {
 
   /** The final hidden states h [B·T, C] (after the last norm). */
   protected abstract hidden(state: ForwardState): tf.Tensor2D;
+
+  /** Runs `hidden` and frees the per-forward state afterwards. */
+  protected run(input: ModelInput, opts: ForwardOptions): tf.Tensor2D {
+    const state = this.state(input, opts);
+    try {
+      return this.hidden(state);
+    } finally {
+      state.dispose();
+    }
+  }
   /** The LM head weight: either the tied embedding table [V, C] or lm_head's kernel [C, V]. */
   protected abstract head(): { weight: tf.Variable; tied: boolean };
 
@@ -95,14 +107,14 @@ export abstract class CausalLM {
 
   /** Logits [B·T, V] for every position. Dispose the result (or call inside tf.tidy). */
   logits(input: ModelInput, opts: ForwardOptions = {}): tf.Tensor2D {
-    return tf.tidy(() => this.project(this.hidden(this.state(input, opts))));
+    return tf.tidy(() => this.project(this.run(input, opts)));
   }
 
   /** Logits of the last position of each row, [B, V] (generation). Dispose the result. */
   lastLogits(input: ModelInput, opts: ForwardOptions = {}): tf.Tensor2D {
     return tf.tidy(() => {
       const { batch: B, seqLen: T } = input;
-      const h = this.hidden(this.state(input, opts)); // [B·T, C]
+      const h = this.run(input, opts); // [B·T, C]
       const C = h.shape[1];
       const last = tf.reshape(tf.slice(tf.reshape(h, [B, T, C]), [0, T - 1, 0], [B, 1, C]), [B, C]) as tf.Tensor2D;
       return this.project(last);
@@ -117,7 +129,7 @@ export abstract class CausalLM {
     if (targets.length !== input.batch * input.seqLen) throw new RangeError(`targets has ${targets.length} entries, expected ${input.batch * input.seqLen}`);
     // No tf.tidy here: gradient closures (embedding ids, masks) must outlive the forward until
     // backprop runs. Callers run this inside tf.variableGrads or tf.tidy, which free intermediates.
-    const logits = this.project(this.hidden(this.state(input, opts)));
+    const logits = this.project(this.run(input, opts));
     const ce = crossEntropySum(logits, targets);
     const tokens = ce.count;
     const sum = ce.sum;
@@ -157,10 +169,15 @@ export abstract class CausalLM {
       mask: (prefix) => {
         let m = masks.get(prefix);
         if (!m) {
-          m = attentionMask(input.segmentIds, input.batch, input.seqLen, repeat, prefix);
+          // Kept: layers run in their own tidy scopes and share it.
+          m = tf.keep(attentionMask(input.segmentIds, input.batch, input.seqLen, repeat, prefix));
           masks.set(prefix, m);
         }
         return m;
+      },
+      dispose: () => {
+        for (const m of masks.values()) m.dispose();
+        masks.clear();
       },
     };
   }

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
 import type { ForwardState } from './causalLm';
 import { CausalLM, defaultPositions } from './causalLm';
-import { Linear } from './linear';
+import { addSame, Linear } from './linear';
 import { embed, geluTanh, layerNorm } from './ops';
 import type { HostTensor } from './tensors';
 import { WeightLoader } from './weights';
@@ -72,19 +72,22 @@ export class Gpt2Model extends CausalLM {
     h = this.dropout(h, dropout.embedding, state);
     const ln = (x: tf.Tensor2D, n: Gpt2Norm) => layerNorm(x, n.weight as tf.Tensor1D, n.bias as tf.Tensor1D, eps) as tf.Tensor2D;
     for (let i = 0; i < this.config.numLayers; i++) {
-      const p = `transformer.h.${i}`;
-      const { ln1, ln2 } = this.norms[i];
-      const qkv = this.linear(`${p}.attn.c_attn`).apply(ln(h, ln1), ctx); // [N, 3C]
-      const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // each [N, C]
-      let a = this.linear(`${p}.attn.c_proj`).apply(this.attend(i, state, q, k, v), ctx);
-      a = this.dropout(a, dropout.residual, state);
-      if (opts.hooks?.afterAttention) a = opts.hooks.afterAttention(i, a);
-      h = tf.add(h, a);
-      const f = this.linear(`${p}.mlp.c_fc`).apply(ln(h, ln2), ctx); // [N, I]
-      let m = this.linear(`${p}.mlp.c_proj`).apply(geluTanh(f) as tf.Tensor2D, ctx); // [N, C]
-      m = this.dropout(m, dropout.residual, state);
-      if (opts.hooks?.afterMlp) m = opts.hooks.afterMlp(i, m);
-      h = tf.add(h, m);
+      // One tidy per layer (see llama.ts): peak memory is one layer's intermediates.
+      h = tf.tidy(() => {
+        const p = `transformer.h.${i}`;
+        const { ln1, ln2 } = this.norms[i];
+        const qkv = this.linear(`${p}.attn.c_attn`).apply(ln(h, ln1), ctx); // [N, 3C]
+        const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor2D[]; // each [N, C]
+        let a = this.linear(`${p}.attn.c_proj`).apply(this.attend(i, state, q, k, v), ctx);
+        a = this.dropout(a, dropout.residual, state);
+        if (opts.hooks?.afterAttention) a = opts.hooks.afterAttention(i, a);
+        const h1 = addSame(h, a);
+        const f = this.linear(`${p}.mlp.c_fc`).apply(ln(h1, ln2), ctx); // [N, I]
+        let m = this.linear(`${p}.mlp.c_proj`).apply(geluTanh(f) as tf.Tensor2D, ctx); // [N, C]
+        m = this.dropout(m, dropout.residual, state);
+        if (opts.hooks?.afterMlp) m = opts.hooks.afterMlp(i, m);
+        return addSame(h1, m);
+      });
     }
     return ln(h, this.lnF);
   }

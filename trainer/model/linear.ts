@@ -37,17 +37,41 @@ export function customOp<T extends tf.Tensor>(
   forward: (inputs: tf.Tensor[]) => T,
   backward: (dy: tf.Tensor, inputs: tf.Tensor[], captured: tf.Tensor[]) => tf.Tensor[],
   captured: tf.Tensor[] = [],
+  /** How many leading inputs the gradient needs (default all); the rest are not kept alive. */
+  keepInputs?: number,
 ): (...inputs: tf.Tensor[]) => T {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const inputs = args.slice(0, -1) as tf.Tensor[];
-    save([...inputs, ...captured]);
+    const kept = inputs.slice(0, keepInputs ?? inputs.length);
+    save([...kept, ...captured]);
     return {
       value: forward(inputs),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved.slice(0, inputs.length), saved.slice(inputs.length)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved.slice(0, kept.length), saved.slice(kept.length)),
     };
   });
   return (...inputs: tf.Tensor[]) => f(...inputs) as T;
+}
+
+/**
+ * a + b for same-shape tensors without keeping either for backprop (tfjs' Add keeps both inputs
+ * only to learn their shapes): dA = dB = dy. Used for residual connections.
+ */
+const addSameOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  (args[2] as tf.GradSaveFunc)([]);
+  return { value: tf.add(args[0] as tf.Tensor, args[1] as tf.Tensor), gradFunc: (dy: tf.Tensor) => [dy, dy] };
+});
+export const addSame = <T extends tf.Tensor>(a: T, b: T): T => addSameOp(a, b) as T;
+
+/** y [N, out] + bias [out]: dbias = onesᵀ @ dy (a matmul, not a slow axis-0 reduction). */
+const addBiasTrainable = customOp<tf.Tensor2D>(
+  ([y, b]) => tf.add(y, b) as tf.Tensor2D,
+  (dy, [y]) => [dy, tf.reshape(matMulLinearInternal(tf.ones([1, y.shape[0]!]) as tf.Tensor2D, dy as tf.Tensor2D), [y.shape[1]!])],
+);
+
+/** Adds a bias row-wise; a frozen bias is captured and gets no gradient. */
+export function addBias(y: tf.Tensor2D, bias: tf.Variable): tf.Tensor2D {
+  return bias.trainable ? addBiasTrainable(y, bias) : addSame(y, tf.broadcastTo(bias, y.shape) as tf.Tensor2D);
 }
 
 /** y = x @ k, with k a trainable input: dx = dy @ kᵀ, dk = xᵀ @ dy (explicit transposes). */
@@ -87,6 +111,11 @@ export const batchMatMul = customOp<tf.Tensor3D>(
   (dy, [a, b]) => [loopMatMul(dy as tf.Tensor3D, swapLast(b)), loopMatMul(swapLast(a), dy as tf.Tensor3D)],
 ) as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
 
+/** Plain 2-D product (no custom gradient), for use inside gradient functions. */
+function matMulLinearInternal(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(a, b);
+}
+
 /** x [N, in] @ k [in, out] with XNNPACK-friendly gradients; `trainable` says whether dk is needed. */
 export function matMulLinear(x: tf.Tensor2D, k: tf.Tensor2D, trainable: boolean): tf.Tensor2D {
   return trainable ? matMulTrainable(x, k) : matMulFrozen(x, k);
@@ -112,6 +141,6 @@ export class Linear implements LinearLayer {
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const y = matMulLinear(x, this.kernel as tf.Tensor2D, this.kernel.trainable);
-    return this.bias ? tf.add(y, this.bias) : y;
+    return this.bias ? addBias(y, this.bias) : y;
   }
 }

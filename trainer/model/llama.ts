@@ -12,8 +12,8 @@ import type { ModelConfig } from './config';
 import { ropeInvFreq } from './config';
 import type { ForwardState } from './causalLm';
 import { CausalLM, defaultPositions } from './causalLm';
-import { Linear } from './linear';
-import { applyRope, embed, rmsNorm, ropeTables, silu } from './ops';
+import { addSame, Linear } from './linear';
+import { applyRope, embed, rmsNorm2d, ropeTables, silu } from './ops';
 import type { HostTensor } from './tensors';
 import { WeightLoader } from './weights';
 
@@ -74,22 +74,26 @@ export class LlamaModel extends CausalLM {
     let h = embed(tf.tensor1d(input.inputIds, 'int32'), this.embedTokens);
     if (opts.hooks?.embeddings) h = opts.hooks.embeddings(h, input);
     for (let i = 0; i < this.config.numLayers; i++) {
-      const p = `model.layers.${i}`;
-      const norms = this.layerNorms[i];
-      let n = rmsNorm(h, norms.input as tf.Tensor1D, eps) as tf.Tensor2D;
-      const q = this.linear(`${p}.self_attn.q_proj`).apply(n, ctx); // [N, H·D]
-      const k = this.linear(`${p}.self_attn.k_proj`).apply(n, ctx); // [N, Hkv·D]
-      const v = this.linear(`${p}.self_attn.v_proj`).apply(n, ctx); // [N, Hkv·D]
-      let a = this.linear(`${p}.self_attn.o_proj`).apply(this.attend(i, state, q, k, v, rope), ctx); // [N, C]
-      if (opts.hooks?.afterAttention) a = opts.hooks.afterAttention(i, a);
-      h = tf.add(h, a);
-      n = rmsNorm(h, norms.post as tf.Tensor1D, eps) as tf.Tensor2D;
-      const gate = this.linear(`${p}.mlp.gate_proj`).apply(n, ctx); // [N, I]
-      const up = this.linear(`${p}.mlp.up_proj`).apply(n, ctx); // [N, I]
-      let m = this.linear(`${p}.mlp.down_proj`).apply(tf.mul(silu(gate), up) as tf.Tensor2D, ctx); // [N, C]
-      if (opts.hooks?.afterMlp) m = opts.hooks.afterMlp(i, m);
-      h = tf.add(h, m);
+      // One tidy per layer: only what backprop saved survives, so peak memory is one layer's
+      // intermediates plus the saved activations (tfjs keeps a forward's tensors until it ends).
+      h = tf.tidy(() => {
+        const p = `model.layers.${i}`;
+        const norms = this.layerNorms[i];
+        let n = rmsNorm2d(h, norms.input, eps);
+        const q = this.linear(`${p}.self_attn.q_proj`).apply(n, ctx); // [N, H·D]
+        const k = this.linear(`${p}.self_attn.k_proj`).apply(n, ctx); // [N, Hkv·D]
+        const v = this.linear(`${p}.self_attn.v_proj`).apply(n, ctx); // [N, Hkv·D]
+        let a = this.linear(`${p}.self_attn.o_proj`).apply(this.attend(i, state, q, k, v, rope), ctx); // [N, C]
+        if (opts.hooks?.afterAttention) a = opts.hooks.afterAttention(i, a);
+        const h1 = addSame(h, a);
+        n = rmsNorm2d(h1, norms.post, eps);
+        const gate = this.linear(`${p}.mlp.gate_proj`).apply(n, ctx); // [N, I]
+        const up = this.linear(`${p}.mlp.up_proj`).apply(n, ctx); // [N, I]
+        let m = this.linear(`${p}.mlp.down_proj`).apply(tf.mul(silu(gate), up) as tf.Tensor2D, ctx); // [N, C]
+        if (opts.hooks?.afterMlp) m = opts.hooks.afterMlp(i, m);
+        return addSame(h1, m);
+      });
     }
-    return rmsNorm(h, this.finalNorm as tf.Tensor1D, eps) as tf.Tensor2D;
+    return rmsNorm2d(h, this.finalNorm, eps);
   }
 }

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from './causalLm';
 import type { LinearContext, LinearLayer } from './linear';
-import { matMulLinear } from './linear';
+import { customOp } from './linear';
 import type { HostTensor } from './tensors';
 import { seededRandom } from './tensors';
 import { decays } from './weights';
@@ -62,15 +62,32 @@ export class LoraLinear implements LinearLayer {
   apply(x: tf.Tensor2D, ctx: LinearContext): tf.Tensor2D {
     const y = this.base.apply(x, ctx); // [N, out]
     const xd = ctx.training && this.dropoutRate > 0 ? (tf.dropout(x, this.dropoutRate, undefined, ctx.nextSeed()) as tf.Tensor2D) : x;
-    const down = matMulLinear(xd, this.loraA as tf.Tensor2D, this.loraA.trainable); // [N, r]
-    const up = matMulLinear(down, this.loraB as tf.Tensor2D, this.loraB.trainable); // [N, out]
-    return tf.add(y, tf.mul(up, this.scaling));
+    return loraAdd(this.scaling)(xd, this.loraA, this.loraB, y);
   }
 
   /** ΔW in the [in, out] kernel layout: scaling · Aᵀ Bᵀ. */
   deltaKernel(): tf.Tensor2D {
     return tf.tidy(() => tf.mul(tf.matMul(this.loraA as tf.Tensor2D, this.loraB as tf.Tensor2D), this.scaling));
   }
+}
+
+/**
+ * y + s·(x Aᵀ) Bᵀ as one op (internal layouts Aᵀ [in, r], Bᵀ [r, out]) that keeps only x, A and B
+ * for backprop and recomputes the [N, r] product there; every product is a plain 2-D matmul:
+ *   u = x Aᵀ;  dBᵀ = uᵀ (s·dy);  du = (s·dy) B;  dAᵀ = xᵀ du;  dx = du A;  dy passes to y.
+ */
+function loraAdd(s: number): (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, y: tf.Tensor) => tf.Tensor2D {
+  return customOp<tf.Tensor2D>(
+    ([x, a, b, y]) => tf.add(y, tf.mul(tf.matMul(tf.matMul(x as tf.Tensor2D, a as tf.Tensor2D), b as tf.Tensor2D), s)) as tf.Tensor2D,
+    (dy, [x, a, b]) => {
+      const sdy = tf.mul(dy, s) as tf.Tensor2D;
+      const u = tf.matMul(x as tf.Tensor2D, a as tf.Tensor2D);
+      const du = tf.matMul(sdy, tf.transpose(b as tf.Tensor2D));
+      return [tf.matMul(du, tf.transpose(a as tf.Tensor2D)), tf.matMul(tf.transpose(x as tf.Tensor2D), du), tf.matMul(tf.transpose(u), sdy), dy];
+    },
+    [],
+    3,
+  );
 }
 
 /** scaling = alpha / r, or alpha / √r with rsLoRA. */

@@ -19,6 +19,38 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tens
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
 }
 
+/**
+ * RMSNorm of rows x [N, C] as one op with its own gradient: only x is kept for backprop (the
+ * composed version keeps five [N, C] intermediates per norm), and dweight's sum over rows is a
+ * matmul (onesᵀ @ …) instead of an axis-0 reduction, which tfjs-wasm runs slowly.
+ *   xhat = x·r, r = rsqrt(mean(x²) + eps);  y = xhat·w
+ *   dx = r·(g − xhat·mean(g·xhat)), g = dy·w;  dw = Σ_rows dy·xhat
+ * A frozen weight is captured rather than an input, so it gets no gradient.
+ */
+export function rmsNorm2d(x: tf.Tensor2D, weight: tf.Variable, eps: number): tf.Tensor2D {
+  const norm = (xi: tf.Tensor) => tf.mul(xi, tf.rsqrt(tf.add(tf.mean(tf.square(xi), -1, true), eps)));
+  const backward = (dy: tf.Tensor, xi: tf.Tensor, w: tf.Tensor, wantW: boolean): tf.Tensor[] => {
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(xi), -1, true), eps));
+    const xhat = tf.mul(xi, r);
+    const g = tf.mul(dy, w);
+    const dx = tf.mul(r, tf.sub(g, tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))));
+    if (!wantW) return [dx];
+    const [rows, cols] = (xi as tf.Tensor2D).shape;
+    const ones = tf.ones([1, rows]) as tf.Tensor2D;
+    return [dx, tf.reshape(matMulLinear(ones, tf.mul(dy, xhat) as tf.Tensor2D, false), [cols])];
+  };
+  if (weight.trainable) {
+    return customOp<tf.Tensor2D>(
+      ([xi, w]) => tf.mul(norm(xi), w) as tf.Tensor2D,
+      (dy, [xi, w]) => backward(dy, xi, w, true),
+    )(x, weight);
+  }
+  return customOp<tf.Tensor2D>(
+    ([xi]) => tf.mul(norm(xi), weight) as tf.Tensor2D,
+    (dy, [xi]) => backward(dy, xi, weight, false),
+  )(x);
+}
+
 /** LayerNorm over the last axis (biased variance, as torch). x [..., C]. */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
@@ -85,9 +117,17 @@ export function ropeTables(positions: Int32Array, batch: number, seqLen: number,
 /** q·cos + rotate_half(q)·sin, rotate_half(x) = cat(-x₂, x₁). x [B, H, T, D]. */
 export function applyRope(x: tf.Tensor4D, cos: tf.Tensor4D, sin: tf.Tensor4D): tf.Tensor4D {
   const half = x.shape[3] / 2;
-  const [x1, x2] = tf.split(x, [half, half], 3);
-  const rotated = tf.concat([tf.neg(x2), x1], 3);
-  return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as tf.Tensor4D;
+  // rotate_half and its transpose: rot(x) = cat(−x₂, x₁), rotᵀ(g) = cat(g₂, −g₁).
+  const rot = (t: tf.Tensor, sign: 1 | -1) => {
+    const [a, b] = tf.split(t, [half, half], 3);
+    return sign === 1 ? tf.concat([tf.neg(b), a], 3) : tf.concat([b, tf.neg(a)], 3);
+  };
+  // One op with its own gradient (dx = dy·cos + rotᵀ(dy·sin)), so nothing but cos/sin is kept.
+  return customOp<tf.Tensor4D>(
+    ([xi]) => tf.add(tf.mul(xi, cos), tf.mul(rot(xi, 1), sin)) as tf.Tensor4D,
+    (dy, _x, [c, s]) => [tf.add(tf.mul(dy, c), rot(tf.mul(dy, s), -1))],
+    [cos, sin],
+  )(x);
 }
 
 /**
@@ -135,11 +175,14 @@ export function groupedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D,
 /**
  * Token-level cross-entropy against already-shifted targets. logits [N, V], targets [N] with -100
  * (any negative) = ignored. Returns the SUM over counted tokens and their count, so gradient
- * accumulation can weight micro-batches by tokens. One-hot instead of gather: the gather gradient
- * is missing on wasm.
+ * accumulation can weight micro-batches by tokens. A single op with its own gradient,
+ * dlogits = (softmax(logits) − onehot(target))·weight·dy: with a large vocabulary the [N, V]
+ * intermediates of a composed version (log-softmax, one-hot, products) would all stay alive on the
+ * tape; here only the logits are kept.
  */
 export function crossEntropySum(logits: tf.Tensor2D, targets: Int32Array): { sum: tf.Scalar; count: number } {
   const [n, vocab] = logits.shape;
+  const flat = new Int32Array(n);
   const safe = new Int32Array(n);
   const weight = new Float32Array(n);
   let count = 0;
@@ -148,11 +191,24 @@ export function crossEntropySum(logits: tf.Tensor2D, targets: Int32Array): { sum
     if (t >= 0) {
       if (t >= vocab) throw new RangeError(`target id ${t} at position ${i} is outside the vocabulary (${vocab})`);
       safe[i] = t;
+      flat[i] = i * vocab + t;
       weight[i] = 1;
       count++;
     }
   }
-  const logp = tf.logSoftmax(logits, -1);
-  const picked = tf.sum(tf.mul(logp, oneHotF32(tf.tensor1d(safe, 'int32'), vocab)), -1);
-  return { sum: tf.neg(tf.sum(tf.mul(picked, tf.tensor1d(weight)))) as tf.Scalar, count };
+  const ids = tf.tensor1d(safe, 'int32');
+  const w = tf.tensor1d(weight);
+  const sum = customOp<tf.Scalar>(
+    ([z]) => {
+      // Σ −log p(target) over counted rows; the picked entries are gathered from the flat log-probs.
+      const logp = tf.reshape(tf.logSoftmax(z as tf.Tensor2D, -1), [-1]);
+      return tf.neg(tf.sum(tf.mul(tf.gather(logp, tf.tensor1d(flat, 'int32')), w))) as tf.Scalar;
+    },
+    (dy, [z], [savedIds, savedW]) => {
+      const g = tf.sub(tf.softmax(z as tf.Tensor2D, -1), oneHotF32(savedIds as tf.Tensor1D, vocab));
+      return [tf.mul(g, tf.mul(tf.expandDims(savedW, 1), dy))];
+    },
+    [ids, w],
+  )(logits);
+  return { sum, count };
 }

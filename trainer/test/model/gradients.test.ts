@@ -5,7 +5,7 @@ import { before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { selectBackend, tf } from '../../backend/index';
 import { loadModel } from '../../io/index';
-import { matMulLinear, shiftTargets } from '../../model/index';
+import { applyLora, loraLayers, matMulLinear, shiftTargets } from '../../model/index';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 
@@ -40,19 +40,27 @@ describe('matMulLinear gradients', () => {
 });
 
 describe('model gradients', () => {
-  for (const name of ['llama-tiny', 'gpt2-tiny']) {
+  for (const name of ['llama-tiny', 'gpt2-tiny', 'qwen2-tiny', 'llama-tiny+lora']) {
     it(`${name}: analytic gradients match central finite differences`, () => {
-      const model = loadModel(join(fixtures, name));
-      const ids = Int32Array.from([3, 17, 5, 9, 22, 1, 30, 11, 4, 8, 2, 6]);
+      const model = loadModel(join(fixtures, name.replace('+lora', '')));
+      if (name.endsWith('+lora')) {
+        applyLora(model, { r: 4, alpha: 8, dropout: 0, targetModules: ['q_proj', 'down_proj'] });
+        // Non-zero B so that A's gradient is not identically zero.
+        for (const l of loraLayers(model).values()) l.loraB.assign(tf.randomNormal(l.loraB.shape, 0, 0.2, 'float32', 11));
+      }
+      const ids = Int32Array.from([3, 17, 5, 9, 22, 1, 30, 11, 4, 8, 2, 6]); // < every fixture's vocab
       const input = { batch: 2, seqLen: 6, inputIds: ids };
       const targets = shiftTargets(ids, undefined, 2, 6);
       const params = model.parameters();
       const { grads } = tf.variableGrads(() => model.loss(input, targets).loss, model.trainableVariables());
       // Probe one entry of a few tensors: embedding (gather + one-hot gradient, tied head), a
       // linear kernel (customGrad) and a norm weight (autograd).
-      const probes = name === 'llama-tiny'
-        ? ['model.embed_tokens.weight', 'model.layers.1.self_attn.q_proj.weight', 'model.layers.0.mlp.down_proj.weight', 'model.norm.weight']
-        : ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.h.1.ln_2.bias'];
+      const probes = {
+        'llama-tiny': ['model.embed_tokens.weight', 'model.layers.1.self_attn.q_proj.weight', 'model.layers.0.mlp.down_proj.weight', 'model.norm.weight', 'model.layers.0.input_layernorm.weight'],
+        'gpt2-tiny': ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.h.0.attn.c_attn.bias', 'transformer.h.1.ln_2.bias'],
+        'qwen2-tiny': ['lm_head.weight', 'model.layers.0.self_attn.k_proj.bias', 'model.layers.1.self_attn.v_proj.weight'],
+        'llama-tiny+lora': ['model.layers.0.self_attn.q_proj.lora_A.weight', 'model.layers.1.self_attn.q_proj.lora_B.weight', 'model.layers.1.mlp.down_proj.lora_A.weight'],
+      }[name]!;
       for (const pname of probes) {
         const p = params.find((q) => q.name === pname)!;
         const g = grads[p.variable.name].dataSync();
