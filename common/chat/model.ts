@@ -118,9 +118,19 @@ export function createChatModel(
     libConfig.additional_special_tokens = cfg.additional_special_tokens.map(tokenContent).filter((s): s is string => s !== undefined);
   delete libConfig.chat_template;
 
+  // transformers adds the tokens of `added_tokens_decoder` that tokenizer.json lacks; so do we.
+  let tokJson: Json = tj;
+  if (isObj(cfg.added_tokens_decoder)) {
+    const have = new Set((Array.isArray(tj.added_tokens) ? tj.added_tokens : []).map((t) => (isObj(t) ? t.id : undefined)));
+    const extra = Object.entries(cfg.added_tokens_decoder)
+      .filter(([id, t]) => /^\d+$/.test(id) && isObj(t) && typeof t.content === 'string' && !have.has(Number(id)))
+      .map(([id, t]) => ({ single_word: false, lstrip: false, rstrip: false, normalized: false, special: true, ...(t as Json), id: Number(id) }));
+    if (extra.length > 0) tokJson = { ...tj, added_tokens: [...(Array.isArray(tj.added_tokens) ? tj.added_tokens : []), ...extra] };
+  }
+
   let tokenizer: Tokenizer;
   try {
-    tokenizer = new Tokenizer(tj, libConfig);
+    tokenizer = new Tokenizer(tokJson, libConfig);
   } catch (e) {
     return fail('chat-tokenizer-invalid', `tokenizer.json could not be loaded: ${messageOf(e)}`, paths.tokenizer);
   }
@@ -168,7 +178,7 @@ export function createChatModel(
     suffixIds,
     architectures: Array.isArray(mc.architectures) ? mc.architectures.filter((a): a is string => typeof a === 'string') : [],
     addedTokenIds,
-    pieces: new TokenPieces(tokenizer, tj),
+    pieces: new TokenPieces(tokenizer, tokJson),
   };
   if (files.dir !== undefined) model.dir = files.dir;
   if (defaultTemplate !== undefined) model.chatTemplate = defaultTemplate;

@@ -1,10 +1,10 @@
 /** Loading model directories: the fixtures, and every kind of broken file as a coded error. */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ChatModelCache, countTokens, decode, encode, loadChatModel, resolveChatTemplate } from '../../chat/index';
+import { ChatModelCache, countTokens, createChatModel, decode, encode, loadChatModel, resolveChatTemplate } from '../../chat/index';
 import { FIXTURES } from './helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tunelab-chat-'));
@@ -50,6 +50,16 @@ describe('loadChatModel', () => {
     const r = await loadChatModel(d);
     assert.ok(r.ok);
     assert.equal(r.value.chatTemplate, '{{ messages[0].content }}');
+  });
+
+  it('adds the tokens of added_tokens_decoder that tokenizer.json lacks', () => {
+    const m = createChatModel({
+      tokenizerJson: JSON.parse(readFileSync(join(FIXTURES, 'chatml', 'tokenizer.json'), 'utf8')),
+      tokenizerConfig: { eos_token: '<|im_end|>', added_tokens_decoder: { '302': { content: '<|im_end|>' }, '310': { content: '<tool_call>', special: false } } },
+    });
+    assert.ok(m.ok);
+    assert.deepEqual(encode(m.value, 'a<tool_call>b'), [97, 310, 98]);
+    assert.ok(m.value.addedTokenIds.has(310));
   });
 
   it('helpers encode, decode and count', async () => {
