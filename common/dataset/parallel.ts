@@ -9,6 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { StringDecoder } from 'node:string_decoder';
+import * as zlib from 'node:zlib';
 import { DuplicateIndex } from './hash';
 import { guessRecord } from './shapes';
 import { DatasetValidator, Tally, type DatasetReport, type FileFormat, type PartialTally, type ValidatorOptions } from './validator';
@@ -35,13 +36,16 @@ interface WorkerInit {
 
 const PIECE = 1 << 20;
 
+// The same native CRC as ./file (a worker must find it itself: functions do not cross threads).
+const nativeCrc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (s: string) => (zlib as unknown as { crc32(s: string): number }).crc32(s) : undefined;
+
 /** Runs inside a worker: validates each piece it is sent and posts the partial tally back. */
 function serveWorker(init: WorkerInit): void {
   const port = parentPort!;
   const decoder = new TextDecoder('utf-8');
   port.on('message', (job: Job) => {
     const text = decoder.decode(job.bytes);
-    const v = new DatasetValidator({ ...init.options, container: 'jsonl' }, { fileFormat: init.fileFormat, logHashes: true });
+    const v = new DatasetValidator({ crc32: nativeCrc32, ...init.options, container: 'jsonl' }, { fileFormat: init.fileFormat, logHashes: true });
     v.push(text);
     const partial = v.endPartial();
     let lines = 0;

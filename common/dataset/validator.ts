@@ -8,7 +8,7 @@
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import { diagnostic, Severity } from '../diagnostics';
 import { checkAlpaca, checkChat, checkCompletion, controlPrefilter, controlTokenPattern, type CheckContext, type Finding, type RecordFacts } from './checks';
-import { DuplicateIndex, FloatList, IntList, RecordHasher } from './hash';
+import { DuplicateIndex, FloatList, IntList, RecordHasher, type Crc32 } from './hash';
 import { Tally, type DatasetSummary, type PartialTally } from './tally';
 import { nodeAtPath, scanJson, type JsonNode } from './jsonScan';
 import { normalizeRecord, readerFor, type RecordReader } from './normalize';
@@ -47,6 +47,11 @@ export interface ValidatorOptions {
   sequenceLen?: number;
   /** Token counts and masking of a record (the chat core, see ./tokens.ts); called only for records without errors. */
   measure?: (record: NormalizedRecord, loc: RecordLocation) => RecordMeasure | undefined;
+  /**
+   * A native CRC-32 over UTF-8 (Node's `zlib.crc32`) for duplicate detection; the Node readers
+   * pass it, without it the same CRC runs in JavaScript (slower, same results).
+   */
+  crc32?: Crc32;
   /** Each record, normalised (undefined when it has errors that make it unreadable). */
   onRecord?: (record: NormalizedRecord | undefined, loc: RecordLocation, hasErrors: boolean) => void;
 }
@@ -216,7 +221,7 @@ export class DatasetValidator {
     const index = t.records++;
     const loc: RecordLocation = { index, line };
     const facts: RecordFacts = { findings: [], roles: t.roles, messages: 0, chars: 0 };
-    const hasher = this.dups || this.log ? new RecordHasher() : undefined;
+    const hasher = this.dups || this.log ? new RecordHasher(this.options.crc32) : undefined;
     let readable = true;
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
       facts.findings.push({ code: 'dataset-not-object', severity: E, message: `a record must be a JSON object, found ${Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value}`, path: [], target: 'value' });
