@@ -1,6 +1,7 @@
 /**
  * Reading a model directory in Hugging Face layout: tokenizer.json (required),
- * tokenizer_config.json, chat_template.jinja, generation_config.json and config.json (optional).
+ * tokenizer_config.json, chat_template.jinja (or chat_template.json), generation_config.json and
+ * config.json (optional).
  * Every failure is a coded error naming the file. `ChatModelCache` keeps loaded models by
  * directory and reloads one when a file changes; callers (the server, the trainer) own their cache.
  */
@@ -9,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fail, messageOf, type Outcome } from './errors';
 import { createChatModel, type ChatModel, type ChatModelFiles } from './model';
 
-const FILES = ['tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'generation_config.json', 'config.json'] as const;
+const FILES = ['tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja', 'generation_config.json', 'config.json', 'chat_template.json'] as const;
 
 async function readOptional(path: string): Promise<string | undefined> {
   try {
@@ -35,7 +36,7 @@ export async function loadChatModel(modelDir: string): Promise<Outcome<ChatModel
     const st = await stat(dir).catch(() => undefined);
     if (!st) return fail('chat-model-dir-missing', `model directory not found: ${dir}`, dir);
     if (!st.isDirectory()) return fail('chat-model-dir-missing', `not a directory: ${dir} (give the folder holding tokenizer.json)`, dir);
-    const [tok, cfg, jinja, gen, conf] = await Promise.all(FILES.map((f) => readOptional(join(dir, f))));
+    const [tok, cfg, jinja, gen, conf, ctJson] = await Promise.all(FILES.map((f) => readOptional(join(dir, f))));
     const tokPath = join(dir, 'tokenizer.json');
     if (tok === undefined) {
       // Say what is there instead: slow-tokenizer files need a one-time conversion.
@@ -56,6 +57,15 @@ export async function loadChatModel(modelDir: string): Promise<Outcome<ChatModel
       files.tokenizerConfig = c.value;
     }
     if (jinja !== undefined) files.chatTemplateFile = jinja;
+    else if (ctJson !== undefined) {
+      // Processor-style chat_template.json ({"chat_template": "..."}) of vision models.
+      try {
+        const v = JSON.parse(ctJson) as { chat_template?: unknown };
+        if (typeof v.chat_template === 'string') files.chatTemplateFile = v.chat_template;
+      } catch {
+        /* ignored on purpose: optional metadata */
+      }
+    }
     // generation_config.json and config.json only add eos ids and the model type: a broken one is not fatal.
     for (const [text, key] of [
       [gen, 'generationConfig'],

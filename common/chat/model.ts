@@ -47,7 +47,7 @@ export interface ChatModelFiles {
   tokenizerConfig?: unknown;
   generationConfig?: unknown;
   modelConfig?: unknown;
-  /** Contents of `chat_template.jinja` (newer transformers save the template there). */
+  /** Contents of `chat_template.jinja` (newer transformers save the template there; it wins), or of `chat_template.json`'s `chat_template`. */
   chatTemplateFile?: string;
   dir?: string;
 }
@@ -168,7 +168,8 @@ export function createChatModel(
   const addedTokenIds = new Set<number>();
   for (const t of tokenizer.get_added_tokens_decoder().keys()) addedTokenIds.add(t);
 
-  const defaultTemplate = templates.default ?? (typeof files.chatTemplateFile === 'string' ? files.chatTemplateFile : undefined);
+  // A chat_template.jinja file wins over tokenizer_config.json, as in transformers' loader.
+  const defaultTemplate = typeof files.chatTemplateFile === 'string' ? files.chatTemplateFile : templates.default;
   const maxLen = typeof cfg.model_max_length === 'number' && cfg.model_max_length < 1e9 ? cfg.model_max_length : undefined;
   const model: ChatModel = {
     tokenizer,

@@ -46,6 +46,12 @@ describe('loadChatModel', () => {
     mkdirSync(d);
     copyFileSync(join(FIXTURES, 'chatml', 'tokenizer.json'), join(d, 'tokenizer.json'));
     writeFileSync(join(d, 'tokenizer_config.json'), JSON.stringify({ eos_token: '<|im_end|>' }));
+    writeFileSync(join(d, 'chat_template.json'), JSON.stringify({ chat_template: '{{ 2 }}' }));
+    const fromJson = await loadChatModel(d);
+    assert.ok(fromJson.ok);
+    assert.equal(fromJson.value.chatTemplate, '{{ 2 }}');
+    // chat_template.jinja wins over tokenizer_config.json and chat_template.json.
+    writeFileSync(join(d, 'tokenizer_config.json'), JSON.stringify({ eos_token: '<|im_end|>', chat_template: '{{ 1 }}' }));
     writeFileSync(join(d, 'chat_template.jinja'), '{{ messages[0].content }}');
     const r = await loadChatModel(d);
     assert.ok(r.ok);
