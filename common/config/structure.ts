@@ -177,7 +177,14 @@ function checkEnum(ctx: RuleContext, keyPath: NodePath, spec: KeySpec, val: unkn
   if (keyPath.includes('datasets') || keyPath.includes('test_datasets') || keyPath.includes('pretraining_dataset')) {
     if (name === 'type') return; // checked by the dataset rules (module.load_fn forms)
   }
-  if (name === 'chat_template' && (s.startsWith(FALLBACK_PREFIX) && CHAT_TEMPLATE_SET.has(s.slice(FALLBACK_PREFIX.length)))) return;
+  if (name === 'chat_template' && s.startsWith(FALLBACK_PREFIX)) {
+    // The schema accepts any suffix; an unknown one fails later, when the template is looked up.
+    const rest = s.slice(FALLBACK_PREFIX.length);
+    if (CHAT_TEMPLATE_SET.has(rest)) return;
+    const near = suggestKey(rest, [...CHAT_TEMPLATE_SET]);
+    ctx.report('config-unknown-value', Severity.Warning, { path: keyPath, on: 'value' }, `'${rest}' is not a chat template Axolotl knows, so the fallback fails when the tokenizer has no template${near ? `: did you mean '${FALLBACK_PREFIX}${near}'?` : '.'}`, near ? { replaceValueWith: `${FALLBACK_PREFIX}${near}` } : undefined);
+    return;
+  }
   if (top && name === 'adapter' && PLUGIN_ADAPTERS[s]) {
     if (!ctx.pluginEnabled(PLUGIN_ADAPTERS[s]!)) {
       ctx.report('config-invalid-value', Severity.Error, { path: keyPath, on: 'value' }, `adapter '${s}' is registered by ${PLUGIN_ADAPTERS[s]}, which is not listed under plugins:.`, { addPlugin: PLUGIN_ADAPTERS[s] });

@@ -218,3 +218,12 @@ test('preference and RL rules: KTO, DPO loss types, GRPO generations, FSDP2 with
     d('7:0-7:11', W, 'config-fsdp1-deprecated', 'FSDP1 is deprecated: set fsdp_version: 2 (and migrate fsdp_config) for better performance and compatibility.', { addKey: { key: 'fsdp_version', value: 2 } }),
   ]);
 });
+
+test('chat_template: an enum at the top level, any tokenizer_default_fallback_* passes the schema', () => {
+  const cfg = (v: string) => `base_model: x\nchat_template: ${v}\nlearning_rate: 1e-5\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: a/b\n    type: chat_template\n`;
+  assert.deepEqual(validateConfig(parseConfig(cfg('tokenizer_default_fallback_chatml'))), []);
+  assert.deepEqual(validateConfig(parseConfig(cfg('tokenizer_default_fallback_chatlm'))), [
+    d('1:15-1:48', W, 'config-unknown-value', "'chatlm' is not a chat template Axolotl knows, so the fallback fails when the tokenizer has no template: did you mean 'tokenizer_default_fallback_chatml'?", { replaceValueWith: 'tokenizer_default_fallback_chatml' }),
+  ]);
+  assert.deepEqual(validateConfig(parseConfig(cfg('llama_3'))), [d('1:15-1:22', E, 'config-invalid-value', "'llama_3' is not a valid chat_template: did you mean 'llama3'?", { replaceValueWith: 'llama3' })]);
+});
