@@ -12,6 +12,7 @@ export type MaskFindingCode =
   | 'mask-truncated'
   | 'mask-eos-never-trained'
   | 'mask-record-failed'
+  | 'mask-message-not-rendered'
   // setup checks (setup.ts)
   | 'mask-eos-not-in-template'
   | 'mask-eot-not-in-template'
@@ -36,6 +37,14 @@ export function recordFindings(record: number, examples: readonly MaskedExample[
       severity: 'warning',
       record,
       message: 'every label of this record is masked: it adds nothing to training (no trained role, weight 0, empty or cut-off assistant turns)',
+    });
+  const dropped = examples.flatMap((e) => e.turns.filter((t) => t.start < 0));
+  if (dropped.length > 0)
+    out.push({
+      code: 'mask-message-not-rendered',
+      severity: 'warning',
+      record,
+      message: `the chat template leaves out ${dropped.map((t) => `message ${t.message + 1} (${t.role})`).join(', ')}: the model never sees ${dropped.length === 1 ? 'it' : 'them'} (Mistral's template drops a system prompt unless the conversation ends with a user turn)`,
     });
   const cut = examples.find((e) => e.truncated);
   if (cut)

@@ -176,5 +176,16 @@ describe('token views and the pre-flight summary', () => {
       length: { min: 20, max: 24, mean: 68 / 3, p50: 24, p95: 24 },
     });
     assert.deepEqual(recordFindings(0, [build('Hello there')]), []);
+    const mistral = fixtureModel('mistral');
+    const dropped = buildExample(mistral, { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] });
+    assert.ok(dropped.ok);
+    assert.deepEqual(recordFindings(7, [dropped.value]), [
+      {
+        code: 'mask-message-not-rendered',
+        severity: 'warning',
+        record: 7,
+        message: "the chat template leaves out message 1 (system): the model never sees it (Mistral's template drops a system prompt unless the conversation ends with a user turn)",
+      },
+    ]);
   });
 });
