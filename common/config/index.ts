@@ -62,7 +62,7 @@ export type {
 /** Parses a config (see module doc). */
 export const parseConfig = (text: string): ConfigDocument => parse(text);
 
-const MARKER = /^#\s*(tunelab\b|yaml-language-server:\s*\$schema=\S*tunelab)/im;
+const MARKER = /^#\s*(tunelab\b|yaml-language-server:\s*\$schema=\S*(tunelab|axolotl-config\.schema\.json))/im;
 /**
  * mergekit configs also have a top-level `base_model:`; their own top-level keys tell them apart
  * (`merge_method:` only when it is not Axolotl's LoRA merge method).

@@ -129,6 +129,8 @@ test('looksLikeConfig: base_model or a marker, nothing else', () => {
   assert.equal(looksLikeConfig('base_model: x\n'), true);
   assert.equal(looksLikeConfig('# tunelab\nfoo: 1\n'), true);
   assert.equal(looksLikeConfig('# yaml-language-server: $schema=https://tunelab.dev/schemas/axolotl-config.schema.json\nfoo: 1\n'), true);
+  assert.equal(looksLikeConfig('# yaml-language-server: $schema=../schemas/axolotl-config.schema.json\nfoo: 1\n'), true);
+  assert.equal(looksLikeConfig('# yaml-language-server: $schema=https://json.schemastore.org/github-workflow.json\non: push\n'), false);
   assert.equal(looksLikeConfig('models:\n  - model: x\n'), false);
   assert.equal(looksLikeConfig('nested:\n  base_model: x\n'), false);
   assert.equal(looksLikeConfig('on: push\njobs: {}\n'), false);
