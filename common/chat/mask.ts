@@ -8,10 +8,11 @@
  *   turns), `all` (after every turn), `last` (only the last one found), `none`;
  * - an empty content trains nothing, not even its closing token.
  *
- * Turns are found in the rendered text by rendering the conversation again with one message's
- * content replaced by a placeholder: what differs is that content, wherever the template put it
- * (Mistral puts the system prompt into the last user turn). A single render with invisible
- * sentinels around every content is tried first and used when it provably reproduces the text.
+ * Turns are found in the rendered text by rendering the conversation again with one message
+ * replaced by a placeholder turn (role and content only, as Axolotl's): what differs is that
+ * turn's text, wherever the template put it (Mistral puts the system prompt into the last user
+ * turn), tool calls and rendered reasoning included. A single render with invisible sentinels
+ * around every plain content is tried first and used when it provably reproduces the text.
  */
 import type { Conversation } from '../dataset/types';
 import { fail, guard, ok, type Outcome } from './errors';
