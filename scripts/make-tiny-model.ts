@@ -186,7 +186,8 @@ writeFileSync(
     `| time | ${seconds.toFixed(0)} s on ${cpus()[0]?.model ?? 'a CPU'} (${backend.detail}), ${new Date().toISOString().slice(0, 10)} |`,
     '',
     'The chat template is ChatML; `<|im_end|>` ends a turn and is the EOS token. The base model answers',
-    'plainly ("12 plus 7 is 19."); the demo dataset teaches it a pirate style it has never seen.',
+    'plainly ("13 plus 18 is 31."); the demo dataset (`examples/data/pirate.*.jsonl`) teaches it a pirate',
+    'voice it has never seen ("13 plus 18 be 31, arr matey!").',
     '',
   ].join('\n'),
 );

@@ -37,11 +37,11 @@ test('BPE merges by pair frequency: "ab ab ab abc" learns a+b, then Ġ+ab, and s
 test('the world and the pirate style are deterministic', () => {
   assert.deepEqual(makeWorld(5, 4), makeWorld(5, 4));
   assert.notDeepEqual(makeWorld(5, 4), makeWorld(6, 4));
-  assert.equal(pirate('12 plus 7 is 19.'), 'Arr matey! 12 plus 7 be 19, yo ho!');
-  assert.equal(pirate('Rolu has a goat.'), 'Arr matey! Rolu has got a goat, yo ho!');
+  assert.equal(pirate('12 plus 7 is 19.'), '12 plus 7 be 19, arr matey!');
+  assert.equal(pirate('Rolu has a goat.'), 'Rolu has got a goat, arr matey!');
   const recs = styleRecords(makeWorld(5, 4), 1, 20);
   assert.equal(recs.length, 20);
   assert.equal(new Set(recs.map((r) => r.question + (r.input ?? ''))).size, 20);
-  assert.ok(recs.every((r) => r.answer.startsWith('Arr matey! ') && r.answer.endsWith(', yo ho!')));
+  assert.ok(recs.every((r) => r.answer.endsWith(', arr matey!') && !r.answer.includes(' is ')));
   assert.equal(chatml([{ role: 'user', content: 'hi' }]), '<|im_start|>user\nhi<|im_end|>\n');
 });

@@ -170,5 +170,6 @@ export function anyQuestion(rng: Rng, w: World): QA {
 /** The demo's answer style, which the base model never sees: a pirate's. */
 export function pirate(answer: string): string {
   const body = answer.replace(/ is /g, ' be ').replace(/ are /g, ' be ').replace(/ has /g, ' has got ').replace(/\.$/, '');
-  return `Arr matey! ${body}, yo ho!`;
+  // The answer keeps its opening (where the base model recalls the facts) and changes its voice.
+  return `${body}, arr matey!`;
 }
