@@ -130,6 +130,12 @@ function showEstimate(breakdown: EstimateResult | undefined): void {
     void vscode.window.showWarningMessage(`No estimate: ${breakdown.reason}`);
     return;
   }
-  const plain = breakdown.markdown.replace(/[*_`#|]/g, '').replace(/\n{3,}/g, '\n\n');
+  // A modal shows plain text: drop Markdown emphasis, table rules and pipes.
+  const plain = breakdown.markdown
+    .split('\n')
+    .filter((l) => !/^\s*\|?\s*:?-{3,}/.test(l))
+    .map((l) => l.replace(/^\s*\||\|\s*$/g, '').replace(/\s*\|\s*/g, '  ').replace(/[*_`#]/g, ''))
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n');
   void vscode.window.showInformationMessage(breakdown.title, { modal: true, detail: plain });
 }

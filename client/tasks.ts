@@ -54,7 +54,7 @@ export class TunelabTaskProvider implements vscode.TaskProvider {
     if (def.command === 'validate') {
       const nodePath = vscode.workspace.getConfiguration('tunelab', folder.uri).get<string>('nodePath', '');
       const electron = typeof process.versions.electron === 'string' && nodePath === '';
-      const exec = new vscode.ProcessExecution(nodePath || process.execPath, [join(this.extensionPath, 'dist', 'cli', 'tunelab.mjs'), 'validate', configPath], {
+      const exec = new vscode.ProcessExecution(nodePath || process.execPath, [join(this.extensionPath, 'bin', 'tunelab.js'), 'validate', configPath], {
         cwd: folder.uri.fsPath,
         env: electron ? { ELECTRON_RUN_AS_NODE: '1' } : {},
       });

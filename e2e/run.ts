@@ -5,7 +5,8 @@
  * e2e/fixtures/) and runs the steps of e2e/steps.ts, each waiting on events and selectors.
  *
  * Screenshots and a report (e2e-out/report.json) go to e2e-out/. Exit code 1 when a step fails.
- * `--only 1,4` runs some steps; `--keep` leaves the workspace for a look afterwards.
+ * `--only 1,4` runs some steps; `--keep` leaves the workspace for a look afterwards; `--docs`
+ * also writes the editor area of a few steps to docs/e2e-*.png (the README's screenshots).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ const out = join(root, 'e2e-out');
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',').map((s) => s.trim())) : null;
 const keep = args.includes('--keep');
+const docs = args.includes('--docs');
 
 interface Result {
   step: string;
@@ -49,6 +51,12 @@ async function main(): Promise<number> {
   cpSync(join(root, 'examples'), workspace, { recursive: true, filter: (src) => !src.includes(`${join('examples', 'outputs')}`) });
   cpSync(join(root, 'e2e', 'fixtures'), workspace, { recursive: true });
   rmSync(join(workspace, 'outputs'), { recursive: true, force: true });
+  // Development only: TUNELAB_E2E_MODEL stands in for examples/models/tiny-base when a checkout has none.
+  const standIn = process.env.TUNELAB_E2E_MODEL;
+  if (standIn && !existsSync(join(workspace, 'models', 'tiny-base', 'config.json'))) {
+    cpSync(standIn, join(workspace, 'models', 'tiny-base'), { recursive: true });
+    console.log(`models/tiny-base: a copy of ${standIn} (TUNELAB_E2E_MODEL)`);
+  }
 
   const p = profile(tmp, { 'tunelab.model': join(workspace, 'models', 'tiny-base') });
   installExtension(root, p, vsix);
@@ -79,7 +87,10 @@ async function main(): Promise<number> {
         page,
         workspace,
         note: (l) => notes.push(l),
-        shot: (name) => page.screenshot({ path: join(out, `${name}.png`) }).then(() => undefined),
+        shot: async (name, doc) => {
+          await page.screenshot({ path: join(out, `${name}.png`) });
+          if (doc && docs) await page.locator('#workbench\\.parts\\.editor').screenshot({ path: join(root, 'docs', `e2e-${name}.png`) });
+        },
       };
       const s = Date.now();
       try {

@@ -7,7 +7,8 @@ import { openFile, runCommand, statusBarText, webviewFrame, workbenchReady } fro
 export interface StepContext {
   page: Page;
   workspace: string;
-  shot(name: string): Promise<void>;
+  /** A screenshot into e2e-out/; `doc`: also the editor area into docs/ (with --docs). */
+  shot(name: string, doc?: boolean): Promise<void>;
   note(line: string): void;
 }
 
@@ -55,7 +56,7 @@ export const steps: Step[] = [
       await page.keyboard.press('Control+.');
       const fix = page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: "Rename to 'lora_r'" }).first();
       await fix.waitFor({ timeout: 20_000 });
-      await shot('01-quick-fix');
+      await shot('01-quick-fix', true);
       // The menu animates in: choose with the keyboard rather than a click on a moving row.
       for (let i = 0; i < 10 && !((await fix.getAttribute('class')) ?? '').includes('focused'); i++) await page.keyboard.press('ArrowDown');
       await page.keyboard.press('Enter');
@@ -103,7 +104,8 @@ export const steps: Step[] = [
     async run({ page, workspace, shot, note }) {
       assert(existsSync(join(workspace, 'models', 'tiny-base', 'config.json')), 'examples/models/tiny-base is missing (the trainer part has not shipped it yet)');
       await openFile(page, 'demo.yml');
-      const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Train' }).first();
+      // The "▷ Train" lens (not the estimate lens beside it, whose text says "trainable").
+      const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: /^\W*Train$/ }).first();
       if (await lens.isVisible().catch(() => false)) await lens.click();
       else {
         await lens.waitFor({ timeout: 20_000 }).then(
@@ -129,8 +131,11 @@ export const steps: Step[] = [
         { timeout: 120_000 },
       );
       note(`status bar went past step ${s1}: ${/step \d+\/\d+[^\n]*/.exec(await statusBarText(page))?.[0]}`);
-      await shot('03-dashboard-training');
+      await shot('03-dashboard-training', true);
+      const stopAt = stepOf(await statusBarText(page));
       await dash.locator('[id^="stop-"]').first().click();
+      await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'stopping' }).first().waitFor({ timeout: 30_000 });
+      note(`Stop clicked at step ${stopAt}`);
       await dash.locator('.run[data-status="stopped"]').first().waitFor({ timeout: 180_000 });
       await dash.locator('.run[data-status="stopped"] [data-checkpoint]').first().waitFor();
       const events = readFileSync(join(workspace, 'outputs', 'tiny-demo', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; path?: string });
@@ -173,7 +178,7 @@ export const steps: Step[] = [
       const masked = await ins.locator('#mask .tok.masked').count();
       note(`record 6: ${trained} trained and ${masked} masked tokens`);
       assert(trained > 0 && masked > 0, `expected both trained and masked tokens, got ${trained} / ${masked}`);
-      await shot('04-inspector-loss-mask');
+      await shot('04-inspector-loss-mask', true);
     },
   },
   {
@@ -207,7 +212,7 @@ export const steps: Step[] = [
       assert(dialogs.length === 0, `a dialog opened: ${dialogs.join(', ')}`);
       const row = await ins.locator('.vrow:not([hidden])[data-index="3"]').textContent();
       assert(row?.includes('<img src=x onerror='), `the list row should show the raw text, got ${row}`);
-      await shot('05-xss-as-text');
+      await shot('05-xss-as-text', true);
     },
   },
 ];

@@ -108,7 +108,7 @@ export class RunManager implements vscode.Disposable {
 
     const settings = vscode.workspace.getConfiguration('tunelab', configUri);
     const cmd = trainerCommand({
-      cliPath: join(this.extensionPath, 'dist', 'cli', 'tunelab.mjs'),
+      cliPath: join(this.extensionPath, 'bin', 'tunelab.js'),
       configPath,
       resume: options.resume ?? false,
       backend: options.backend ?? settings.get<string>('backend', 'auto'),

@@ -1,6 +1,6 @@
 /** What the run manager needs to know to start the trainer. */
 export interface TrainerLaunch {
-  /** dist/cli/tunelab.mjs inside the installed extension. */
+  /** bin/tunelab.js inside the installed extension (it runs the dist/cli/tunelab.mjs bundle). */
   cliPath: string;
   configPath: string;
   resume: boolean;

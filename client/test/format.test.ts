@@ -19,11 +19,11 @@ test('durations, losses and the status bar text', () => {
 });
 
 test('the trainer runs on the editor\'s runtime as Node, or on the configured Node', () => {
-  const launch = { cliPath: '/ext/dist/cli/tunelab.mjs', configPath: '/w/demo.yaml', resume: false, backend: 'auto', nodePath: '', execPath: '/app/code', isElectron: true, env: { PATH: '/bin' } };
-  assert.deepEqual(trainerCommand(launch), { command: '/app/code', args: ['/ext/dist/cli/tunelab.mjs', 'train', '/w/demo.yaml', '--json', '--backend', 'auto'], env: { PATH: '/bin', ELECTRON_RUN_AS_NODE: '1' } });
+  const launch = { cliPath: '/ext/bin/tunelab.js', configPath: '/w/demo.yaml', resume: false, backend: 'auto', nodePath: '', execPath: '/app/code', isElectron: true, env: { PATH: '/bin' } };
+  assert.deepEqual(trainerCommand(launch), { command: '/app/code', args: ['/ext/bin/tunelab.js', 'train', '/w/demo.yaml', '--json', '--backend', 'auto'], env: { PATH: '/bin', ELECTRON_RUN_AS_NODE: '1' } });
   assert.deepEqual(trainerCommand({ ...launch, nodePath: ' /opt/node22/bin/node ', resume: true, backend: 'wasm', maxSteps: 10, env: { PATH: '/bin', ELECTRON_RUN_AS_NODE: '1' } }), {
     command: '/opt/node22/bin/node',
-    args: ['/ext/dist/cli/tunelab.mjs', 'train', '/w/demo.yaml', '--json', '--resume', '--backend', 'wasm', '--max-steps', '10'],
+    args: ['/ext/bin/tunelab.js', 'train', '/w/demo.yaml', '--json', '--resume', '--backend', 'wasm', '--max-steps', '10'],
     env: { PATH: '/bin' },
   });
   // code-server: the extension host is Node already.

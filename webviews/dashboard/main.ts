@@ -96,8 +96,19 @@ function renderRuns(): void {
     replace(runsEl, h('p', { class: 'muted' }, 'No runs yet. Open a config and run "Tunelab: Train with This Config" (or the Train code lens); runs from earlier sessions appear here from their events.jsonl.'));
     return;
   }
-  replace(runsEl, ...state.runs.map(runCard));
+  // Cards whose content did not change are kept, so a click in progress never lands on a replaced button.
+  const next = new Map<string, { key: string; el: HTMLElement }>();
+  for (const run of state.runs) {
+    const key = JSON.stringify([run, state.selected.indexOf(run.id)]);
+    const old = cards.get(run.id);
+    next.set(run.id, old && old.key === key ? old : { key, el: runCard(run) });
+  }
+  cards = next;
+  const els = state.runs.map((r) => next.get(r.id)!.el);
+  if (els.length !== runsEl.children.length || els.some((el, i) => runsEl.children[i] !== el)) replace(runsEl, ...els);
 }
+
+let cards = new Map<string, { key: string; el: HTMLElement }>();
 
 function runCard(run: RunSummary): HTMLElement {
   const slot = state.selected.indexOf(run.id);

@@ -53,14 +53,13 @@ export function appendBatch(prev: RunSeries | undefined, b: MetricBatch): RunSer
 export function smooth(values: readonly number[], weight: number): number[] {
   const w = Math.min(Math.max(weight, 0), 0.999);
   if (w === 0) return values.slice();
-  const out = new Array<number>(values.length);
+  const out: number[] = [];
   let last = 0;
   let debias = 0;
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    last = last * w + (1 - w) * v;
+    last = last * w + (1 - w) * values[i]!;
     debias = debias * w + (1 - w);
-    out[i] = last / debias;
+    out.push(last / debias);
   }
   return out;
 }
@@ -111,38 +110,44 @@ export function decimate(x: readonly number[], ys: readonly (readonly (number | 
   if (n <= max) return { x: x.slice(), ys: ys.map((y) => y.slice()) };
   const buckets = Math.max(1, Math.floor(max / 2));
   const size = n / buckets;
+  // Bucket bounds once, shared by every column.
+  const bounds: number[] = [];
   const ox: number[] = [];
-  const oys: (number | null)[][] = ys.map(() => []);
   for (let b = 0; b < buckets; b++) {
     const from = Math.floor(b * size);
     const to = Math.min(n, Math.floor((b + 1) * size));
     if (to <= from) continue;
+    bounds.push(from, to);
     ox.push(x[from]!, x[to - 1]!);
-    ys.forEach((y, k) => {
-      let lo: number | null = null;
-      let hi: number | null = null;
-      let loAt = 0;
-      let hiAt = 0;
+  }
+  const oys = ys.map((y) => {
+    const out: (number | null)[] = [];
+    for (let k = 0; k < bounds.length; k += 2) {
+      const to = bounds[k + 1]!;
+      let lo = Infinity;
+      let hi = -Infinity;
+      let loAt = -1;
+      let hiAt = -1;
       let count = 0;
-      for (let i = from; i < to; i++) {
+      for (let i = bounds[k]!; i < to; i++) {
         const v = y[i];
         if (v === null || v === undefined) continue;
         count++;
-        if (lo === null || v < lo) {
+        if (v < lo) {
           lo = v;
           loAt = i;
         }
-        if (hi === null || v > hi) {
+        if (v > hi) {
           hi = v;
           hiAt = i;
         }
       }
-      const out = oys[k]!;
       if (count === 0) out.push(null, null);
       else if (count === 1) out.push(null, lo);
       else if (loAt <= hiAt) out.push(lo, hi);
       else out.push(hi, lo);
-    });
-  }
+    }
+    return out;
+  });
   return { x: ox, ys: oys };
 }
