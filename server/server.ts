@@ -7,6 +7,7 @@
  * feature is guarded and answers empty on failure (logged to the client's output).
  */
 import {
+  CodeLensRefreshRequest,
   createConnection,
   DidChangeConfigurationNotification,
   LSPErrorCodes,
@@ -49,7 +50,7 @@ const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'reque
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
   const log: Logger = { error: (m) => connection.console.error(m) };
-  let features: ClientFeatures = { snippets: false, htmlInMarkdown: false, hierarchicalSymbols: false, configuration: false, workspaceFolders: false, dynamicConfigurationChange: false, completionItemDefaults: [] };
+  let features: ClientFeatures = { snippets: false, htmlInMarkdown: false, hierarchicalSymbols: false, configuration: false, workspaceFolders: false, dynamicConfigurationChange: false, completionItemDefaults: [], codeLensRefresh: false };
   let roots: string[] = [];
   const settings = new SettingsStore(connection, () => features.configuration);
   const analyses = new VersionedCache<Analysis>();
@@ -76,6 +77,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     settings: () => settings.now(),
     roots: () => roots,
     openConfigs: () => openConfigs(),
+    // The summary lens of a dataset changes when its check ends.
+    refreshLenses: () => {
+      if (features.codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
+    },
   });
 
   const datasetHook = datasets.checkDatasetFileHook();

@@ -18,6 +18,8 @@ export interface ClientFeatures {
   configuration: boolean;
   workspaceFolders: boolean;
   dynamicConfigurationChange: boolean;
+  /** The client re-requests code lenses on `workspace/codeLens/refresh`. */
+  codeLensRefresh: boolean;
   /** `completionList.itemDefaults` the client understands (editRange, insertTextFormat, ...). */
   completionItemDefaults: readonly string[];
 }
@@ -33,6 +35,7 @@ export function clientFeatures(params: InitializeParams): ClientFeatures {
     workspaceFolders: c.workspace?.workspaceFolders === true,
     dynamicConfigurationChange: c.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     completionItemDefaults: c.textDocument?.completion?.completionList?.itemDefaults ?? [],
+    codeLensRefresh: c.workspace?.codeLens?.refreshSupport === true,
   };
 }
 

@@ -38,6 +38,8 @@ export class LspClient {
   readonly notifications: { method: string; params: unknown }[] = [];
   readonly logs: string[] = [];
   stderr = '';
+  /** How many times the server asked for code lenses again. */
+  lensRefreshes = 0;
   private waiters: Waiter[] = [];
   private exited: Promise<number | null>;
 
@@ -51,6 +53,10 @@ export class LspClient {
       params.items.map((i) => (i.section ? (this.options.settings?.[i.section] ?? null) : null)),
     );
     this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onRequest('workspace/codeLens/refresh', () => {
+      this.lensRefreshes++;
+      return null;
+    });
     this.connection.onRequest('window/workDoneProgress/create', () => null);
     this.connection.onNotification('window/logMessage', (p: { message: string }) => this.logs.push(p.message));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishedDiagnostics) => {
@@ -73,7 +79,7 @@ export class LspClient {
       workspaceFolders: [{ uri: rootUri, name: 'root' }],
       initializationOptions,
       capabilities: {
-        workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true } },
+        workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true }, codeLens: { refreshSupport: true } },
         textDocument: {
           publishDiagnostics: { relatedInformation: true, versionSupport: true },
           // What VS Code's client (vscode-languageclient 9) announces for completion.

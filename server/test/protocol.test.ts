@@ -265,6 +265,29 @@ test('a dataset a config lists: token counts, record hover and the loss mask wit
   assert.deepEqual(await c.request('tunelab/lossMask', { uri, record: 2 }), { ok: false, record: 2, reason: 'record 3 has errors (see the diagnostics)' });
 });
 
+test('a JSON array dataset: hover and the loss mask find the record around the cursor; lenses are refreshed when the check ends', async () => {
+  const records = [
+    { instruction: 'Say hi', input: '', output: 'Hi!' },
+    { instruction: 'Add the numbers', input: '2 and 3', output: 'The sum is 5.' },
+  ];
+  const text = JSON.stringify(records, null, 2) + '\n';
+  const path = join(ws, 'data', 'alpaca.json');
+  writeFileSync(path, text);
+  const c = await start({ model: chatml });
+  const uri = fileUri(path);
+  await c.open(uri, 'json', text);
+  await c.diagnostics(uri, 1);
+  const lines = text.split('\n');
+  const onSecond = lines.findIndex((l) => l.includes('Add the numbers'));
+  const hover = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: onSecond, character: 8 } });
+  assert.match(hover.contents.value, /^\*\*Record 2\*\* · \d+ tokens · \d+ trained/);
+  assert.ok(hover.contents.value.includes('⟦The sum is 5.'), hover.contents.value);
+  const mask = await c.request<{ ok: boolean; line: number; tokens: { text: string; trained: boolean }[] }>('tunelab/lossMask', { uri, record: 1 });
+  assert.deepEqual([mask.ok, mask.line], [true, lines.findIndex((l, i) => i > 0 && l.trim() === '{' && i > lines.findIndex((x) => x.includes('Say hi')))]);
+  assert.ok(mask.tokens.filter((t) => t.trained).map((t) => t.text).join('').startsWith('The sum is 5.'));
+  assert.equal(c.lensRefreshes >= 1, true);
+});
+
 test('a config opened after its dataset: the dataset is checked again with the config', async () => {
   const path = join(ws, 'data', 'later.jsonl');
   writeFileSync(path, DATASET);
