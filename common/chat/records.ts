@@ -80,7 +80,14 @@ export function exampleOptionsFromConfig(
   if (template !== undefined) mask.chatTemplate = template;
   if (jinja !== undefined) mask.chatTemplateJinja = jinja;
   const roles = strings(e.roles_to_train);
-  if (roles) mask.rolesToTrain = roles;
+  if (roles) {
+    // Axolotl reads roles_to_train through the entry's `roles` mapping (source names -> target role).
+    const bySource = new Map<string, string>();
+    if (typeof e.roles === 'object' && e.roles !== null)
+      for (const [target, sources] of Object.entries(e.roles as Record<string, unknown>))
+        if (Array.isArray(sources)) for (const src of sources) if (typeof src === 'string') bySource.set(src, target);
+    mask.rolesToTrain = roles.map((r) => bySource.get(r) ?? r);
+  }
   const toe = eosOpt(e.train_on_eos);
   if (toe) mask.trainOnEos = toe;
   const tot = eosOpt(e.train_on_eot);

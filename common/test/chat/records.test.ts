@@ -45,6 +45,7 @@ describe('dataset types', () => {
       alpaca: { trainOnInputs: false, sequenceLen: 512 },
       sequenceLen: 512,
     });
+    assert.deepEqual(exampleOptionsFromConfig({}, { roles_to_train: ['bot', 'user'], roles: { assistant: ['bot', 'gpt'], user: ['human'] } }).mask.rolesToTrain, ['assistant', 'user']);
     assert.deepEqual(exampleOptionsFromConfig({ train_on_eos: 'bogus' }, { type: 'alpaca:chat', train_on_eos: 'sometimes' as never }), {
       type: { kind: 'alpaca', style: 'chat', system: 'default' },
       mask: {},
