@@ -8,12 +8,13 @@ export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'Validation loss and perplexity of a model or adapter',
   usage: [
-    'Usage: tunelab eval CONFIG [--adapter DIR] [--samples N] [--max-new-tokens N] [--backend B] [--json]',
+    'Usage: tunelab eval CONFIG [--model DIR] [--adapter DIR] [--samples N] [--max-new-tokens N] [--backend B] [--json]',
     '',
     "Scores the config's base model (with --adapter: plus that PEFT adapter, e.g. a run's output_dir or",
     'one of its checkpoints) on the validation split: the records val_set_size holds out, split with the',
     "config's seed exactly as training splits them (all records when there is no split).",
     '',
+    "  --model DIR          a model directory instead of the config's base_model (a full fine-tune's output)",
     '  --adapter DIR        a LoRA adapter directory (adapter_config.json + adapter_model.safetensors)',
     '  --samples N          also generate greedily for the first N validation prompts (default 0)',
     '  --max-new-tokens N   generation length limit (default 48)',
@@ -24,6 +25,7 @@ export const evalCommand: CliCommand = {
   ].join('\n'),
   async run(args, io) {
     const { values, positionals } = parse(args, {
+      model: { type: 'string' },
       adapter: { type: 'string' },
       samples: { type: 'string' },
       'max-new-tokens': { type: 'string' },
@@ -36,6 +38,7 @@ export const evalCommand: CliCommand = {
     const result = await runEval({
       configPath: positionals[0]!,
       cwd: io.cwd,
+      model: values.model,
       adapter: values.adapter,
       backend: backend as BackendChoice,
       samples: numberOption('samples', values.samples, { integer: true, min: 0 }),

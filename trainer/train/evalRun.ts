@@ -17,6 +17,8 @@ import { prepareRun, type SetupProblem } from './setup';
 export interface EvalRequest {
   configPath: string;
   cwd: string;
+  /** A model directory instead of the config's base_model (e.g. a full fine-tune's output_dir). */
+  model?: string;
   /** A PEFT adapter directory (a run's output or one of its checkpoints). */
   adapter?: string;
   backend?: BackendChoice;
@@ -47,7 +49,7 @@ export interface EvalReport {
 export type EvalOutcome = { ok: true; report: EvalReport } | { ok: false; problems: SetupProblem[] };
 
 export async function runEval(req: EvalRequest): Promise<EvalOutcome> {
-  const prepared = await prepareRun({ configPath: req.configPath, cwd: req.cwd });
+  const prepared = await prepareRun({ configPath: req.configPath, cwd: req.cwd, ...(req.model ? { baseModel: req.model } : {}) });
   if (!prepared.ok) return prepared;
   const s = prepared.setup;
   const split = s.eval.length > 0 ? 'validation' : 'train';

@@ -41,6 +41,8 @@ export interface SetupRequest {
   cwd: string;
   maxSteps?: number;
   outputDir?: string;
+  /** A model directory used instead of the config's base_model (eval of a full fine-tune). */
+  baseModel?: string;
 }
 
 const rangeOf = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 0 } });
@@ -67,6 +69,7 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
     return { ok: false, problems: problems.map((p) => ({ code: p.code, message: `${p.key}: ${p.message}`, location: { path: configPath, range: keyRange(text, p.key) } })) };
   }
   if (req.maxSteps !== undefined) settings.maxSteps = req.maxSteps;
+  if (req.baseModel !== undefined) settings.baseModel = resolve(req.cwd, req.baseModel);
   // Axolotl resolves output_dir against the working directory; --output overrides it.
   const outputDir = resolve(req.cwd, req.outputDir ?? settings.outputDir);
 

@@ -136,6 +136,26 @@ describe('a run', () => {
     losses(ev2).forEach((l, i) => assert.ok(Math.abs(l - losses(ev)[i]!) <= 1e-6, `step ${4 + i}: ${l} vs ${losses(ev)[i]}`));
   });
 
+  it('full fine-tuning writes a model directory that eval --model scores as the run last did', async () => {
+    const out = join(dir, 'out-full');
+    const cfg = join(dir, 'full.yml');
+    writeConfig(cfg, model, data, out);
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/^(adapter|lora_\w+):.*\n/gm, ''));
+    const r = await run(['train', cfg, '--json', '--max-steps', '2']);
+    assert.equal(r.code, 0, r.out);
+    const ev = events(r.out);
+    const start = ev.find((e) => e.type === 'run_start') as Extract<TrainerEvent, { type: 'run_start' }>;
+    assert.equal(start.method, 'full');
+    assert.equal(start.params.trainable, start.params.total);
+    const done = ev.at(-1) as Extract<TrainerEvent, { type: 'done' }>;
+    assert.equal(done.outputs.model, out);
+    assert.deepEqual(readdirSync(out).filter((f) => !f.startsWith('checkpoint-')).sort(), ['config.json', 'events.jsonl', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']);
+    const e = await run(['eval', cfg, '--model', out, '--json']);
+    assert.equal(e.code, 0, e.err);
+    const lastEval = ev.filter((x) => x.type === 'eval').at(-1) as Extract<TrainerEvent, { type: 'eval' }>;
+    assert.ok(Math.abs(JSON.parse(e.out).eval_loss - lastEval.eval_loss) < 1e-5);
+  });
+
   it('test_datasets: a separate evaluation file instead of a val_set_size split', async () => {
     const testData = join(dir, 'test.jsonl');
     writeChatData(testData, 3);
