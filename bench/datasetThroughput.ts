@@ -11,6 +11,9 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const targetMb = Number(process.env.TUNELAB_BENCH_DATASET_MB ?? 1024);
+// Share of assistant answers written as several paragraphs (line breaks in the text take the
+// JavaScript path of the duplicate fingerprint; single-line text takes the native CRC).
+const paragraphShare = Number(process.env.TUNELAB_BENCH_DATASET_PARAGRAPHS ?? 0);
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-bench-dataset-'));
 const file = join(dir, 'chat.jsonl');
 
@@ -31,7 +34,8 @@ async function generate(): Promise<number> {
     if (rand() < 0.7) messages.push({ role: 'system', content: 'You are a helpful assistant. ' + sentence(8) });
     for (let t = 0; t < turns; t++) {
       messages.push({ role: 'user', content: sentence(10 + Math.floor(rand() * 40)) + '?' });
-      messages.push({ role: 'assistant', content: sentence(30 + Math.floor(rand() * 120)) + '.' });
+      const answer = sentence(30 + Math.floor(rand() * 120)) + '.';
+      messages.push({ role: 'assistant', content: rand() < paragraphShare ? answer.replace(/ (therefore|however|because) /g, '.\n\n$1 ') : answer });
     }
     // About one record in a thousand has a problem for the checks to find.
     const r = rand();
@@ -66,7 +70,7 @@ try {
   const t0 = Date.now();
   const n = await generate();
   const mb = statSync(file).size / (1024 * 1024);
-  console.log(`generated ${n} records, ${mb.toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s (${cpus().length} cores, Node ${process.version})`);
+  console.log(`generated ${n} records, ${mb.toFixed(0)} MB in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${Math.round(paragraphShare * 100)}% multi-paragraph answers (${cpus().length} cores, Node ${process.version})`);
   // Bundled like the shipped CLI (dist/cli/tunelab.mjs), not run through tsx.
   const worker = join(dir, 'validateWorker.mjs');
   await build({ entryPoints: [join('bench', 'dataset', 'validateWorker.ts')], bundle: true, platform: 'node', target: 'node20', format: 'esm', outfile: worker, logLevel: 'error' });

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 import { formatOption, numberOption, parse } from '../args';
 import { parseConfig, resolveConfig } from '../../common/config/index';
-import { inspectDataset, type InspectResult } from '../../common/dataset/inspect';
+import { inspectDataset, type InspectOutput } from '../../common/dataset/inspect';
 
 const USAGE = `Usage: tunelab inspect DATASET [--config CONFIG] [--model DIR] [--record N] [--format text|json]
 
@@ -34,7 +34,7 @@ function fileArg(io: CliIo, p: string, what: string, dir = false): string {
 const ANSI = { trained: '\x1b[42;30m', off: '\x1b[0m' };
 
 /** The human-readable report. Trained tokens are highlighted on a terminal and bracketed with ⟦ ⟧ otherwise. */
-export function formatInspectText(r: InspectResult, shown: string, tty: boolean): string {
+export function formatInspectText({ result: r, recordInfo: info }: InspectOutput, shown: string, tty: boolean): string {
   const s = r.stats;
   const lines = [`${shown}: ${r.records} record${r.records === 1 ? '' : 's'}, ${r.format ?? 'unknown format'}${s.formatReason ? ` (${s.formatReason})` : ''}`];
   lines.push(`  problems: ${s.errors} error${s.errors === 1 ? '' : 's'} in ${s.invalidRecords} record${s.invalidRecords === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`);
@@ -54,7 +54,7 @@ export function formatInspectText(r: InspectResult, shown: string, tty: boolean)
   }
   if (r.record) {
     const rec = r.record;
-    lines.push('', `record:${rec.template ? ` (template ${rec.template})` : ''}${rec.tokens.length ? ` ${rec.tokens.length} tokens, ${rec.tokens.filter((t) => t.trained).length} trained${rec.truncated ? `, cut at sequence_len from ${rec.fullLength}` : ''}` : ''}`);
+    lines.push('', `record:${info?.template ? ` (template ${info.template})` : ''}${rec.tokens.length ? ` ${rec.tokens.length} tokens, ${rec.tokens.filter((t) => t.trained).length} trained${info?.truncated ? `, cut at sequence_len from ${info.fullLength}` : ''}` : ''}`);
     if (rec.tokens.length === 0) lines.push(rec.text);
     else {
       let out = '';
@@ -103,7 +103,7 @@ export const inspectCommand: CliCommand = {
     for (const n of outcome.notes) io.err(`tunelab inspect: note: ${n}\n`);
     const r = outcome.result;
     if (format === 'json') io.out(JSON.stringify(r) + '\n');
-    else io.out(formatInspectText(r, positionals[0]!, io.isTty));
+    else io.out(formatInspectText(outcome, positionals[0]!, io.isTty));
     return r.stats.errors > 0 ? 1 : 0;
   },
 };

@@ -83,10 +83,17 @@ export interface InspectResult {
   format: DatasetFormat | null;
   records: number;
   stats: Omit<DatasetSummary, 'format' | 'records'>;
-  record?: { text: string; tokens: RecordView['tokens'] } & Partial<Omit<RecordView, 'text' | 'tokens'>>;
+  record?: { text: string; tokens: RecordView['tokens'] };
 }
 
-export type InspectOutcome = { ok: true; result: InspectResult; notes: string[] } | { ok: false; message: string };
+/** The JSON of the CLI contract, and what the text report adds about the record. */
+export interface InspectOutput {
+  result: InspectResult;
+  /** Template, truncation and counts of the rendered record (not part of the JSON contract). */
+  recordInfo?: Omit<RecordView, 'text' | 'tokens'>;
+}
+
+export type InspectOutcome = ({ ok: true; notes: string[] } & InspectOutput) | { ok: false; message: string };
 
 /** Plain text of a record without a model: one `role: content` block per message. */
 export function plainText(r: NormalizedRecord): string {
@@ -120,6 +127,7 @@ export async function inspectDataset(req: InspectRequest): Promise<InspectOutcom
   });
   const { format, records, ...stats } = report.summary;
   const result: InspectResult = { format, records, stats };
+  let recordInfo: InspectOutput['recordInfo'];
   if (req.record !== undefined) {
     if (req.record >= records) return { ok: false, message: `record ${req.record + 1} is out of range: the file has ${records} record${records === 1 ? '' : 's'}` };
     const read = await readRecordAt(req.path, req.record, declaredEntry);
@@ -131,13 +139,15 @@ export async function inspectDataset(req: InspectRequest): Promise<InspectOutcom
     if (model) {
       const v = recordView(model, read.record, options);
       if (!v.ok) return { ok: false, message: `record ${req.record + 1} cannot be rendered: ${v.message}` };
-      result.record = v.view;
+      const { text, tokens, ...info } = v.view;
+      result.record = { text, tokens };
+      recordInfo = info;
     } else {
       result.record = { text: plainText(read.record), tokens: [] };
       notes.push('no model: the record is shown as plain text without tokens (give --model DIR, or a config whose base_model is a local folder)');
     }
   }
-  return { ok: true, result, notes };
+  return { ok: true, result, notes, ...(recordInfo ? { recordInfo } : {}) };
 }
 
 /**

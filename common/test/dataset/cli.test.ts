@@ -31,6 +31,7 @@ test('inspect --format json: exactly the contract keys; tokens with a model', as
   assert.equal(withModel.code, 0, withModel.err);
   const r = JSON.parse(withModel.out) as { record: { text: string; tokens: { id: number; text: string; trained: boolean }[] }; stats: { tokens: { measured: number } } };
   assert.deepEqual(Object.keys(r), ['format', 'records', 'stats', 'record']);
+  assert.deepEqual(Object.keys(r.record), ['text', 'tokens']);
   assert.equal(r.record.text, '<|im_start|>user\nyo<|im_end|>\n<|im_start|>assistant\nhey<|im_end|>\n');
   for (const t of r.record.tokens) assert.deepEqual(Object.keys(t), ['id', 'text', 'trained']);
   assert.equal(r.record.tokens.filter((t) => t.trained).map((t) => t.text).join(''), 'hey<|im_end|>');
