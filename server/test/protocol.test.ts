@@ -4,7 +4,7 @@
  * for the cores' findings the result of the same core run in this process on the same text (the
  * server must add, drop and move nothing).
  */
-import { after, before, test } from 'node:test';
+import { after, before, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ import { sortDiagnostics } from '../../common/diagnostics';
 import { LspClient, fileUri } from './lspClient';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** Every test gets a deadline, so a missing notification fails the test instead of hanging the run. */
+const test = (name: string, fn: () => Promise<void>) => nodeTest(name, { timeout: 120_000 }, fn);
 const chatml = join(root, 'common', 'test', 'fixtures', 'chat', 'chatml');
 let ws: string;
 let client: LspClient;
@@ -185,6 +187,11 @@ test('code lenses: the estimate and Train on the first key; symbols; a quick fix
   ]);
   assert.match(lenses[0]!.command.title, /^≈ \d+(\.\d+)? GiB per GPU · [\d.]+ [KMB] trainable \([\d.<]+ %\)$/);
   assert.deepEqual(lenses[1]!.command, { title: '▷ Train', command: 'tunelab.train', arguments: [uri] });
+  // The lens carries the same estimate that tunelab/estimate answers.
+  assert.deepEqual(lenses[0]!.command.arguments, [uri, await c.request('tunelab/estimate', { uri })]);
+  const eight = await c.request<{ ok: boolean; fits: boolean | null; perGpu: number }>('tunelab/estimate', { uri, gpuMemoryGb: 8 });
+  assert.deepEqual([eight.ok, eight.fits], [true, eight.perGpu <= 8 * 2 ** 30]);
+  assert.equal(await c.request('tunelab/estimate', { uri: fileUri(join(ws, 'not-open.yml')) }), null);
   const symbols = await c.request<{ name: string }[]>('textDocument/documentSymbol', { textDocument: { uri } });
   assert.deepEqual(symbols.map((s) => s.name), ['base_model', 'adapter', 'lora_rnak', 'micro_batch_size', 'gradient_accumulation_steps', 'learning_rate', 'datasets']);
   const unknown = diags.diagnostics.find((d) => d.code === 'config-unknown-key')!;
