@@ -103,7 +103,7 @@ export class EventWriter {
         );
         break;
       case 'error':
-        text(`tunelab train: ${e.code}: ${e.message}`);
+        text(`tunelab train: ${e.location ? `${e.location.path}:${e.location.range.start.line + 1}:${e.location.range.start.character + 1}: ` : ''}${e.code}: ${e.message}`);
         break;
     }
   }

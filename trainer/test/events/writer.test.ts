@@ -54,3 +54,10 @@ test('human output goes to stderr only; a terminal gets one redrawn progress lin
 test('durations', () => {
   assert.deepEqual([duration(0), duration(59.4), duration(75), duration(3725)], ['0s', '59s', '1m15s', '1h02m']);
 });
+
+test('a refusal in human mode names the file, line and column', () => {
+  let stderr = '';
+  const w = new EventWriter('r', { stdout: () => {}, stderr: (t) => (stderr += t), json: false, isTty: false }, clock);
+  w.emit({ type: 'error', code: 'config-type', message: 'learning_rate must be a number', location: { path: '/c.yml', range: { start: { line: 4, character: 15 }, end: { line: 4, character: 19 } } } });
+  assert.equal(stderr, 'tunelab train: /c.yml:5:16: config-type: learning_rate must be a number\n');
+});
