@@ -73,7 +73,7 @@ export class EventWriter {
       case 'run_start':
         text(
           `tunelab: training ${e.method} on ${e.backend}: ${fmtInt(e.params.trainable)} of ${fmtInt(e.params.total)} parameters trainable, ` +
-            `${e.dataset.train_records} train / ${e.dataset.eval_records} eval records, ${e.total_steps} steps → ${e.output_dir}` +
+            `${e.dataset.train_records} train / ${e.dataset.eval_records} eval records, ${e.total_steps} step${e.total_steps === 1 ? '' : 's'} → ${e.output_dir}` +
             (e.resumed_from ? ` (resumed from step ${e.resumed_from.step})` : ''),
         );
         break;
