@@ -101,7 +101,9 @@ export class DatasetValidator {
   private formatReason = '';
   private formatLine = 0;
   private reader: RecordReader | undefined;
-  private readonly declared: DatasetFormat | undefined;
+  private declared: DatasetFormat | undefined;
+  /** The file does not fit the config entry: records are read by their own shape. */
+  private entryMisfit = false;
   private readonly control: RegExp;
   private readonly mayHaveControl: (raw: string) => boolean;
   private readonly dups: DuplicateIndex | undefined;
@@ -213,7 +215,7 @@ export class DatasetValidator {
     this.formatLine = line;
     this.formatReason = `${guess.reason} (first record, line ${line + 1})`;
     this.guessOfFormat = guess;
-    this.reader = readerFor(guess.format, this.options.entry, guess);
+    this.reader = readerFor(guess.format, this.entryMisfit ? undefined : this.options.entry, guess);
   }
 
   private onValue(value: unknown, slice: RecordSlice | undefined, line: number): void {
@@ -230,13 +232,21 @@ export class DatasetValidator {
       const rec = value as Record<string, unknown>;
       const entry = this.options.entry;
       const guess = guessRecord(rec, entry?.field_messages);
-      if (this.declared !== undefined) {
-        if (this.format === undefined) {
+      if (this.declared !== undefined && this.format === undefined) {
+        const misfit = entry ? misfitOfEntry(rec, this.declared, entry, guess) : undefined;
+        if (misfit) {
+          // The config reads the file as another format: say so once, then check the records
+          // for what they are (one error, not the same one on every record).
+          facts.findings.push({ code: 'dataset-type-mismatch', severity: E, message: misfit, path: [], target: 'record' });
+          this.declared = undefined;
+          this.entryMisfit = true;
+        } else {
           this.format = this.declared;
           this.formatReason = `type: ${String(entry?.type)} in the config`;
           this.reader = readerFor(this.declared, entry, guess);
         }
-      } else this.decide(guess, line);
+      }
+      if (this.declared === undefined) this.decide(guess, line);
       const reader = this.reader;
       if (this.declared === undefined && guess.format === undefined) {
         facts.findings.push({
@@ -345,6 +355,18 @@ export class DatasetValidator {
       this.tally.add(diagnostic(f.code, f.severity, range, f.message, f.data));
     }
   }
+}
+
+/**
+ * Why the first record does not fit the config entry's reading (a message for
+ * `dataset-type-mismatch`), or undefined when it fits or the record's own shape is unknown.
+ */
+function misfitOfEntry(rec: Record<string, unknown>, declared: DatasetFormat, entry: DatasetEntry, guess: RecordGuess): string | undefined {
+  if (!guess.format || guess.format === declared) return undefined;
+  const fits =
+    declared === 'alpaca' ? 'instruction' in rec || 'output' in rec : declared === 'completion' ? typeof rec[entry.field ?? 'text'] === 'string' : (entry.field_messages ?? 'messages') in rec;
+  if (fits) return undefined;
+  return `the config reads this file with type: ${String(entry.type)}, but its records are ${FORMAT_NAMES[guess.format]} (${guess.reason}); checked as ${FORMAT_NAMES[guess.format]} below (fix the entry's type and mappings)`;
 }
 
 /** Record columns besides the text that take part in duplicate detection. */

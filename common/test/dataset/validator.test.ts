@@ -178,8 +178,16 @@ test('a config entry decides the reading: chat_template mappings and custom role
   assert.equal(r.summary.format, 'chat_template');
   assert.equal(r.summary.formatReason, 'type: chat_template in the config');
   assert.deepEqual(rows(r.diagnostics), [[0, 94, 0, 104, E, 'dataset-unknown-role', "unknown role 'narrator' (add it to the config's roles: mapping) Loaders drop or reject such records.", { role: 'narrator' }]]);
+  // The file does not fit the entry: one error on the first record, then the records are checked as what they are.
   const wrongField = validateDatasetText('{"messages": [{"role": "user", "content": "Hi"}]}\n', { entry: { type: 'chat_template', field_messages: 'conversations' } });
-  assert.deepEqual(rows(wrongField.diagnostics), [[0, 0, 0, 49, E, 'dataset-missing-messages', "no 'conversations' list; this record has 'messages' (set field_messages: messages, or rename the key)", { field: 'conversations', found: 'messages' }]]);
+  assert.deepEqual(rows(wrongField.diagnostics), [
+    [0, 0, 0, 49, E, 'dataset-type-mismatch', "the config reads this file with type: chat_template, but its records are OpenAI chat (`messages` list of {role, content} messages); checked as OpenAI chat below (fix the entry's type and mappings)"],
+    [0, 1, 0, 11, E, 'dataset-no-assistant', 'no assistant turn: nothing in this record is trained'],
+  ]);
+  assert.equal(wrongField.summary.format, 'openai');
+  // A later record without the entry's field gets the hint.
+  const later = validateDatasetText('{"conversations": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}\n{"messages": []}\n', { entry: { type: 'chat_template', field_messages: 'conversations' } });
+  assert.deepEqual(rows(later.diagnostics), [[1, 0, 1, 16, E, 'dataset-missing-messages', "no 'conversations' list; this record has 'messages' (set field_messages: messages, or rename the key)", { field: 'conversations', found: 'messages' }]]);
 });
 
 test('diagnostics are capped; the rest are counted by code', () => {
