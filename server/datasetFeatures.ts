@@ -227,8 +227,9 @@ export class DatasetFeatures {
     const nul = text.slice(0, BINARY_PROBE).indexOf('\u0000');
     if (nul >= 0) {
       run.extra.push(diagnostic('dataset-binary', Severity.Error, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, 'This file holds binary data (a NUL byte near the start), not JSON Lines or JSON text: it cannot be checked as a dataset.'));
+      // Only that one diagnostic: an empty validator gives the summary (0 records) and no findings.
       run.validator = new DatasetValidator({ container, maxDiagnostics: 0 });
-      run.report = run.validator.end();
+      run.report = { ...run.validator.end(), diagnostics: [] };
       run.done = true;
       this.finish(run);
       return;

@@ -216,12 +216,23 @@ test('over the GPU memory setting: a memory-exceeds-gpu warning with fixes', asy
   assert.ok(actions.length > 0 && actions.every((a) => a.title.startsWith('Make it fit: ')), JSON.stringify(actions.map((a) => a.title)));
 });
 
-test('a binary file opened as YAML config gets one clear diagnostic', async () => {
+test('a binary file opened as a YAML config or a dataset gets one clear diagnostic', async () => {
   const c = await start();
   const uri = fileUri(join(ws, 'weights.yaml'));
   await c.open(uri, 'yaml', 'base_model: x\n\u0000\u0001\u0002garbage');
   const d = await c.diagnostics(uri, 1);
   assert.deepEqual(d.diagnostics.map((x) => x.code), ['config-binary']);
+  const data = fileUri(join(ws, 'data', 'weights.jsonl'));
+  await c.open(data, 'jsonl', '{"messages": []}\n\u0000\u0000\u0007binary');
+  assert.deepEqual((await c.diagnostics(data, 1)).diagnostics, [
+    {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: 1,
+      code: 'dataset-binary',
+      source: 'tunelab',
+      message: 'This file holds binary data (a NUL byte near the start), not JSON Lines or JSON text: it cannot be checked as a dataset.',
+    },
+  ]);
 });
 
 const GOOD = '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]}';
