@@ -109,8 +109,15 @@ async function fillDatasetResults(results: FileResult[], cwd: string): Promise<v
     }
     const entry = entryFromConfigFiles(abs, configs, cwd);
     const report = await validateDatasetOnDisk(abs, entry ? { entry } : {});
+    // One JSON object that is no record (a model's config.json, tokenizer.json, package.json
+    // found in a folder) is not a dataset.
+    const s = report.summary;
+    if (!entry && s.container === 'json' && s.records === 1 && s.byCode['dataset-unknown-format']) {
+      r.kind = 'other';
+      continue;
+    }
     r.diagnostics = report.diagnostics;
-    r.summary = report.summary;
+    r.summary = s;
   }
 }
 

@@ -93,3 +93,21 @@ test('validate: datasets are checked, with the mappings of a config given in the
   assert.deepEqual([ds.kind, ds.diagnostics, ds.summary?.format, ds.summary?.records], ['dataset', [], 'chat_template', 1]);
   assert.deepEqual(files.find((f) => f.path === 'talk.yml')!.diagnostics.filter((d) => d.code.startsWith('dataset-')), []);
 });
+
+test('validate a folder: a model config.json or tokenizer.json is not taken for a dataset', async () => {
+  const { mkdirSync } = await import('node:fs');
+  const folder = join(dir, 'model');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'config.json'), JSON.stringify({ model_type: 'llama', hidden_size: 64 }, null, 2));
+  writeFileSync(join(folder, 'train.jsonl'), lines(oa('Q', 'A'), { messages: [{ role: 'user', content: 'Q' }] }));
+  const r = await run('validate', '--format', 'json', 'model');
+  const files = (JSON.parse(r.out) as { files: { path: string; kind: string; diagnostics: { code: string }[] }[] }).files;
+  assert.deepEqual(
+    files.map((f) => [f.path, f.kind, f.diagnostics.map((d) => d.code)]),
+    [
+      [join('model', 'config.json'), 'other', []],
+      [join('model', 'train.jsonl'), 'dataset', ['dataset-no-assistant']],
+    ],
+  );
+  assert.equal(r.code, 1);
+});
