@@ -82,7 +82,7 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     model = loadModel(s.modelDir);
     if (settings.lora) {
       const l = settings.lora;
-      const targets = typeof l.targetModules === 'string' ? [l.targetModules] : l.targetModules ?? (model.config.family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj']);
+      const targets = loraTargets(l.targetModules, [...model.linears.keys()], model.config.family);
       applyLora(model, { r: l.r, alpha: l.alpha, dropout: l.dropout, targetModules: l.targetLinear ? undefined : targets, targetLinear: l.targetLinear, useRslora: l.rslora, seed: settings.seed });
     }
   } catch (e) {
@@ -252,6 +252,21 @@ class NonFiniteLoss extends Error {
 }
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+/**
+ * `lora_target_modules` as PEFT reads it: a list of module names (matched on the last name
+ * component or a dotted suffix), or one string that is a regular expression over the full module
+ * names (re.fullmatch), or nothing: PEFT's default for the architecture.
+ */
+export function loraTargets(targets: string[] | string | null, moduleNames: readonly string[], family: string): string[] {
+  if (targets === null) return family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'];
+  if (Array.isArray(targets)) return targets;
+  if (/^[\w.]+$/.test(targets)) return [targets];
+  const re = new RegExp(`^(?:${targets})$`);
+  const hits = moduleNames.filter((n) => re.test(n));
+  // None: keep the pattern so the model side's error names what matched nothing.
+  return hits.length > 0 ? hits : [targets];
+}
 
 function loopStep(e: unknown): number {
   return e instanceof NonFiniteLoss ? e.step : 0;

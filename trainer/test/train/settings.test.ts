@@ -64,3 +64,13 @@ test('what the trainer cannot honour is refused with the key, not ignored', () =
     ],
   );
 });
+
+test('lora_target_modules: names, a regular expression over full module names, or the architecture default', async () => {
+  const { loraTargets } = await import('../../train/run');
+  const names = ['model.layers.0.self_attn.q_proj', 'model.layers.0.self_attn.v_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.mlp.up_proj'];
+  assert.deepEqual(loraTargets(['q_proj', 'up_proj'], names, 'llama'), ['q_proj', 'up_proj']);
+  assert.deepEqual(loraTargets('q_proj', names, 'llama'), ['q_proj']);
+  assert.deepEqual(loraTargets('.*layers\\.1\\..*_proj', names, 'llama'), ['model.layers.1.self_attn.q_proj', 'model.layers.1.mlp.up_proj']);
+  assert.deepEqual(loraTargets(null, names, 'llama'), ['q_proj', 'v_proj']);
+  assert.deepEqual(loraTargets(null, names, 'gpt2'), ['c_attn']);
+});
