@@ -153,6 +153,11 @@ export class DatasetFeatures {
     this.runs.delete(uri);
   }
 
+  /** The config the current check of `uri` used, if any. */
+  linkedConfig(uri: string): string | null {
+    return this.runs.get(uri)?.link?.configUri ?? null;
+  }
+
   /** Forgets the current run so that the next validation starts afresh (the config it uses changed). */
   restart(uri: string, schedule: () => void): void {
     const r = this.runs.get(uri);

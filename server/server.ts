@@ -6,6 +6,7 @@
  * and only for the version they were computed for. Nothing here throws into the transport: every
  * feature is guarded and answers empty on failure (logged to the client's output).
  */
+import { dirname } from 'node:path';
 import {
   CodeLensRefreshRequest,
   createConnection,
@@ -23,6 +24,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { looksLikeConfig, parseConfig } from '../common/config/index';
 import type { ConfigDocument } from '../common/config/types';
+import { resolveLocalPath } from '../common/paths';
 import { LspRequests, type DatasetSummaryParams, type EstimateParams, type EstimateResult, type LossMaskParams } from '../common/protocol/lsp';
 import { ConfigFeatures, type ConfigContext } from './configFeatures';
 import { resolveCompletion } from './services/configCompletion';
@@ -126,7 +128,22 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if ((datasetSignatures.get(uri) ?? '') === sig) return;
     if (sig) datasetSignatures.set(uri, sig);
     else datasetSignatures.delete(uri);
-    for (const d of documents.all()) if (d.uri !== uri && analyses.peek(d.uri, d.version)?.kind === 'dataset') datasets.restart(d.uri, () => publisher.schedule(d.uri));
+    // Only datasets this config lists (now) or was used for (before) are affected.
+    const listed = new Set<string>();
+    const configPath = uriToPath(uri);
+    for (const key of ['datasets', 'test_datasets']) {
+      const list = v && typeof v === 'object' ? v[key] : undefined;
+      if (!Array.isArray(list)) continue;
+      for (const e of list) {
+        const p = e && typeof e === 'object' ? (e as Record<string, unknown>).path : undefined;
+        if (typeof p === 'string' && p) for (const c of resolveLocalPath(p, { ...(configPath ? { configDir: dirname(configPath) } : {}), workspaceRoots: roots }).candidates) listed.add(c);
+      }
+    }
+    for (const d of documents.all()) {
+      if (d.uri === uri || analyses.peek(d.uri, d.version)?.kind !== 'dataset') continue;
+      const path = uriToPath(d.uri);
+      if (datasets.linkedConfig(d.uri) === uri || (path && listed.has(path))) datasets.restart(d.uri, () => publisher.schedule(d.uri));
+    }
   }
 
   function validate(uri: string): void {
