@@ -11,7 +11,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
   await input.waitFor();
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
 }
 
@@ -22,7 +22,9 @@ export async function openFile(page: Page, relPath: string): Promise<void> {
   await input.waitFor();
   await input.fill(relPath);
   const name = relPath.split('/').pop()!;
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
+  // Wait until the filtered list's focused (first) row is the file: the recent-files list shown
+  // before filtering may hold it lower down, and Enter would open its first entry instead.
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).first().waitFor();
   await page.keyboard.press('Enter');
   // The exact file name: "Inspect data.jsonl" (a webview tab) must not count.
   const exact = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);

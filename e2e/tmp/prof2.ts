@@ -1,0 +1,10 @@
+import { decimate, smooth } from '../../webviews/dashboard/series';
+const n = 100000;
+const x = Array.from({ length: n }, (_, i) => i + 1);
+const y = x.map((s) => 1 / s);
+const g: (number | null)[] = x.map(() => 1);
+const time = (name: string, f: () => unknown) => { f(); const t = performance.now(); for (let i = 0; i < 10; i++) f(); console.log(name, ((performance.now() - t) / 10).toFixed(2)); };
+time('smooth', () => smooth(y, 0.6));
+time('decimate 2 cols', () => decimate(x, [y, y], 3000));
+time('decimate 1 col', () => decimate(x, [g], 3000));
+time('concat 100k', () => x.concat([1, 2, 3]));
