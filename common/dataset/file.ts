@@ -35,7 +35,7 @@ export function readPrefix(path: string, bytes = 64 * 1024): Buffer {
 /** What a file's first bytes say about it. */
 export type Sniff =
   | { kind: 'parquet' }
-  | { kind: 'text'; container: 'jsonl' | 'json'; bom: boolean }
+  | { kind: 'text'; container: 'jsonl' | 'json' | 'text'; bom: boolean }
   | { kind: 'refused'; code: string; message: string };
 
 /** Container from the extension, checked against the content's first bytes. */
@@ -49,9 +49,10 @@ export function sniff(path: string, prefix: Buffer): Sniff {
   }
   if (prefix.includes(0)) return { kind: 'refused', code: 'dataset-binary', message: 'the file holds NUL bytes: it is binary, not a JSON or JSONL dataset' };
   const bom = prefix[0] === 0xef && prefix[1] === 0xbb && prefix[2] === 0xbf;
-  let container: 'jsonl' | 'json';
+  let container: 'jsonl' | 'json' | 'text';
   if (ext === '.jsonl' || ext === '.ndjson') container = 'jsonl';
   else if (ext === '.json') container = 'json';
+  else if (ext === '.txt') container = 'text';
   else {
     const first = /\S/.exec(prefix.toString('utf8', bom ? 3 : 0, Math.min(prefix.length, 4096)))?.[0];
     container = first === '[' ? 'json' : 'jsonl';

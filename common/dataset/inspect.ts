@@ -4,7 +4,7 @@
  * record, read the way the config says when a config points at the file. Node only (reads files).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { decode, loadChatModel, exampleOptionsFromConfig, type ChatModel, type ExampleOptions } from '../chat/index';
 import { DEFAULT_CONTROL_TOKENS } from './checks';
 import { resolveLocalPath } from '../paths';
@@ -48,6 +48,7 @@ export function modelDirFromConfig(config: Readonly<Record<string, unknown>>, co
 
 /** The entry to read a file with when no config entry points at it: its type from its content. */
 export function entryFromContent(path: string): DatasetEntry | undefined {
+  if (extname(path).toLowerCase() === '.txt') return { type: 'completion' };
   let first: Record<string, unknown> | undefined;
   try {
     first = sampleRecords(path, 256 * 1024, 1)[0];

@@ -35,7 +35,7 @@ export interface TokenStats extends Distribution {
 /** The file-level summary (code lens, `inspect`, `validate --format json`). */
 export interface DatasetSummary {
   records: number;
-  container: 'jsonl' | 'json' | 'parquet';
+  container: 'jsonl' | 'json' | 'text' | 'parquet';
   format: DatasetFormat | null;
   /** Why this format: the keys that decided it, and where. */
   formatReason: string;

@@ -81,7 +81,7 @@ export type DatasetFormat =
 export const DATASET_FORMATS: readonly DatasetFormat[] = ['alpaca', 'sharegpt', 'openai', 'chat_template', 'completion'];
 
 /** File containers. */
-export type ContainerKind = 'jsonl' | 'json' | 'parquet';
+export type ContainerKind = 'jsonl' | 'json' | 'text' | 'parquet';
 
 /** One normalised record as the trainer and the inspector consume it. */
 export type NormalizedRecord =

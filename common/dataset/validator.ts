@@ -32,7 +32,8 @@ export interface RecordMeasure {
 
 export interface ValidatorOptions {
   /** `jsonl` (one record per line) or `json` (an array, or objects one after another). Default `jsonl`. */
-  container?: 'jsonl' | 'json';
+  /** `text`: plain text, each non-blank line a completion record (Axolotl `ds_type: text`). */
+  container?: 'jsonl' | 'json' | 'text';
   /** The config's dataset entry for this file: its `type:` and mappings decide how records are read. */
   entry?: DatasetEntry;
   /** Published diagnostics are capped at this many (default 1000); the rest are counted. */
@@ -130,7 +131,7 @@ export class DatasetValidator {
       this.reader = readerFor(ff.format, options.entry, ff.guess);
     }
     const sink = { record: (s: RecordSlice) => this.onSlice(s), issue: (i: SplitIssue) => this.onIssue(i) };
-    this.splitter = new RecordSplitter(sink, this.container === 'jsonl' ? 'lines' : 'auto', { maxRecordChars: options.maxRecordChars });
+    this.splitter = new RecordSplitter(sink, this.container === 'json' ? 'auto' : 'lines', { maxRecordChars: options.maxRecordChars });
   }
 
   /** Feeds the next piece of text. */
@@ -185,6 +186,10 @@ export class DatasetValidator {
   }
 
   private onSlice(slice: RecordSlice): void {
+    if (this.container === 'text') {
+      this.onValue({ text: slice.text }, slice, slice.line);
+      return;
+    }
     let value: unknown;
     try {
       value = JSON.parse(slice.text);

@@ -35,6 +35,8 @@ const EXPECTED: [string, number, string | null, Record<string, number>][] = [
   ['llamafactory-data/v1_dpo_demo.jsonl', 10, null, { 'dataset-unknown-format': 10 }],
   ['llamafactory-data/v1_multimodal_demo.jsonl', 24, 'openai', { 'dataset-duplicate': 18 }],
   ['llamafactory-data/v1_sft_demo.jsonl', 500, 'openai', { 'dataset-duplicate': 1 }],
+  // Plain text (pre-training): each non-blank line is a record.
+  ['llamafactory-data/wiki_demo.txt', 30, 'completion', {}],
 ];
 
 test('every demo dataset: record count, format and findings by kind', { skip }, async () => {

@@ -224,3 +224,12 @@ test('a duplicate in a JSON array carries the whole record for the quick fix tha
     [4, 2, 4, 3, W, 'dataset-duplicate', 'duplicate of the record at line 2', { firstLine: 1, index: 1, record: { start: { line: 4, character: 2 }, end: { line: 6, character: 3 } } }],
   ]);
 });
+
+test('plain text: each non-blank line is a completion record', () => {
+  const r = validateDatasetText('first line\n\n   \nsecond <|im_start|> line\nfirst line\n', { container: 'text' });
+  assert.deepEqual([r.summary.records, r.summary.format, r.summary.container], [3, 'completion', 'text']);
+  assert.deepEqual(codes(r.diagnostics), [
+    [3, 'dataset-control-token'],
+    [4, 'dataset-duplicate'],
+  ]);
+});
