@@ -167,7 +167,10 @@ export class DatasetFeatures {
     schedule();
   }
 
+  /** New settings (model, cap): every dataset is checked again from the start. */
   settingsChanged(): void {
+    for (const r of this.runs.values()) r.stopped = true;
+    this.runs.clear();
     this.models.clear();
   }
 

@@ -323,6 +323,19 @@ test('a config opened after its dataset: the dataset is checked again with the c
   assert.deepEqual([after.configUri, after.tokens?.model], [cfgUri, chatml]);
 });
 
+test('a settings change (tunelab.model) checks open datasets again', async () => {
+  const c = await start();
+  const uri = fileUri(join(ws, 'data', 'settings.jsonl'));
+  await c.open(uri, 'jsonl', GOOD + '\n');
+  await c.diagnostics(uri, 1);
+  assert.equal((await c.request<{ tokens: unknown }>('tunelab/datasetSummary', { uri })).tokens, null);
+  c.options.settings!.tunelab = { model: chatml };
+  await c.connection.sendNotification('workspace/didChangeConfiguration', { settings: { tunelab: { model: chatml } } });
+  await c.diagnostics(uri, 1);
+  const after = await c.request<{ tokens: { model: string; records: number } | null }>('tunelab/datasetSummary', { uri });
+  assert.deepEqual([after.tokens?.model, after.tokens?.records], [chatml, 1]);
+});
+
 test('in an untrusted workspace no chat template runs: no token counts, no loss mask', async () => {
   const c = await start({ model: chatml }, { trusted: false });
   const uri = fileUri(join(ws, 'data', 'untrusted.jsonl'));
