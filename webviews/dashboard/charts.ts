@@ -27,6 +27,8 @@ function seriesOf(line: LineSpec): uPlot.Series {
   }
 }
 
+const STEP_INCREMENTS = Array.from({ length: 10 }, (_, i) => [1, 2, 5].map((m) => m * 10 ** i)).flat();
+
 const fmt = (v: number | null) => (v === null ? '' : Math.abs(v) > 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(2) : String(+v.toPrecision(4)));
 
 /** One uPlot chart, rebuilt when its lines change and given new data otherwise. */
@@ -64,7 +66,8 @@ class Chart {
         height: 220,
         scales: { x: { time: false }, y: m.log ? { distr: 3, log: 10 } : { auto: true } },
         series: [{ label: 'step', value: (_u, v) => (v === null ? '' : String(v)) }, ...m.lines.map((l) => ({ ...seriesOf(l), value: (_u: uPlot, v: number | null) => fmt(v) }))],
-        axes: [{ ...axis, label: 'step' }, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => fmt(v)) }],
+        // Steps are whole numbers: no 1.5 ticks on a short run.
+        axes: [{ ...axis, label: 'step', incrs: STEP_INCREMENTS }, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => fmt(v)) }],
         legend: { show: true, live: true },
         cursor: { drag: { x: true, y: false } },
       },
