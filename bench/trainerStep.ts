@@ -46,8 +46,8 @@ interface Case {
 const CASES: Case[] = [
   { name: 'tiny-full', shape: 'tiny', method: 'full', batch: 8, seq: 128, warmup: 2, steps: 5 },
   { name: 'tiny-lora', shape: 'tiny', method: 'lora', batch: 8, seq: 128, warmup: 2, steps: 5 },
-  { name: 'smollm135m-lora', shape: 'smollm135m', method: 'lora', batch: 1, seq: 256, warmup: 1, steps: 2 },
-  { name: 'smollm135m-full', shape: 'smollm135m', method: 'full', batch: 1, seq: 256, warmup: 1, steps: 2 },
+  { name: 'smollm135m-lora', shape: 'smollm135m', method: 'lora', batch: 1, seq: 128, warmup: 1, steps: 2 },
+  { name: 'smollm135m-full', shape: 'smollm135m', method: 'full', batch: 1, seq: 128, warmup: 1, steps: 2 },
 ];
 
 const LORA = { r: 16, alpha: 32, dropout: 0, targetLinear: true };
@@ -125,7 +125,9 @@ function runChild(cmd: string, args: string[]): Record<string, number> | string 
   try {
     return JSON.parse(line) as Record<string, number>;
   } catch {
-    return `failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
+    // The wasm runtime prints its whole minified source on a crash; keep the readable lines.
+    const lines = (r.stderr || r.stdout).split('\n').filter((l) => l.trim() && l.length < 300 && !/^\s+at /.test(l));
+    return `failed (exit ${r.status}): ${lines.slice(-2).join(' | ')}`;
   }
 }
 
@@ -146,7 +148,8 @@ async function main(): Promise<void> {
     // mostly measure the neighbours, and the large cases already take minutes.
     const torch2 = c.shape === 'tiny' ? runChild(python, [...peerArgs, '--threads', '2']) : { tokens_per_s: NaN };
     if (typeof ours === 'string' || typeof torch1 === 'string' || typeof torch2 === 'string') {
-      rows.push(`| ${c.name} | ${[ours, torch1, torch2].filter((x) => typeof x === 'string').join('; ')} |`);
+      const show = (x: Record<string, number> | string) => (typeof x === 'string' ? x : `${x.tokens_per_s.toFixed(0)} (${x.tokens_per_cpu_s.toFixed(0)}), peak ${x.peak_rss_mb.toFixed(0)} MB`);
+      rows.push(`| ${c.name} | ${c.batch}×${c.seq} | ${show(ours)} | ${show(torch1)} | - | - | - | - |`);
       console.log(rows[rows.length - 1]);
       continue;
     }
