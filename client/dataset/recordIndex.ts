@@ -204,10 +204,13 @@ export async function indexFile(
   const handle = await fs.open(path, 'r');
   try {
     const { size } = await handle.stat();
-    const buf = Buffer.alloc(opts.chunkBytes ?? 4 << 20);
+    const buf = Buffer.alloc(opts.chunkBytes ?? 16 << 20);
+    // A small first read so that the first rows can be shown at once; then large reads.
+    let want = Math.min(buf.length, opts.chunkBytes ?? 1 << 20);
     while (index.scanned < size) {
       if (opts.cancelled?.()) return index;
-      const { bytesRead } = await handle.read(buf, 0, buf.length, index.scanned);
+      const { bytesRead } = await handle.read(buf, 0, want, index.scanned);
+      want = buf.length;
       if (bytesRead === 0) break;
       index.push(buf.subarray(0, bytesRead));
       opts.progress?.(index, size);
