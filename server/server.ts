@@ -29,6 +29,7 @@ import { LspRequests, type DatasetSummaryParams, type EstimateParams, type Estim
 import { ConfigFeatures, type ConfigContext } from './configFeatures';
 import { resolveCompletion } from './services/configCompletion';
 import { compactCompletionList } from './services/completionList';
+import { datasetCodeActions } from './services/datasetActions';
 import { DatasetFeatures } from './datasetFeatures';
 import { VersionedCache } from './parseCache';
 import { DiagnosticsPublisher } from './publisher';
@@ -259,6 +260,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onCodeAction((p, token) => {
     const s = served(p.textDocument.uri);
+    if (s?.a.kind === 'dataset') {
+      const published = lastPublished.get(p.textDocument.uri) ?? [];
+      const container = /\.json$/i.test(p.textDocument.uri) || s.doc.languageId === 'json' ? 'json' : 'jsonl';
+      const r = guard(log, 'dataset code actions', [], () => datasetCodeActions(s.doc, p.context.diagnostics, published, container));
+      return token.isCancellationRequested ? cancelled() : r;
+    }
     if (!s?.a.config) return null;
     const cfg = s.a.config;
     // Clients that drop `data` on the way back get it restored from what we published.

@@ -253,6 +253,9 @@ test('a dataset no config points at: the validator\'s diagnostics, capped with o
   assert.equal(d.diagnostics.filter((x) => x.code === 'dataset-diagnostics-capped').length, 1);
   const lens = await c.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri } });
   assert.equal(lens[0]!.command.title, '9 records · openai · 8 errors, 1 warning (no-assistant ×6, invalid-json ×1, starts-with-assistant ×1) · tokens: no model');
+  const role = d.diagnostics.find((x) => x.code === 'dataset-unknown-role')!;
+  const actions = await c.request<{ title: string; edit: { changes: Record<string, unknown[]> } }[]>('textDocument/codeAction', { textDocument: { uri }, range: role.range, context: { diagnostics: [role] } });
+  assert.deepEqual(actions.map((a) => [a.title, a.edit.changes[uri]]), [["Change role 'usr' to 'user'", [{ range: role.range, newText: '"user"' }]]]);
   const hover = await c.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 5 } });
   assert.equal(hover.contents.value, '**Record 1** · 2 messages (user → assistant)\n\nNo token counts or loss mask: no model known: open the config that lists this file, or set tunelab.model to a model folder.');
 });
