@@ -87,7 +87,7 @@ test('a huge file is reported as too large without being read whole', async () =
     writeFileSync(join(dir, 'huge.yaml'), 'base_model: x\n' + '#'.repeat(3 * 1024 * 1024));
     const r = await validate(dir, 'huge.yaml');
     assert.equal(r.code, 1);
-    assert.equal(r.out, 'huge.yaml:1:1: error config-too-large: The file is 3.0 MB, above the 2.0 MB limit for a config; it was not parsed.\n1 file checked: 1 error, 0 warnings\n');
+    assert.equal(r.out, 'huge.yaml:1:1: error config-too-large: The file is 3.0 MB, above the 1.0 MB limit for a config; it was not parsed.\n1 file checked: 1 error, 0 warnings\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

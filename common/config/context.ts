@@ -28,6 +28,9 @@ export type Anchor = { path: NodePath; on?: 'key' | 'value' };
 export class RuleContext {
   readonly cfg: Record<string, unknown>;
   readonly diagnostics: Diagnostic[] = [];
+  /** Diagnostics per code so far: one code never floods the list (a file of 10,000 typos). */
+  private readonly perCode = new Map<string, number>();
+  static readonly MAX_PER_CODE = 100;
   /** Short class names of the plugins listed under `plugins:`. */
   readonly plugins: ReadonlySet<string>;
 
@@ -99,6 +102,8 @@ export class RuleContext {
    * document start when `orStart` is set (e.g. a missing required key).
    */
   report(code: string, severity: DiagnosticSeverity, anchors: Anchor | Anchor[], message: string, data?: unknown, orStart = false): void {
+    if (this.saturated(code)) return;
+    this.perCode.set(code, (this.perCode.get(code) ?? 0) + 1);
     const list = Array.isArray(anchors) ? anchors : [anchors];
     for (const a of list) {
       const r = this.rangeOf(a);
@@ -108,6 +113,11 @@ export class RuleContext {
       }
     }
     if (orStart) this.diagnostics.push(diagnostic(code, severity, this.doc.lines.range(0, 0), message, data));
+  }
+
+  /** Whether `code` has reached its cap (callers skip expensive work, e.g. did-you-mean). */
+  saturated(code: string): boolean {
+    return (this.perCode.get(code) ?? 0) >= RuleContext.MAX_PER_CODE;
   }
 
   /** The scalar text of a value node, for messages. */

@@ -24,6 +24,21 @@ export function pairRange(pair: Pair): [number, number] | undefined {
   return [k[0], v ? Math.max(k[1], v[1]) : k[1]];
 }
 
+/** Key → pair per mapping, built on first use, so path lookups stay O(1) in huge mappings. */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  let idx = pairIndex.get(map);
+  if (!idx) {
+    idx = new Map();
+    for (const p of map.items) {
+      const k = keyName(p);
+      if (k !== undefined && !idx.has(k)) idx.set(k, p);
+    }
+    pairIndex.set(map, idx);
+  }
+  return idx.get(key);
+}
+
 /** Follows a path from the root; returns the node there (aliases are not followed). */
 export function nodeAtPath(doc: ConfigDocument, path: NodePath): Node | undefined {
   let node: unknown = doc.yaml?.contents ?? undefined;
@@ -33,7 +48,7 @@ export function nodeAtPath(doc: ConfigDocument, path: NodePath): Node | undefine
       node = node.items[seg];
     } else {
       if (!isMap(node)) return undefined;
-      const pair = node.items.find((p) => keyName(p) === seg);
+      const pair = pairOf(node, seg);
       if (!pair) return undefined;
       node = pair.value;
     }
@@ -47,7 +62,7 @@ export function pairAtPath(doc: ConfigDocument, path: NodePath): Pair | undefine
   const parent = nodeAtPath(doc, path.slice(0, -1));
   const last = path[path.length - 1];
   if (!isMap(parent) || typeof last !== 'string') return undefined;
-  return parent.items.find((p) => keyName(p) === last);
+  return pairOf(parent, last);
 }
 
 /**

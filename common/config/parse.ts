@@ -1,4 +1,4 @@
-import { isMap, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { diagnostic, Severity } from '../diagnostics';
 import { LineIndex } from '../text/lineIndex';
 import type { ConfigDocument } from './types';
@@ -9,15 +9,19 @@ import type { ConfigDocument } from './types';
  */
 export const LIMITS = {
   /** Characters; larger input is refused before parsing (a 50 MB file costs nothing). */
-  maxChars: 2 * 1024 * 1024,
+  maxChars: 1024 * 1024,
   /** Alias expansions when building the plain value ("billion laughs"). */
   maxAliasCount: 100,
   /** Flow/block nesting depth. */
   maxDepth: 64,
 } as const;
 
-/** YAML 1.1 like Axolotl's PyYAML loader: `yes`/`no` are booleans, `0755` is octal. */
-const YAML_OPTIONS = { version: '1.1', prettyErrors: false, keepSourceTokens: false, uniqueKeys: true, merge: true } as const;
+/**
+ * YAML 1.1 like Axolotl's PyYAML loader: `yes`/`no` are booleans, `0755` is octal. The library's
+ * own duplicate-key check compares every key with every other (quadratic: a 16,000-key file
+ * takes seconds), so duplicates are found here with one set per mapping instead.
+ */
+const YAML_OPTIONS = { version: '1.1', prettyErrors: false, keepSourceTokens: false, uniqueKeys: false, merge: true } as const;
 
 /**
  * Parses a config with the `yaml` library, keeping offsets. Never throws: syntax errors, duplicate
@@ -56,12 +60,11 @@ export function parseConfig(text: string): ConfigDocument {
   }
   doc.yaml = parsed;
   for (const err of parsed.errors) {
-    const [start, errEnd] = err.pos;
-    const isDup = err.code === 'DUPLICATE_KEY';
-    const key = isDup ? dupKey(text, start) : '';
-    const end = isDup && key ? start + key.length : errEnd;
-    const message = isDup ? `Duplicate key${key ? ` '${key}'` : ''}: YAML keeps only the last value, so the earlier one is silently lost.` : cleanMessage(err.message);
-    doc.parseDiagnostics.push(diagnostic(isDup ? 'yaml-duplicate-key' : 'yaml-syntax', Severity.Error, lines.range(start, Math.max(end, start + 1)), message));
+    const [start, end] = err.pos;
+    doc.parseDiagnostics.push(diagnostic('yaml-syntax', Severity.Error, lines.range(start, Math.max(end, start + 1)), cleanMessage(err.message)));
+  }
+  for (const [start, end, key] of duplicateKeys(parsed.contents)) {
+    doc.parseDiagnostics.push(diagnostic('yaml-duplicate-key', Severity.Error, lines.range(start, end), `Duplicate key '${key}': YAML keeps only the last value, so the earlier one is silently lost.`));
   }
   for (const w of parsed.warnings) {
     const [start, end] = w.pos;
@@ -92,10 +95,32 @@ function cleanMessage(m: string): string {
   return firstLine.endsWith('.') ? firstLine : `${firstLine}.`;
 }
 
-/** The key text of a duplicate key at `start` (the library points at its first character). */
-function dupKey(text: string, start: number): string {
-  const m = /^("[^"\n]*"|'[^'\n]*'|[^:\n#]+?)[ \t]*:/.exec(text.slice(start, start + 200));
-  return m ? m[1]! : '';
+/**
+ * Repeated scalar keys in every mapping, [start, end, key] of each repeat; iterative and depth-
+ * bounded so hostile documents cannot exhaust the stack.
+ */
+function duplicateKeys(root: unknown): [number, number, string][] {
+  const out: [number, number, string][] = [];
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > LIMITS.maxDepth) continue;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const k = pair.key;
+        if (isScalar(k) && k.range && (typeof k.value === 'string' || typeof k.value === 'number' || typeof k.value === 'boolean')) {
+          const name = String(k.value);
+          if (name !== '<<' && seen.has(name)) out.push([k.range[0], k.range[1], name]);
+          seen.add(name);
+        }
+        if (pair.value) stack.push([pair.value, depth + 1]);
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push([item, depth + 1]);
+    }
+  }
+  return out.sort((a, b) => a[0] - b[0]);
 }
 
 function formatSize(chars: number): string {

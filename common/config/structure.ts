@@ -118,6 +118,7 @@ function misplaced(name: string, parent: NodePath): string | undefined {
 }
 
 function reportUnknown(ctx: RuleContext, keyPath: NodePath, name: string, table: ReadonlyMap<string, KeySpec>, parent: NodePath): void {
+  if (ctx.saturated('config-unknown-key')) return;
   const elsewhere = misplaced(name, parent);
   if (elsewhere) {
     ctx.report('config-misplaced-key', Severity.Warning, { path: keyPath }, `${elsewhere} Axolotl ignores it here.`);

@@ -32,7 +32,10 @@ export function validateConfig(doc: ConfigDocument, env: ConfigEnv = {}): Diagno
     ctx.report('config-internal-error', Severity.Warning, { path: [] }, `Tunelab could not finish checking this config: ${(e as Error).message}`, undefined, true);
   }
   out.push(...dedupe(ctx.diagnostics));
-  return sortDiagnostics(out).slice(0, MAX_DIAGNOSTICS);
+  if (out.length <= MAX_DIAGNOSTICS) return sortDiagnostics(out);
+  // Too many: keep the most severe, then show them in document order.
+  const kept = out.sort((a, b) => (a.severity ?? 4) - (b.severity ?? 4)).slice(0, MAX_DIAGNOSTICS);
+  return sortDiagnostics(kept);
 }
 
 function checkRequired(ctx: RuleContext): void {
