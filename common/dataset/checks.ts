@@ -274,6 +274,58 @@ export function checkChat(rec: Record<string, unknown>, shape: ChatShape, format
     }
   }
   checkOrder(ctx, seq, list as unknown[], shape, format);
+  if (rec[shape.toolsField] !== undefined) checkTools(ctx, rec[shape.toolsField], shape.toolsField);
+  if (Array.isArray(rec.images) || Array.isArray(rec.videos) || Array.isArray(rec.audios)) checkMedia(ctx, rec, list as unknown[], shape);
+}
+
+/** `tools`: a list (or LLaMA-Factory's JSON string of one) of objects with a name; empty means none. */
+function checkTools(ctx: CheckContext, raw: unknown, field: string): void {
+  if (raw === null || raw === '' || (Array.isArray(raw) && raw.length === 0)) return;
+  let v: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      v = JSON.parse(raw) as unknown;
+    } catch {
+      ctx.facts.findings.push({ code: 'dataset-invalid-tools', severity: W, message: `'${field}' is a string but not valid JSON (a JSON list of tool definitions is expected)`, path: [field], target: 'value' });
+      return;
+    }
+  }
+  const named = (t: unknown) => {
+    if (!t || typeof t !== 'object') return false;
+    const o = t as Record<string, unknown>;
+    const fn = o.function as Record<string, unknown> | undefined;
+    return typeof o.name === 'string' || (fn !== undefined && typeof fn === 'object' && typeof fn.name === 'string');
+  };
+  if (!Array.isArray(v) || !v.every(named)) {
+    ctx.facts.findings.push({ code: 'dataset-invalid-tools', severity: W, message: `'${field}' should be a list of tool definitions, each with a name (or a function with a name)`, path: [field], target: 'value' });
+  }
+}
+
+/** LLaMA-Factory: the <image> / <video> / <audio> placeholders in the text must match the media lists. */
+function checkMedia(ctx: CheckContext, rec: Record<string, unknown>, list: unknown[], shape: ChatShape): void {
+  const texts: string[] = [];
+  for (const m of list) {
+    const c = m && typeof m === 'object' ? (m as Record<string, unknown>)[shape.contentKey] : undefined;
+    // Content parts carry media as parts, not placeholders: nothing to count.
+    if (Array.isArray(c)) return;
+    if (typeof c === 'string') texts.push(c);
+  }
+  for (const kind of ['image', 'video', 'audio'] as const) {
+    const media = rec[`${kind}s`];
+    if (!Array.isArray(media)) continue;
+    const tag = `<${kind}>`;
+    let n = 0;
+    for (const t of texts) for (let i = t.indexOf(tag); i >= 0; i = t.indexOf(tag, i + tag.length)) n++;
+    if (n !== media.length) {
+      ctx.facts.findings.push({
+        code: 'dataset-media-mismatch',
+        severity: E,
+        message: `${n} ${tag} placeholder${n === 1 ? '' : 's'} in the messages but ${media.length} ${kind}${media.length === 1 ? '' : 's'} in '${kind}s': LLaMA-Factory rejects the record`,
+        path: [`${kind}s`],
+        target: 'key',
+      });
+    }
+  }
 }
 
 /** Common wrong role names and what they usually mean. */

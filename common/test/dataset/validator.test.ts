@@ -233,3 +233,21 @@ test('plain text: each non-blank line is a completion record', () => {
     [4, 'dataset-duplicate'],
   ]);
 });
+
+test('tools and media lists: LLaMA-Factory tools strings, <image> placeholders against images', () => {
+  const text = [
+    { conversations: [{ from: 'human', value: '<image>What is this?' }, { from: 'gpt', value: 'A cat.' }], images: ['a.jpg'], tools: '' },
+    { conversations: [{ from: 'human', value: '<image><image>Compare.' }, { from: 'gpt', value: 'Same.' }], images: ['a.jpg'] },
+    { conversations: [{ from: 'human', value: 'Weather?' }, { from: 'gpt', value: 'Sunny.' }], tools: '[{"name": "weather"}]' },
+    { conversations: [{ from: 'human', value: 'Weather?' }, { from: 'gpt', value: 'Rainy.' }], tools: '{broken' },
+    { conversations: [{ from: 'human', value: 'Weather?' }, { from: 'gpt', value: 'Windy.' }], tools: [{ description: 'no name' }] },
+  ]
+    .map((l) => JSON.stringify(l))
+    .join('\n');
+  const r = validateDatasetText(text);
+  assert.deepEqual(rows(r.diagnostics), [
+    [1, 100, 1, 108, E, 'dataset-media-mismatch', "2 <image> placeholders in the messages but 1 image in 'images': LLaMA-Factory rejects the record"],
+    [3, 95, 3, 104, W, 'dataset-invalid-tools', "'tools' is a string but not valid JSON (a JSON list of tool definitions is expected)"],
+    [4, 95, 4, 122, W, 'dataset-invalid-tools', "'tools' should be a list of tool definitions, each with a name (or a function with a name)"],
+  ]);
+});
