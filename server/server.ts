@@ -202,9 +202,20 @@ export function startServer(connection: Connection = createConnection(ProposedFe
         revalidateAll();
       });
     }
-    void settings.refresh().then(() => {
+    // A client that never answers workspace/configuration must not leave files unchecked: after
+    // 2 s the defaults are used (and the answer, when it comes, is applied then).
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
+    const fetched = settings.refresh().then(() => 'answered' as const);
+    void Promise.race([fetched, patience.then(() => 'late' as const)]).then((how) => {
+      clearTimeout(timer);
       settingsReady = true;
       revalidateAll();
+      if (how === 'late')
+        void fetched.then(() => {
+          datasets.settingsChanged();
+          revalidateAll();
+        });
     });
   });
 

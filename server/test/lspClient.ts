@@ -25,8 +25,8 @@ export interface LspClientOptions {
   /** The command that starts the server, e.g. [process.execPath, 'dist/server/server.cjs', '--stdio']. */
   command: string[];
   cwd: string;
-  /** Answers to `workspace/configuration`, by section (`tunelab`, `yaml`, ...). */
-  settings?: Record<string, unknown>;
+  /** Answers to `workspace/configuration`, by section (`tunelab`, `yaml`, ...); null: never answer. */
+  settings?: Record<string, unknown> | null;
 }
 
 type Waiter = { uri: string; accept: (p: PublishedDiagnostics) => boolean; resolve: (p: PublishedDiagnostics) => void };
@@ -50,7 +50,8 @@ export class LspClient {
     this.exited = new Promise((resolve) => this.process.on('exit', (code) => resolve(code)));
     this.connection = createMessageConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
     this.connection.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) =>
-      params.items.map((i) => (i.section ? (this.options.settings?.[i.section] ?? null) : null)),
+      // `settings: null` plays a client that never answers.
+      this.options.settings === null ? new Promise(() => undefined) : params.items.map((i) => (i.section ? (this.options.settings?.[i.section] ?? null) : null)),
     );
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('workspace/codeLens/refresh', () => {

@@ -74,6 +74,18 @@ test('initialize announces the features, push diagnostics only', async () => {
   }
 });
 
+test('a client that never answers workspace/configuration still gets diagnostics (defaults after 2 s)', async () => {
+  const c = new LspClient({ command: [process.execPath, 'dist/server/server.cjs', '--stdio'], cwd: root, settings: null });
+  try {
+    await c.initialize(ws);
+    const uri = fileUri(join(ws, 'silent.yml'));
+    await c.open(uri, 'yaml', CONFIG);
+    assert.ok((await c.diagnostics(uri, 1)).diagnostics.some((d) => d.code === 'config-unknown-key'));
+  } finally {
+    c.process.kill();
+  }
+});
+
 test('didOpen of a config publishes the core\'s diagnostics for that version, unchanged', async () => {
   const c = await start();
   const path = join(ws, 'config.yml');
