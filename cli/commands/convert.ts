@@ -137,6 +137,11 @@ export const convertCommand: CliCommand = {
       io.err(lines.join('\n') + '\n');
       return 1;
     }
+    if (written === 0) {
+      rmSync(tmp, { force: true });
+      io.err(`tunelab convert: nothing written: none of the ${skipped + dropped} record${skipped + dropped === 1 ? '' : 's'} could be converted (${skipped} with errors, ${dropped} the format cannot hold)\n`);
+      return 1;
+    }
     renameSync(tmp, output);
     const lossNote = losses.size ? ` (lossy: ${[...losses].map(([k, l]) => `${k} in ${l.count}`).join(', ')})` : '';
     io.err(`tunelab convert: wrote ${written} record${written === 1 ? '' : 's'} as ${to} to ${values.out}${skipped ? `, skipped ${skipped} invalid` : ''}${dropped ? `, dropped ${dropped} the format cannot hold` : ''}${lossNote}\n`);

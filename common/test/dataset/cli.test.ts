@@ -73,6 +73,13 @@ test('convert writes a new file atomically and never touches the source', async 
   assert.deepEqual(await run('convert', 'src.jsonl', '--to', 'sharegpt', '--out', 'out.jsonl'), { code: 2, out: '', err: 'tunelab convert: out.jsonl exists (pass --force to replace it)\n' });
   assert.deepEqual(await run('convert', 'src.jsonl', '--to', 'openai', '--out', 'src.jsonl', '--force'), { code: 2, out: '', err: 'tunelab convert: --out is the input file: write the conversion to a new file\n' });
   assert.deepEqual(await run('convert', 'src.jsonl', '--to', 'csv', '--out', 'x'), { code: 2, out: '', err: "tunelab convert: --to must be one of alpaca, sharegpt, openai, got 'csv'\n" });
+  writeFileSync(join(dir, 'bad.jsonl'), lines({ messages: [] }));
+  assert.deepEqual(await run('convert', 'bad.jsonl', '--to', 'sharegpt', '--out', 'none.jsonl', '--skip-invalid'), {
+    code: 1,
+    out: '',
+    err: 'tunelab convert: nothing written: none of the 1 record could be converted (1 with errors, 0 the format cannot hold)\n',
+  });
+  assert.equal(existsSync(join(dir, 'none.jsonl')), false);
   const arr = await run('convert', 'out.jsonl', '--to', 'alpaca', '--out', 'out.json');
   assert.equal(arr.code, 0);
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')), [
