@@ -1,6 +1,6 @@
 import type { RunSummary } from '../../common/protocol/webview';
 import type { DashboardState } from './reducer';
-import { alignColumns, decimate, smooth, type RunSeries } from './series';
+import { alignColumns, decimate, Flattener, Smoother, type RunSeries } from './series';
 
 /** The most x positions a chart draws; more points are thinned to their min/max envelope. */
 export const MAX_DRAWN = 3000;
@@ -35,27 +35,47 @@ export function structureKey(m: ChartModel): string {
   return `${m.id}|${m.log}|${m.lines.map((l) => `${l.slot}:${l.style}:${l.label}`).join(',')}`;
 }
 
-/** The four charts for the selected runs (loss: raw, smoothed and eval on one axis). */
-export function chartModels(state: DashboardState): ChartModel[] {
+/** Per-run flat columns and smoothed loss kept between frames (view state, not dashboard state). */
+export class ChartCache {
+  private readonly flat = new Map<string, Flattener>();
+  private readonly smooth = new Map<string, Smoother>();
+  flatOf(id: string, s: RunSeries) {
+    let f = this.flat.get(id);
+    if (!f) this.flat.set(id, (f = new Flattener()));
+    return f.get(s);
+  }
+  smoothOf(id: string, values: readonly number[], weight: number): number[] {
+    let m = this.smooth.get(id);
+    if (!m) this.smooth.set(id, (m = new Smoother()));
+    return m.get(values, weight);
+  }
+}
+
+/**
+ * The four charts for the selected runs (loss: raw, smoothed and eval on one axis). Pass the same
+ * cache every frame so long runs are flattened and smoothed incrementally.
+ */
+export function chartModels(state: DashboardState, cache: ChartCache = new ChartCache()): ChartModel[] {
   const drawn = state.selected
     .map((id) => ({ run: state.runs.find((r) => r.id === id), series: state.series[id] }))
-    .filter((d): d is { run: RunSummary; series: RunSeries } => d.run !== undefined && d.series !== undefined);
+    .filter((d): d is { run: RunSummary; series: RunSeries } => d.run !== undefined && d.series !== undefined)
+    .map((d) => ({ run: d.run, evals: d.series, series: cache.flatOf(d.run.id, d.series) }));
   const name = (run: RunSummary) => (drawn.length > 1 ? `${run.label}: ` : '');
 
   const lossCols: { x: readonly number[]; y: readonly (number | null)[] }[] = [];
   const lossLines: LineSpec[] = [];
-  drawn.forEach(({ run, series }, slot) => {
+  drawn.forEach(({ run, series, evals }, slot) => {
     if (state.smoothing > 0) {
       lossCols.push({ x: series.step, y: series.loss });
       lossLines.push({ label: `${name(run)}train loss (raw)`, slot, style: 'raw' });
-      lossCols.push({ x: series.step, y: smooth(series.loss, state.smoothing) });
+      lossCols.push({ x: series.step, y: cache.smoothOf(run.id, series.loss, state.smoothing) });
       lossLines.push({ label: `${name(run)}train loss (smoothed)`, slot, style: 'smooth' });
     } else {
       lossCols.push({ x: series.step, y: series.loss });
       lossLines.push({ label: `${name(run)}train loss`, slot, style: 'smooth' });
     }
-    if (series.evalStep.length > 0) {
-      lossCols.push({ x: series.evalStep, y: series.evalLoss });
+    if (evals.evalStep.length > 0) {
+      lossCols.push({ x: evals.evalStep, y: evals.evalLoss });
       lossLines.push({ label: `${name(run)}eval loss`, slot, style: 'eval' });
     }
   });

@@ -5,7 +5,7 @@ import { parseHostToDashboard, type DashboardToHost, type HostToDashboard, type 
 import { baseCss } from '../shared/base.css';
 import { adoptCss, h, replace } from '../shared/dom';
 import { Messenger } from '../shared/messenger';
-import { chartModels } from './chartData';
+import { ChartCache, chartModels } from './chartData';
 import { ChartSet } from './charts';
 import { configDiff } from './configDiff';
 import { initialState, reduce, saved, type DashboardAction, type DashboardSaved, type DashboardState } from './reducer';
@@ -30,6 +30,7 @@ const messenger = new Messenger<HostToDashboard, DashboardToHost, DashboardSaved
 let state: DashboardState = initialState(messenger.saved);
 
 const charts = new ChartSet();
+const chartCache = new ChartCache();
 const smoothing = h('input', { attrs: { type: 'range', min: 0, max: 0.99, step: 0.01, 'aria-label': 'Smoothing' } });
 const smoothingValue = h('span', { class: 'mono' });
 const logScale = h('input', { attrs: { type: 'checkbox', id: 'log-scale' } });
@@ -77,7 +78,7 @@ function render(): void {
   logScale.checked = state.logScale;
   if (state.dataVersion !== drawnVersion) {
     drawnVersion = state.dataVersion;
-    charts.update(chartModels(state));
+    charts.update(chartModels(state, chartCache));
   }
   if (state.runs !== lastRuns || state.selected !== lastSelected) {
     lastRuns = state.runs;

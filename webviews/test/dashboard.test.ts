@@ -4,7 +4,7 @@ import type { MetricBatch, RunSummary } from '../../common/protocol/webview';
 import { chartModels, MAX_DRAWN, structureKey } from '../dashboard/chartData';
 import { configDiff } from '../dashboard/configDiff';
 import { initialState, reduce, saved } from '../dashboard/reducer';
-import { alignColumns, appendBatch, decimate, smooth } from '../dashboard/series';
+import { alignColumns, appendBatch, decimate, Flattener, flatSeries, smooth, Smoother } from '../dashboard/series';
 
 const batch = (runId: string, steps: number[], extra: Partial<MetricBatch> = {}): MetricBatch => ({
   runId,
@@ -22,14 +22,42 @@ const run = (id: string, config: Record<string, unknown> = {}): RunSummary => ({
 
 test('batches append, a reset replaces, a step going back cuts the old trajectory', () => {
   let s = appendBatch(undefined, batch('a', [1, 2, 3], { evalStep: [2], evalLoss: [4] }));
+  const first = s;
   s = appendBatch(s, batch('a', [4]));
-  assert.deepEqual(s.step, [1, 2, 3, 4]);
+  assert.deepEqual(flatSeries(s).step, [1, 2, 3, 4]);
+  assert.deepEqual(flatSeries(first).step, [1, 2, 3], 'an earlier state is unchanged');
   s = appendBatch(s, batch('a', [3, 4, 5]));
-  assert.deepEqual(s.step, [1, 2, 3, 4, 5]);
+  assert.deepEqual([flatSeries(s).step, s.length, s.lastStep], [[1, 2, 3, 4, 5], 5, 5]);
+  assert.deepEqual(flatSeries(s).loss, [10, 5, 10 / 3, 10 / 4, 10 / 5]);
   assert.deepEqual(s.evalStep, [2]);
   s = appendBatch(s, batch('a', [2], { evalStep: [2], evalLoss: [3.5] }));
-  assert.deepEqual([s.step, s.evalStep, s.evalLoss], [[1, 2], [2], [3.5]]);
-  assert.deepEqual(appendBatch(s, batch('a', [7], { reset: true })).step, [7]);
+  assert.deepEqual([flatSeries(s).step, s.evalStep, s.evalLoss], [[1, 2], [2], [3.5]]);
+  assert.deepEqual(flatSeries(appendBatch(s, batch('a', [7], { reset: true }))).step, [7]);
+  // Many small batches are merged now and then; the columns stay the same.
+  let long = appendBatch(undefined, batch('b', [1]));
+  for (let k = 2; k <= 600; k++) long = appendBatch(long, batch('b', [k]));
+  assert.ok(long.chunks.length < 256, `${long.chunks.length} chunks`);
+  assert.deepEqual(flatSeries(long).step, Array.from({ length: 600 }, (_, i) => i + 1));
+});
+
+test('the flattener and smoother extend incrementally and rebuild after a cut', () => {
+  const f = new Flattener();
+  const m = new Smoother();
+  let s = appendBatch(undefined, batch('a', [1, 2]));
+  const a = f.get(s);
+  s = appendBatch(s, batch('a', [3]));
+  const b = f.get(s);
+  assert.equal(a, b, 'extended in place');
+  assert.deepEqual(b.step, [1, 2, 3]);
+  assert.deepEqual(m.get(b.loss, 0.5), smooth(b.loss, 0.5));
+  s = appendBatch(s, batch('a', [4, 5]));
+  const c = f.get(s);
+  assert.deepEqual(m.get(c.loss, 0.5), smooth(c.loss, 0.5));
+  assert.deepEqual(m.get(c.loss, 0.9), smooth(c.loss, 0.9));
+  s = appendBatch(s, batch('a', [3]));
+  const d = f.get(s);
+  assert.deepEqual(d.step, [1, 2, 3]);
+  assert.deepEqual(m.get(d.loss, 0.9), smooth(d.loss, 0.9));
 });
 
 test('smoothing removes the start-up bias; weight 0 is the raw series', () => {
