@@ -12,10 +12,11 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { chromiumPath, launchChromium } from './lib/harness';
 import { codeServerBin, installExtension, profile, startCodeServer } from './lib/codeServer';
 import { openFile, workbenchReady } from './lib/workbench';
-import { steps, type StepContext } from './steps';
+import { restrictedStep, steps, type Step, type StepContext } from './steps';
 
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'e2e-out');
@@ -63,6 +64,7 @@ async function main(): Promise<number> {
   const server = await startCodeServer(root, p);
   const browser = await launchChromium();
   const results: Result[] = [];
+  let report: Record<string, unknown> = {};
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const consoleErrors: string[] = [];
@@ -82,46 +84,74 @@ async function main(): Promise<number> {
     for (const step of steps) {
       const id = step.name.split(' ')[0]!;
       if (only && !only.has(id)) continue;
-      const notes: string[] = [];
-      const ctx: StepContext = {
-        page,
-        workspace,
-        note: (l) => notes.push(l),
-        shot: async (name, doc) => {
-          await page.screenshot({ path: join(out, `${name}.png`) });
-          if (doc && docs) await page.locator('#workbench\\.parts\\.editor').screenshot({ path: join(root, 'docs', `e2e-${name}.png`) });
-        },
-      };
-      const s = Date.now();
-      try {
-        page.setDefaultTimeout(60_000);
-        await withTimeout(step.run(ctx), step.timeoutMs, step.name);
-        results.push({ step: step.name, ok: true, ms: Date.now() - s, needs: step.needs, notes });
-        console.log(`ok   ${step.name} (${((Date.now() - s) / 1000).toFixed(1)} s)${notes.length ? `\n       ${notes.join('\n       ')}` : ''}`);
-      } catch (e) {
-        const error = (e as Error).message.split('\n').slice(0, 6).join('\n');
-        results.push({ step: step.name, ok: false, ms: Date.now() - s, needs: step.needs, notes, error });
-        console.log(`FAIL ${step.name} (${((Date.now() - s) / 1000).toFixed(1)} s): ${error}\n       needs: ${step.needs}${notes.length ? `\n       ${notes.join('\n       ')}` : ''}`);
-        await page.screenshot({ path: join(out, `${id}-failure.png`) }).catch(() => undefined);
-        // Leave no dialog or widget open for the next step.
-        await page.keyboard.press('Escape').catch(() => undefined);
-        await page.keyboard.press('Escape').catch(() => undefined);
-      }
+      results.push(await runStep(step, page, workspace));
     }
     // The output channel's log file is written lazily: read the extension's own timing at the end.
     const activateLog = activationLine(p.userData);
     console.log(activateLog ?? 'no activation line in the output log');
-    writeFileSync(join(out, 'report.json'), JSON.stringify({ totalMs: Date.now() - started, packageMs, workbenchReadyMs: readyMs, activationMs, activateLog, results, consoleErrors: consoleErrors.slice(0, 50) }, null, 2));
+    report = { packageMs, workbenchReadyMs: readyMs, activationMs, activateLog, consoleErrors: consoleErrors.slice(0, 50) };
   } finally {
-    await browser.close().catch(() => undefined);
     await server.stop();
     writeFileSync(join(out, 'code-server.log'), server.log.join(''));
+  }
+  // Step 6: a second code-server with Workspace Trust on, in a fresh copy of the workspace.
+  try {
+    if (!only || only.has('6')) {
+      const untrusted = join(tmp, 'untrusted');
+      cpSync(join(root, 'examples'), untrusted, { recursive: true });
+      cpSync(join(root, 'e2e', 'fixtures'), untrusted, { recursive: true });
+      rmSync(join(untrusted, 'outputs'), { recursive: true, force: true });
+      const p2 = profile(join(tmp, 'trust'), { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'always', 'security.workspace.trust.untrustedFiles': 'open' });
+      installExtension(root, p2, vsix);
+      const server2 = await startCodeServer(root, p2, { trust: true });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        await page.goto(`${server2.url}?folder=${encodeURIComponent(untrusted)}`);
+        results.push(await runStep(restrictedStep, page, untrusted));
+      } finally {
+        await server2.stop();
+      }
+    }
+  } finally {
+    writeFileSync(join(out, 'report.json'), JSON.stringify({ ...report, totalMs: Date.now() - started, results }, null, 2));
+    await browser.close().catch(() => undefined);
     if (!keep) rmSync(tmp, { recursive: true, force: true });
     else console.log(`workspace kept in ${workspace}`);
   }
   const failed = results.filter((r) => !r.ok).length;
   console.log(`\n${results.length - failed} of ${results.length} steps passed in ${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in e2e-out/`);
   return failed === 0 ? 0 : 1;
+}
+
+/** Runs one step with its timeout; a failure is recorded with a screenshot, and the next step goes on. */
+async function runStep(step: Step, page: Page, workspace: string): Promise<Result> {
+  const id = step.name.split(' ')[0]!;
+  const notes: string[] = [];
+  const ctx: StepContext = {
+    page,
+    workspace,
+    note: (l) => notes.push(l),
+    shot: async (name, doc) => {
+      await page.screenshot({ path: join(out, `${name}.png`) });
+      if (doc && docs) await page.locator('#workbench\\.parts\\.editor').screenshot({ path: join(root, 'docs', `e2e-${name}.png`) });
+    },
+  };
+  const s = Date.now();
+  const secs = () => ((Date.now() - s) / 1000).toFixed(1);
+  try {
+    page.setDefaultTimeout(60_000);
+    await withTimeout(step.run(ctx), step.timeoutMs, step.name);
+    console.log(`ok   ${step.name} (${secs()} s)${notes.length ? `\n       ${notes.join('\n       ')}` : ''}`);
+    return { step: step.name, ok: true, ms: Date.now() - s, needs: step.needs, notes };
+  } catch (e) {
+    const error = (e as Error).message.split('\n').slice(0, 6).join('\n');
+    console.log(`FAIL ${step.name} (${secs()} s): ${error}\n       needs: ${step.needs}${notes.length ? `\n       ${notes.join('\n       ')}` : ''}`);
+    await page.screenshot({ path: join(out, `${id}-failure.png`) }).catch(() => undefined);
+    // Leave no dialog or widget open for the next step.
+    await page.keyboard.press('Escape').catch(() => undefined);
+    await page.keyboard.press('Escape').catch(() => undefined);
+    return { step: step.name, ok: false, ms: Date.now() - s, needs: step.needs, notes, error };
+  }
 }
 
 /** The extension's own "activated in N ms" line, from the Tunelab output channel's log file. */

@@ -228,3 +228,28 @@ async function waitForMask(ins: Frame, note: (l: string) => void): Promise<void>
   note(`loss mask unavailable: ${reason}`);
   throw new Error(`no loss mask: ${reason}`);
 }
+
+/**
+ * Step 6 runs in its own code-server with Workspace Trust on, the folder left untrusted:
+ * validation still works, but Train refuses with an explanation and nothing runs.
+ */
+export const restrictedStep: Step = {
+  name: '6 restricted mode: checks work, nothing runs',
+  needs: 'language server (diagnostics) and the extension\'s trust handling',
+  timeoutMs: 150_000,
+  async run({ page, workspace, shot, note }) {
+    await page.getByRole('button', { name: /No, I don.t trust/ }).click({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'demo.yml' }).first().waitFor({ timeout: 60_000 });
+    await openFile(page, 'broken.yml');
+    await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+    note('restricted mode: diagnostics shown');
+    await openFile(page, 'demo.yml');
+    const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: /^\W*Train$/ }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    await lens.click();
+    await page.locator('.notifications-toasts .notification-toast', { hasText: 'restricted mode' }).first().waitFor({ timeout: 30_000 });
+    await shot('06-restricted-mode');
+    assert(!existsSync(join(workspace, 'outputs')), 'nothing may run in an untrusted workspace, but outputs/ was written');
+    note('Train refused with the restricted-mode explanation; no outputs written');
+  },
+};

@@ -76,9 +76,9 @@ export function installExtension(root: string, p: ReturnType<typeof profile>, vs
 }
 
 /** Starts code-server and resolves once it listens. */
-export async function startCodeServer(root: string, p: ReturnType<typeof profile>): Promise<CodeServer> {
+export async function startCodeServer(root: string, p: ReturnType<typeof profile>, opts: { trust?: boolean } = {}): Promise<CodeServer> {
   const port = await freePort();
-  const args = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', p.userData, '--extensions-dir', p.extensions, '--config', p.config];
+  const args = ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', ...(opts.trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--user-data-dir', p.userData, '--extensions-dir', p.extensions, '--config', p.config];
   const child: ChildProcess = spawn(codeServerBin(root), args, { env: env(p.home), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   await new Promise<void>((resolve, reject) => {
