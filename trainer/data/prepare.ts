@@ -5,7 +5,7 @@
  * returned as a located problem before a single step runs.
  */
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { buildAlpacaExample, buildCompletionExamples, buildExample, type AlpacaOptions, type ChatModel, type MaskOptions, type MaskedExample, type Outcome } from '../../common/chat/index';
+import { buildExamples, exampleOptionsFromConfig, type ChatModel, type ExampleOptions, type MaskedExample, type Outcome } from '../../common/chat/index';
 import type { DatasetEntry, NormalizedRecord } from '../../common/dataset/index';
 import { readDatasetRecords } from '../../common/dataset/file';
 import { resolveLocalPath, type PathBases } from '../../common/paths';
@@ -34,37 +34,36 @@ export interface PreparedData {
 
 type Raw = Record<string, unknown>;
 
-const alpacaStyle = (type: string): AlpacaOptions => {
-  const [base, variant] = type.split(':');
-  const style = variant === 'chat' || variant === 'chatml' || variant === 'phi' ? variant : base === 'alpaca_chat' ? 'chat' : 'instruct';
-  return { style, system: base === 'alpaca_w_system' ? 'record' : 'default' };
-};
-
-/** Axolotl's masking keys of one dataset entry, falling back to the top level of the config. */
-function maskOptions(entry: Raw, cfg: Raw): MaskOptions {
-  const pick = <T>(key: string): T | undefined => (entry[key] ?? cfg[key]) as T | undefined;
-  const o: MaskOptions = {};
-  const ct = pick<string>('chat_template');
-  if (typeof ct === 'string') o.chatTemplate = ct;
-  const jinja = pick<string>('chat_template_jinja');
-  if (typeof jinja === 'string') o.chatTemplateJinja = jinja;
-  const toi = pick<boolean>('train_on_inputs');
-  if (typeof toi === 'boolean') o.trainOnInputs = toi;
-  const roles = pick<string[]>('roles_to_train');
-  if (Array.isArray(roles)) o.rolesToTrain = roles.map(String);
-  const eos = pick<MaskOptions['trainOnEos']>('train_on_eos');
-  if (typeof eos === 'string') o.trainOnEos = eos;
-  const eot = pick<MaskOptions['trainOnEot']>('train_on_eot');
-  if (typeof eot === 'string') o.trainOnEot = eot;
-  const eotTokens = cfg.eot_tokens;
-  if (Array.isArray(eotTokens)) o.eotTokens = eotTokens.map(String);
-  const kwargs = cfg.chat_template_kwargs;
-  if (kwargs && typeof kwargs === 'object' && !Array.isArray(kwargs)) o.chatTemplateKwargs = kwargs as Record<string, unknown>;
-  if (entry.drop_system_message === true) o.dropSystemMessage = true;
-  return o;
+/**
+ * The builder options of one dataset entry: exactly what the loss-mask view uses
+ * (`exampleOptionsFromConfig`, the same call as `tunelab inspect`), except where records are cut.
+ * Chat and Alpaca examples are built whole so that `excess_length_strategy` (drop by default, as in
+ * Axolotl) can see their full length; `fitToLength` then cuts them exactly as the view does
+ * (the first `sequence_len` ids and labels). Completion text is split into `sequence_len` pieces
+ * here, as the view splits it.
+ */
+export function trainerExampleOptions(cfg: Readonly<Raw>, entry: Readonly<Raw>, sequenceLen: number): ExampleOptions {
+  const o = exampleOptionsFromConfig(cfg, entry);
+  const mask = { ...o.mask };
+  const alpaca = { ...o.alpaca };
+  delete mask.sequenceLen;
+  delete alpaca.sequenceLen;
+  const out: ExampleOptions = { type: o.type, mask, alpaca };
+  if (o.type.kind === 'completion') out.sequenceLen = sequenceLen;
+  return out;
 }
 
 const toExample = (m: MaskedExample): Example => ({ ids: m.ids, trained: m.trained });
+
+/** The trainer's examples of one record: the chat core's `buildExamples`, plus the record kept for evaluation prompts. */
+export function recordExamples(chat: ChatModel, rec: NormalizedRecord, options: ExampleOptions): Outcome<Example[]> {
+  const r = buildExamples(chat, rec, options);
+  if (!r.ok) return r;
+  if (options.type.kind === 'alpaca' && rec.kind === 'alpaca') return { ok: true, value: r.value.map((m) => ({ ...toExample(m), source: { kind: 'alpaca', record: rec.alpaca, options: options.alpaca } })) };
+  if (options.type.kind === 'chat_template' && rec.kind !== 'completion')
+    return { ok: true, value: r.value.map((m) => ({ ...toExample(m), source: { kind: 'chat', conversation: rec.conversation, options: options.mask } })) };
+  return { ok: true, value: r.value.map(toExample) };
+}
 
 /**
  * Reads every dataset entry of the config. `bases` locate relative paths (common/paths rule);
@@ -87,22 +86,14 @@ export async function prepareExamples(cfg: Raw, chat: ChatModel, bases: PathBase
       });
       continue;
     }
-    const type = typeof entry.type === 'string' ? entry.type : typeof entry.type === 'object' ? 'alpaca' : 'chat_template';
-    const base = type.split(/[:.]/)[0]!;
-    const build = (rec: NormalizedRecord): Outcome<Example[]> => {
-      if (rec.kind === 'completion') {
-        const r = buildCompletionExamples(chat, rec.text, { sequenceLen });
-        return r.ok ? { ok: true, value: r.value.map(toExample) } : r;
-      }
-      if (rec.kind === 'alpaca' && base.startsWith('alpaca')) {
-        const options = { ...alpacaStyle(type), trainOnInputs: cfg.train_on_inputs === true };
-        const r = buildAlpacaExample(chat, rec.alpaca, options);
-        return r.ok ? { ok: true, value: [{ ...toExample(r.value), source: { kind: 'alpaca', record: rec.alpaca, options } }] } : r;
-      }
-      const options = maskOptions(entry, cfg);
-      const r = buildExample(chat, rec.conversation, options);
-      return r.ok ? { ok: true, value: [{ ...toExample(r.value), source: { kind: 'chat', conversation: rec.conversation, options } }] } : r;
-    };
+    const options = trainerExampleOptions(cfg, entry, sequenceLen);
+    if (options.type.kind === 'unsupported') {
+      out.problems.push({
+        code: 'trainer-dataset-type-unsupported',
+        message: `datasets[${i}].type ${JSON.stringify(options.type.type)} is not one Tunelab can train on: use chat_template, alpaca (alpaca:chat, alpaca:chatml, alpaca:phi), alpaca_w_system, completion, or a user-defined type object`,
+      });
+      continue;
+    }
     const it = readDatasetRecords(where.path, entry as DatasetEntry, { maxDiagnostics: 20 });
     let records = 0;
     let made = 0;
@@ -117,7 +108,7 @@ export async function prepareExamples(cfg: Raw, chat: ChatModel, bases: PathBase
       records++;
       const rec = n.value.record;
       if (n.value.hasErrors || !rec) continue;
-      const built = build(rec);
+      const built = recordExamples(chat, rec, options);
       if (!built.ok) {
         out.problems.push({ code: built.error.code, message: `record ${n.value.loc.index + 1}: ${built.error.message}`, path: built.error.path ?? where.path, range: { start: { line: n.value.loc.line, character: 0 }, end: { line: n.value.loc.line, character: 0 } } });
         if (out.problems.length >= 20) break;
