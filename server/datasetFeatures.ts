@@ -403,23 +403,29 @@ export class DatasetFeatures {
   async hover(doc: TextDocument, position: Position, token: CancellationToken, html: boolean): Promise<Hover | null> {
     const run = this.current(doc);
     if (!run?.validator) return null;
-    const index = run.lines.indexAtLine(position.line);
-    if (index < 0) return null;
-    const rec = this.recordText(doc, run, index);
-    if (!rec) return null;
+    let index = run.lines.indexAtLine(position.line);
+    let rec = index >= 0 ? this.recordText(doc, run, index) : undefined;
+    const next = index >= 0 ? run.lines.at(index + 1) : undefined;
     // Only on the record's own lines: the next record starts a new hover.
-    const next = run.lines.at(index + 1);
-    if (container(doc) === 'jsonl' && position.line !== rec.line) return null;
-    if (next !== undefined && position.line >= next) return null;
-    const record = this.normalised(run, rec.text);
+    const outside = !rec || (container(doc) === 'jsonl' && position.line !== rec.line) || (next !== undefined && position.line >= next);
+    if (outside) {
+      // A large JSON Lines file still being checked: the line is the record, its number not yet known.
+      if (run.done || container(doc) !== 'jsonl' || !run.validator.fileFormat) return null;
+      const text = doc.getText({ start: { line: position.line, character: 0 }, end: { line: position.line + 1, character: 0 } }).trim();
+      if (!text) return null;
+      rec = { text, line: position.line };
+      index = -1;
+    }
+    const record = this.normalised(run, rec!.text);
     if (!record) return null;
     if (token.isCancellationRequested) return null;
+    const title = index >= 0 ? `**Record ${index + 1}**` : `**Record on line ${position.line + 1}**`;
     if (!run.model) {
-      return { contents: { kind: 'markdown', value: `**Record ${index + 1}**${messagesLine(record)}\n\nNo token counts or loss mask: ${run.modelProblem || 'no model known'}.` } };
+      return { contents: { kind: 'markdown', value: `${title}${messagesLine(record)}\n\nNo token counts or loss mask: ${run.modelProblem || 'no model known'}.` } };
     }
     const ex = first(examplesOf(run.model, record, run.link));
-    if (!ex.ok) return { contents: { kind: 'markdown', value: `**Record ${index + 1}**${messagesLine(record)}\n\nCould not render it: ${ex.error.message}` } };
-    return { contents: { kind: 'markdown', value: recordHoverMarkdown({ record: index, model: run.modelLabel, example: ex.value, html }) } };
+    if (!ex.ok) return { contents: { kind: 'markdown', value: `${title}${messagesLine(record)}\n\nCould not render it: ${ex.error.message}` } };
+    return { contents: { kind: 'markdown', value: recordHoverMarkdown({ title, model: run.modelLabel, example: ex.value, html }) } };
   }
 
   async lossMask(doc: TextDocument, p: LossMaskParams, token: CancellationToken): Promise<LossMaskResult> {

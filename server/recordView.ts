@@ -52,7 +52,8 @@ export function renderMasked(example: Pick<MaskedExample, 'text' | 'offsets' | '
 }
 
 export interface RecordHoverFacts {
-  record: number;
+  /** The heading, e.g. `**Record 12**`. */
+  title: string;
   model: string;
   example: MaskedExample;
   html: boolean;
@@ -63,7 +64,7 @@ const pct = (a: number, b: number) => (b === 0 ? '0 %' : `${((100 * a) / b).toFi
 /** Header, warnings and the masked text of one record. */
 export function recordHoverMarkdown(f: RecordHoverFacts): string {
   const e = f.example;
-  const head = `**Record ${f.record + 1}** · ${e.fullLength.toLocaleString('en-US')} tokens · ${e.trainedCount.toLocaleString('en-US')} trained (${pct(e.trainedCount, e.ids.length)})${e.template ? ` · template ${e.template}` : ''} · ${f.model}`;
+  const head = `${f.title} · ${e.fullLength.toLocaleString('en-US')} tokens · ${e.trainedCount.toLocaleString('en-US')} trained (${pct(e.trainedCount, e.ids.length)})${e.template ? ` · template ${e.template}` : ''} · ${f.model}`;
   const notes: string[] = [];
   if (e.trainedCount === 0) notes.push('⚠️ Every label is masked: this record teaches the model nothing.');
   else if (!e.eosInTrainedSpan) notes.push('⚠️ No end-of-turn / EOS token is trained: a model trained on this may not learn to stop.');

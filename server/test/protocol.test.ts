@@ -392,8 +392,12 @@ test('a large JSONL is checked in slices: other requests are answered while it r
   assert.deepEqual(answer.items.length, valuesFor(['adapter']).length);
   const doneYet = c.notifications.some((n) => n.method === 'tunelab/datasetProgress' && (n.params as { uri: string; done: boolean }).uri === uri && (n.params as { done: boolean }).done);
   assert.equal(doneYet, false, 'completion waited for the whole file');
+  // A record beyond what has been checked still gets its hover (the line is the record).
+  const lastLine = big.split('\n').length - 2;
+  const hover = await c.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line: lastLine, character: 3 } });
+  assert.match(hover!.contents.value, new RegExp(`^\\*\\*Record (on line ${lastLine + 1}|${lastLine + 1})\\*\\* · 2 messages \\(user → assistant\\)`));
   const d = await c.diagnostics(uri, 1);
-  assert.deepEqual(d.diagnostics.filter((x) => x.code !== 'dataset-duplicate' && x.code !== 'diagnostics-capped').map((x) => x.code), []);
+  assert.deepEqual(d.diagnostics.filter((x) => x.code !== 'dataset-duplicate' && x.code !== 'dataset-diagnostics-capped').map((x) => x.code), []);
 });
 
 test('`tunelab lsp --stdio` runs the same server; without a transport it is a usage error', async () => {
