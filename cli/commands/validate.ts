@@ -4,7 +4,8 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { UsageError, type CliCommand } from '../command';
 import { formatOption, parse } from '../args';
 import { diagnostic, Severity, severityName } from '../../common/diagnostics';
-import { LIMITS, looksLikeConfig, parseConfig, validateConfig } from '../../common/config/index';
+import { LIMITS, looksLikeConfig, parseConfig, validateConfig, type ConfigEnv } from '../../common/config/index';
+import { ConfigModelCheck } from '../../common/config/modelCheck';
 import { validateDatasetFile as validateDatasetOnDisk } from '../../common/dataset/file';
 import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
 import { entryFromConfigFiles } from '../../common/dataset/inspect';
@@ -78,10 +79,12 @@ function tooLarge(t: Target, size: number): FileResult {
   };
 }
 
-/** Validates one config file. */
-function validateConfigFile(t: Target, text: string, cwd: string): FileResult {
+/** Validates one config file; a local base_model is loaded first so that its checks run (common/config/modelCheck). */
+async function validateConfigFile(t: Target, text: string, cwd: string, models: ConfigModelCheck): Promise<FileResult> {
   const doc = parseConfig(text);
-  const diagnostics = validateConfig(doc, { configPath: t.abs, cwd, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry });
+  const env: ConfigEnv = { configPath: t.abs, cwd, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry, checkModel: models.check };
+  await models.prepare(doc, env);
+  const diagnostics = validateConfig(doc, env);
   return { path: t.shown, kind: 'config', diagnostics };
 }
 
@@ -122,8 +125,10 @@ async function fillDatasetResults(results: FileResult[], cwd: string): Promise<v
 }
 
 /** Dispatch on file kind: config YAML, dataset, or other (skipped unless named explicitly). */
-export function validateTargets(targets: Target[], cwd: string): FileResult[] {
+export async function validateTargets(targets: Target[], cwd: string): Promise<FileResult[]> {
   const results: FileResult[] = [];
+  // One model cache for the run: configs in a folder usually share their base model.
+  const models = new ConfigModelCheck();
   for (const t of targets) {
     const ext = extname(t.abs).toLowerCase();
     if (DATASET_EXT.has(ext)) {
@@ -141,7 +146,7 @@ export function validateTargets(targets: Target[], cwd: string): FileResult[] {
       // Explicitly named files are checked even without a marker when they are YAML; other YAML
       // (CI files, mergekit configs) in folders is left alone.
       if (looksLikeConfig(text) || (t.explicit && YAML_EXT.has(ext) && !looksLikeOtherYaml(text))) {
-        results.push(validateConfigFile(t, text, cwd));
+        results.push(await validateConfigFile(t, text, cwd, models));
       } else if (t.explicit) {
         results.push({ path: t.shown, kind: 'other', diagnostics: [] });
       }
@@ -189,7 +194,7 @@ export const validateCommand: CliCommand = {
     const { values, positionals } = parse(args, { format: { type: 'string' } });
     const format = formatOption(values.format, ['text', 'json'] as const, 'text');
     if (positionals.length === 0) throw new UsageError('give at least one file or folder (tunelab validate --help)');
-    const results = validateTargets(collect(positionals, io.cwd), io.cwd);
+    const results = await validateTargets(collect(positionals, io.cwd), io.cwd);
     await fillDatasetResults(results, io.cwd);
     if (format === 'json') io.out(JSON.stringify({ files: results }) + '\n');
     else io.out(formatText(results));

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { main } from '../main';
 import type { CliIo } from '../command';
 
@@ -88,6 +89,31 @@ test('a huge file is reported as too large without being read whole', async () =
     const r = await validate(dir, 'huge.yaml');
     assert.equal(r.code, 1);
     assert.equal(r.out, 'huge.yaml:1:1: error config-too-large: The file is 3.0 MB, above the 1.0 MB limit for a config; it was not parsed.\n1 file checked: 1 error, 0 warnings\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a local base_model folder is loaded and checked: a base tokenizer under ChatML never learns to end its turn', async () => {
+  const dir = workspace();
+  try {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'common', 'test', 'fixtures', 'chat', 'chatml');
+    cpSync(fixture, join(dir, 'models', 'base'), { recursive: true });
+    const tc = join(dir, 'models', 'base', 'tokenizer_config.json');
+    writeFileSync(tc, JSON.stringify({ ...(JSON.parse(readFileSync(tc, 'utf8')) as object), eos_token: '<|endoftext|>' }));
+    writeFileSync(join(dir, 'data', 'chat.jsonl'), '{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello"}]}\n');
+    writeFileSync(join(dir, 'chat.yml'), 'base_model: ./models/base\nlearning_rate: 1e-5\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: data/chat.jsonl\n    type: chat_template\n    chat_template: chatml\n');
+    const r = await validate(dir, 'chat.yml');
+    assert.equal(r.code, 0);
+    assert.equal(
+      r.out,
+      [
+        `chat.yml:8:20: warning mask-eos-not-in-template: With the model './models/base': the EOS token "<|endoftext|>" never appears in the chat template (chatml): check that the template and the tokenizer belong together.`,
+        `chat.yml:8:20: warning mask-turn-end-not-trained: With the model './models/base': turns end with "<|im_end|>" but the EOS token is "<|endoftext|>" and eot_tokens does not list "<|im_end|>": the model never learns to end its turn (set eot_tokens: ["<|im_end|>"], or use a tokenizer whose eos_token is "<|im_end|>").`,
+        '1 file checked: 0 errors, 2 warnings',
+        '',
+      ].join('\n'),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

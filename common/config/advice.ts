@@ -107,9 +107,22 @@ function templatesInUse(ctx: RuleContext): { template: string; path: (string | n
   return out;
 }
 
+/**
+ * The format a family-specific chat template writes ('Llama 3', 'Mistral', ...), or undefined for
+ * generic templates (chatml, tokenizer_default, jinja) that fit any model.
+ */
+export function templateFormatName(template: string): string | undefined {
+  return TEMPLATE_FITS.find(([t]) => t.test(template))?.[2];
+}
+
+/** The chat-template mismatch advice, worded the same for Hub names and local models. */
+export function templateMismatchMessage(template: string, format: string, base: string, why: string): string {
+  return `chat_template '${template}' is the ${format} format, but the base model '${base}' ${why}: the fine-tune would learn a format the model was not trained with. Use the model's own template (tokenizer_default) or one of its family.`;
+}
+
 function chatTemplate(ctx: RuleContext): void {
   const base = ctx.str('base_model');
-  if (!base) return;
+  if (!base || ctx.localModelChecked) return; // a local model's config.json decides (localModel.ts)
   const model = base.split('/').slice(-2).join('/');
   if (!KNOWN_FAMILY.test(model)) return;
   for (const { template, path } of templatesInUse(ctx)) {
@@ -117,7 +130,7 @@ function chatTemplate(ctx: RuleContext): void {
     if (name !== template) continue; // the tokenizer's own template wins when it has one
     const rule = TEMPLATE_FITS.find(([t]) => t.test(name));
     if (!rule || rule[1].test(model)) continue;
-    ctx.report('config-advice-template-mismatch', W, [{ path, on: 'value' }], `chat_template '${template}' is the ${rule[2]} format, but the base model '${base}' is not a ${rule[2]} model: the fine-tune would learn a format the model was not trained with. Use the model's own template (tokenizer_default) or one of its family.`, { replaceValueWith: 'tokenizer_default' });
+    ctx.report('config-advice-template-mismatch', W, [{ path, on: 'value' }], templateMismatchMessage(template, rule[2], base, `is not a ${rule[2]} model`), { replaceValueWith: 'tokenizer_default' });
   }
 }
 

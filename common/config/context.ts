@@ -33,6 +33,11 @@ export class RuleContext {
   static readonly MAX_PER_CODE = 100;
   /** Short class names of the plugins listed under `plugins:`. */
   readonly plugins: ReadonlySet<string>;
+  /**
+   * Set when `base_model` is a local directory that `env.checkModel` looked at: its own files
+   * (config.json `model_type`) then decide whether the chat template fits, not the folder's name.
+   */
+  localModelChecked = false;
 
   constructor(
     readonly doc: ConfigDocument,

@@ -136,6 +136,21 @@ export interface DatasetFileFinding {
   message: string;
 }
 
+/** A finding of the model-aware checks (`ConfigEnv.checkModel`), placed by the config core. */
+export interface ModelFinding {
+  code: string;
+  severity: 1 | 2 | 3 | 4;
+  message: string;
+  /**
+   * Where it belongs, most specific first (e.g. `{ path: ['datasets', 0, 'train_on_eos'], on:
+   * 'value' }`, then `{ path: ['chat_template'], on: 'value' }`); the `base_model:` value when none
+   * of them is in the document.
+   */
+  at?: { path: NodePath; on?: 'key' | 'value' }[];
+  /** Quick-fix data (`diagnostic.data`), in the shapes listed in common/config/index.ts. */
+  data?: unknown;
+}
+
 /** Injected I/O and context for checks that look outside the text. */
 export interface ConfigEnv {
   /** Absolute path of the config file, when it has one. */
@@ -150,6 +165,14 @@ export interface ConfigEnv {
    * entry's `type:` line by the config core, or at `path:` when there is no `type:`).
    */
   checkDatasetFile?(absPath: string, entry: Record<string, unknown>): DatasetFileFinding[];
+  /**
+   * Hook for the model-aware checks, called once when `base_model` names an existing local
+   * directory (resolved like dataset paths; Hub ids are never passed): given that directory and the
+   * plain config, returns findings the config core places at the first of their `at` anchors that
+   * exists in the document, else at the `base_model:` value. `common/config/modelCheck.ts`
+   * (`ConfigModelCheck`) implements it with the chat core.
+   */
+  checkModel?(absModelDir: string, config: Readonly<Record<string, unknown>>): ModelFinding[];
   /** Skip the local-path checks entirely (e.g. a config shown without a file system). */
   skipPathChecks?: boolean;
 }

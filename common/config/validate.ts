@@ -5,6 +5,7 @@ import { checkStructure } from './structure';
 import { checkRules } from './rules';
 import { checkDatasets } from './datasets';
 import { checkAdvice } from './advice';
+import { checkLocalModel } from './localModel';
 import type { ConfigDocument, ConfigEnv } from './types';
 
 /** Most diagnostics one document gets; a pathological file must not flood the editor. */
@@ -13,7 +14,8 @@ const MAX_DIAGNOSTICS = 500;
 /**
  * All diagnostics of a config: syntax and bad input, structure (keys, types, values), Axolotl's
  * cross-field rules with Axolotl's severities, dataset entries and local paths, and advice from
- * fine-tuning practice. Never throws; sorted by position.
+ * fine-tuning practice; with `env.checkModel`, what a local base model's own files say about the
+ * chat template and the loss mask. Never throws; sorted by position.
  */
 export function validateConfig(doc: ConfigDocument, env: ConfigEnv = {}): Diagnostic[] {
   const out: Diagnostic[] = [...doc.parseDiagnostics];
@@ -25,6 +27,7 @@ export function validateConfig(doc: ConfigDocument, env: ConfigEnv = {}): Diagno
       checkRequired(ctx);
       checkRules(ctx);
       checkDatasets(ctx);
+      checkLocalModel(ctx);
       checkAdvice(ctx);
     }
   } catch (e) {
