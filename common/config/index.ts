@@ -16,6 +16,11 @@
  * - configSymbols(doc) -> ConfigSymbol[]           the outline.
  * - resolveConfig(doc) -> ResolvedConfig           plain object with defaults applied (trainer).
  * - configJsonSchema() -> JSON Schema              for yaml-language-server / yamlValidation.
+ * - ConfigEnv.checkModel (optional hook)           model-aware checks of a local base_model folder;
+ *                                                  `ConfigModelCheck` in ./modelCheck implements it
+ *                                                  (not re-exported here: it loads tokenizers). CLI,
+ *                                                  trainer: `await m.prepare(doc, env)` first; server:
+ *                                                  `onLoaded` to validate again once a model is in.
  *
  * Quick-fix data (`diagnostic.data`), dispatch on the shape rather than the code:
  * - `{ replaceKeyWith: 'lora_r' }`                 rename the key under the diagnostic's range.
@@ -53,6 +58,7 @@ export type {
   Deprecation,
   Diagnostic,
   KeySpec,
+  ModelFinding,
   NodeLocation,
   NodePath,
   ValueDoc,
