@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { LspCommands, type EstimateResult } from '../common/protocol/lsp';
+import { looksLikeConfigText } from './configDetect';
 import { ServerConnection } from './languageClient';
 import { DASHBOARD_VIEW_TYPE, DashboardController } from './panels/dashboardPanel';
 import { INSPECTOR_VIEW_TYPE, InspectorController } from './panels/inspectorPanel';
@@ -9,10 +10,6 @@ import { TunelabTaskProvider } from './tasks';
 
 const loadedAt = performance.now();
 
-/** A YAML document the server treats as a config: a base_model key or a `# tunelab` marker. */
-export function looksLikeConfigText(text: string): boolean {
-  return /^base_model\s*:/m.test(text) || /^#\s*(tunelab|yaml-language-server:.*tunelab)/m.test(text);
-}
 
 /** What untrusted workspaces are told when they ask for something that would execute code. */
 const UNTRUSTED = 'Tunelab is in restricted mode: this workspace is not trusted, so configs and datasets are checked but nothing runs (training, evaluation, merging and the loss-mask view execute code or chat templates from the workspace).';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { looksLikeConfigText } from './configDetect';
 import type { RunManager } from './runs/runManager';
 
 /** The `tunelab` task type's definition, as written in tasks.json. */
@@ -34,7 +35,7 @@ export class TunelabTaskProvider implements vscode.TaskProvider {
       const folder = vscode.workspace.getWorkspaceFolder(f);
       if (!folder) continue;
       const head = Buffer.from(await vscode.workspace.fs.readFile(f)).subarray(0, 64 * 1024).toString('utf8');
-      if (!/^base_model\s*:/m.test(head) && !/^#\s*tunelab\b/m.test(head)) continue;
+      if (!looksLikeConfigText(head)) continue;
       const rel = vscode.workspace.asRelativePath(f, false);
       tasks.push(this.build({ type: 'tunelab', command: 'train', config: rel }, folder)!);
       tasks.push(this.build({ type: 'tunelab', command: 'validate', config: rel }, folder)!);
