@@ -20,39 +20,44 @@ const CRC_TABLE = (() => {
 
 const isWs = (c: number) => c === 32 || (c >= 9 && c <= 13);
 
+/** The normalised length of the last `crcOf` call (a module variable: no array per call). */
+let lastLength = 0;
+/** Whether normalisation changed the text in the last `crcOf(text, true)` call. */
+let lastChanged = false;
+
 /**
- * CRC-32 of the UTF-8 bytes of `text` with runs of ASCII whitespace collapsed to one space and
- * the ends trimmed (`normalize`), or of the text as it is; computed on the fly, without building
- * the normalised string. Returns the CRC and the normalised length in UTF-16 units.
+ * CRC-32 of the UTF-8 bytes of `text`, whitespace-normalised or not (see `crc32Js`); the
+ * normalised length and whether normalisation changed anything are left in `lastLength` and
+ * `lastChanged`.
  */
-export function crc32Js(text: string, normalize: boolean): [crc: number, length: number] {
+function crcOf(text: string, normalize: boolean): number {
   let crc = -1;
   let space = false;
   let started = false;
+  let changed = false;
   let length = 0;
-  const byte = (b: number) => {
-    crc = CRC_TABLE[(crc ^ b) & 0xff]! ^ (crc >>> 8);
-  };
   const n = text.length;
   for (let i = 0; i < n; i++) {
     let c = text.charCodeAt(i);
     if (normalize) {
-      if (isWs(c)) {
+      if (c === 32 || (c >= 9 && c <= 13)) {
+        // A kept whitespace is one plain space after a non-space; anything else is rewritten.
+        if (space || !started || c !== 32) changed = true;
         space = started;
         continue;
       }
       if (space) {
-        byte(32);
+        crc = CRC_TABLE[(crc ^ 32) & 0xff]! ^ (crc >>> 8);
         length++;
         space = false;
       }
       started = true;
     }
     length++;
-    if (c < 0x80) byte(c);
+    if (c < 0x80) crc = CRC_TABLE[(crc ^ c) & 0xff]! ^ (crc >>> 8);
     else if (c < 0x800) {
-      byte(0xc0 | (c >> 6));
-      byte(0x80 | (c & 63));
+      crc = CRC_TABLE[(crc ^ (0xc0 | (c >> 6))) & 0xff]! ^ (crc >>> 8);
+      crc = CRC_TABLE[(crc ^ (0x80 | (c & 63))) & 0xff]! ^ (crc >>> 8);
     } else {
       // A surrogate pair is one code point of four bytes; a lone surrogate encodes as U+FFFD.
       const next = i + 1 < n ? text.charCodeAt(i + 1) : 0;
@@ -60,29 +65,65 @@ export function crc32Js(text: string, normalize: boolean): [crc: number, length:
         c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
         i++;
         length++;
-        byte(0xf0 | (c >> 18));
-        byte(0x80 | ((c >> 12) & 63));
+        crc = CRC_TABLE[(crc ^ (0xf0 | (c >> 18))) & 0xff]! ^ (crc >>> 8);
+        crc = CRC_TABLE[(crc ^ (0x80 | ((c >> 12) & 63))) & 0xff]! ^ (crc >>> 8);
       } else {
         if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-        byte(0xe0 | (c >> 12));
+        crc = CRC_TABLE[(crc ^ (0xe0 | (c >> 12))) & 0xff]! ^ (crc >>> 8);
       }
-      byte(0x80 | ((c >> 6) & 63));
-      byte(0x80 | (c & 63));
+      crc = CRC_TABLE[(crc ^ (0x80 | ((c >> 6) & 63))) & 0xff]! ^ (crc >>> 8);
+      crc = CRC_TABLE[(crc ^ (0x80 | (c & 63))) & 0xff]! ^ (crc >>> 8);
     }
   }
-  return [(crc ^ -1) >>> 0, length];
+  // Trailing whitespace is dropped.
+  if (space) changed = true;
+  lastLength = length;
+  lastChanged = changed;
+  return (crc ^ -1) >>> 0;
 }
+
+/**
+ * CRC-32 of the UTF-8 bytes of `text` with runs of ASCII whitespace collapsed to one space and
+ * the ends trimmed (`normalize`), or of the text as it is; computed on the fly, without building
+ * the normalised string. Returns the CRC and the normalised length in UTF-16 units.
+ */
+export function crc32Js(text: string, normalize: boolean): [crc: number, length: number] {
+  const crc = crcOf(text, normalize);
+  return [crc, lastLength];
+}
+
+/** Strings up to this long are hashed in JavaScript: cheaper than a native call (roles, names). */
+const SHORT = 24;
+
+/**
+ * What the caller knows about a record's fields from its raw JSON text: with no backslash in
+ * it, no string holds an escape, so none holds a tab, line break or other control character
+ * (JSON forbids them raw); with no double space in it either, none holds a whitespace run.
+ */
+export const RawText = {
+  /** Nothing known (Parquet rows, documents read without their text). */
+  Unknown: 0,
+  /** No backslash: only spaces can need normalising. */
+  NoEscapes: 1,
+  /** No backslash and no double space: only a space at either end can need normalising. */
+  NoRuns: 2,
+} as const;
+export type RawText = (typeof RawText)[keyof typeof RawText];
 
 /**
  * Whether normalising `text` changes nothing (no whitespace runs, no tab or line break, no
  * whitespace at the ends): then its normalised hash is its plain hash, which a native CRC gives
- * at a fraction of a JavaScript loop's cost. The searches are native too.
+ * at a fraction of a JavaScript loop's cost. The searches are native too; what the raw record
+ * text already ruled out is not searched again.
  */
-function isNormal(text: string): boolean {
+function isNormal(text: string, raw: RawText): boolean {
   const n = text.length;
   if (n === 0) return true;
   if (isWs(text.charCodeAt(0)) || isWs(text.charCodeAt(n - 1))) return false;
-  return text.indexOf('\n') < 0 && text.indexOf('  ') < 0 && text.indexOf('\t') < 0 && text.indexOf('\r') < 0 && text.indexOf('\f') < 0 && text.indexOf('\v') < 0;
+  if (raw === RawText.NoRuns) return true;
+  if (text.indexOf('  ') >= 0) return false;
+  if (raw === RawText.NoEscapes) return true;
+  return text.indexOf('\n') < 0 && text.indexOf('\t') < 0 && text.indexOf('\r') < 0 && text.indexOf('\f') < 0 && text.indexOf('\v') < 0;
 }
 
 /**
@@ -90,32 +131,42 @@ function isNormal(text: string): boolean {
  * CRC-32 of its whitespace-normalised UTF-8 bytes (with its length) and of its exact bytes; the
  * CRCs are mixed into a 53-bit normalised hash and a 32-bit exact fingerprint. With a native CRC
  * (`zlib.crc32`, passed by the Node readers) text that is already normal costs one native call;
- * other text, and everything without a native CRC, goes through the same CRC in JavaScript.
+ * short text, other text, and everything without a native CRC go through the same CRC in
+ * JavaScript. One hasher serves a whole file: `reset` starts the next record.
  */
 export class RecordHasher {
   private h1 = 0x1eadbeef;
   private h2 = 0x41c6ce57;
   private ex = 0x2545f491;
+  private raw: RawText = RawText.Unknown;
 
   constructor(private readonly nativeCrc?: Crc32) {}
+
+  /** Starts a new record; `raw` is what its raw JSON text says about its strings. */
+  reset(raw: RawText = RawText.Unknown): void {
+    this.h1 = 0x1eadbeef;
+    this.h2 = 0x41c6ce57;
+    this.ex = 0x2545f491;
+    this.raw = raw;
+  }
 
   /** Adds one field; fields are separated so that ("ab","c") and ("a","bc") differ. */
   add(text: string): void {
     let norm: number;
     let normLength: number;
     let exact: number;
-    if (this.nativeCrc && isNormal(text)) {
+    if (this.nativeCrc && text.length > SHORT && isNormal(text, this.raw)) {
       norm = exact = this.nativeCrc(text);
       normLength = text.length;
     } else {
-      [norm, normLength] = crc32Js(text, true);
-      exact = this.nativeCrc ? this.nativeCrc(text) : crc32Js(text, false)[0];
+      norm = crcOf(text, true);
+      normLength = lastLength;
+      exact = !lastChanged ? norm : this.nativeCrc && text.length > SHORT ? this.nativeCrc(text) : crcOf(text, false);
     }
     this.h1 = Math.imul(this.h1 ^ norm, 0x9e3779b1) ^ 0x1f;
     this.h2 = Math.imul(this.h2 ^ (norm >>> 7) ^ Math.imul(normLength, 0x85ebca6b), 0x5f356495) ^ 0x1f;
     this.ex = Math.imul(this.ex ^ exact ^ text.length, 0xc2b2ae35);
   }
-
   /** 53-bit hash of the whitespace-normalised fields. */
   normalized(): number {
     let h1 = this.h1;
