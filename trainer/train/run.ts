@@ -44,7 +44,11 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
   };
 
   const prepared = await prepareRun(req);
-  if (!prepared.ok) return refuse(prepared.problems);
+  if (!prepared.ok) {
+    // Refusals are part of the run's record too, when it is known where that record lives.
+    if (prepared.outputDir !== undefined) openEventsFile(events, prepared.outputDir);
+    return refuse(prepared.problems);
+  }
   const s = prepared.setup;
   const { settings } = s;
   events.openFile(join(s.outputDir, 'events.jsonl'));
@@ -242,6 +246,15 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
   } finally {
     optimizer.dispose();
     model.dispose();
+  }
+}
+
+/** Appends to `<dir>/events.jsonl` (creating the folder); a folder that cannot be made leaves the events on stdout / stderr only. */
+function openEventsFile(events: EventWriter, dir: string): void {
+  try {
+    events.openFile(join(dir, 'events.jsonl'));
+  } catch {
+    /* e.g. output_dir under a read-only folder: the refusal itself is what matters */
   }
 }
 

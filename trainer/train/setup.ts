@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { loadChatModel, type ChatModel } from '../../common/chat/index';
 import { parseConfig, resolveConfig, validateConfig } from '../../common/config/index';
+import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
 import { resolveLocalPath } from '../../common/paths';
 import { fitToLength, splitValidation, type Example } from '../data/batches';
 import { prepareExamples, type PreparedDataset } from '../data/prepare';
@@ -47,72 +48,84 @@ export interface SetupRequest {
 
 const rangeOf = (line: number) => ({ start: { line, character: 0 }, end: { line, character: 0 } });
 
+/**
+ * A refusal, with the output directory when it is known by then (--output, the config's own
+ * `output_dir`, or once the settings are read their default), so the caller can append the error
+ * events to `<output_dir>/events.jsonl` like any other run's.
+ */
+export interface SetupRefusal {
+  ok: false;
+  problems: SetupProblem[];
+  outputDir?: string;
+}
+
 /** Reads and checks the config, the base model's tokenizer and the data. */
-export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: RunSetup } | { ok: false; problems: SetupProblem[] }> {
+export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: RunSetup } | SetupRefusal> {
   const configPath = resolve(req.cwd, req.configPath);
+  // Axolotl resolves output_dir against the working directory; --output overrides it.
+  let knownOutput = req.outputDir !== undefined ? resolve(req.cwd, req.outputDir) : undefined;
+  const refuse = (problems: SetupProblem[]): SetupRefusal => ({ ok: false, problems, ...(knownOutput !== undefined ? { outputDir: knownOutput } : {}) });
   let text: string;
   try {
     text = readFileSync(configPath, 'utf8');
   } catch (e) {
-    return { ok: false, problems: [{ code: 'trainer-config-unreadable', message: `cannot read ${configPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }] };
+    return refuse([{ code: 'trainer-config-unreadable', message: `cannot read ${configPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
   }
   const configDir = dirname(configPath);
   const doc = parseConfig(text);
-  const diagnostics = validateConfig(doc, { configPath, cwd: req.cwd, fileExists: existsSync });
+  const written = writtenOutputDir(doc.value);
+  if (knownOutput === undefined && written !== undefined) knownOutput = resolve(req.cwd, written);
+  // The same checks as `tunelab validate` and the language server, the dataset-content check included
+  // (a local file whose records do not fit its entry's type: is an error at that type: line).
+  const diagnostics = validateConfig(doc, { configPath, cwd: req.cwd, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry });
   const errors = diagnostics.filter((d) => d.severity === 1);
   if (errors.length > 0) {
-    return { ok: false, problems: errors.map((d) => ({ code: String(d.code ?? 'config-error'), message: d.message, location: { path: configPath, range: d.range } })) };
+    return refuse(errors.map((d) => ({ code: String(d.code ?? 'config-error'), message: d.message, location: { path: configPath, range: d.range } })));
   }
   const config = resolveConfig(doc) as Record<string, unknown>;
   const { settings, problems } = readSettings(config);
   if (problems.length > 0) {
-    return { ok: false, problems: problems.map((p) => ({ code: p.code, message: `${p.key}: ${p.message}`, location: { path: configPath, range: keyRange(text, p.key) } })) };
+    return refuse(problems.map((p) => ({ code: p.code, message: `${p.key}: ${p.message}`, location: { path: configPath, range: keyRange(text, p.key) } })));
   }
   if (req.maxSteps !== undefined) settings.maxSteps = req.maxSteps;
   if (req.baseModel !== undefined) settings.baseModel = resolve(req.cwd, req.baseModel);
-  // Axolotl resolves output_dir against the working directory; --output overrides it.
   const outputDir = resolve(req.cwd, req.outputDir ?? settings.outputDir);
+  knownOutput = outputDir;
 
   const model = resolveLocalPath(settings.baseModel, { configDir, cwd: req.cwd });
   if (!model.exists || !statSync(model.path).isDirectory()) {
-    return {
-      ok: false,
-      problems: [
-        {
-          code: 'trainer-model-not-local',
-          message: `base_model ${JSON.stringify(settings.baseModel)} is not a local model directory (tried ${model.candidates.join(', ')}); Tunelab trains offline: download the model (config.json, model.safetensors, tokenizer files) and point base_model at its folder`,
-          location: { path: configPath, range: keyRange(text, 'base_model') },
-        },
-      ],
-    };
+    return refuse([
+      {
+        code: 'trainer-model-not-local',
+        message: `base_model ${JSON.stringify(settings.baseModel)} is not a local model directory (tried ${model.candidates.join(', ')}); Tunelab trains offline: download the model (config.json, model.safetensors, tokenizer files) and point base_model at its folder`,
+        location: { path: configPath, range: keyRange(text, 'base_model') },
+      },
+    ]);
   }
   const chat = await loadChatModel(model.path);
-  if (!chat.ok) return { ok: false, problems: [{ code: chat.error.code, message: chat.error.message }] };
+  if (!chat.ok) return refuse([{ code: chat.error.code, message: chat.error.message }]);
 
   const data = await prepareExamples(config, chat.value, { configDir, cwd: req.cwd }, settings.sequenceLen);
   if (data.problems.length > 0) {
-    return {
-      ok: false,
-      problems: data.problems.map((p) => ({ code: p.code, message: p.message, ...(p.path ? { location: { path: p.path, range: p.range ?? rangeOf(0) } } : {}) })),
-    };
+    return refuse(data.problems.map((p) => ({ code: p.code, message: p.message, ...(p.path ? { location: { path: p.path, range: p.range ?? rangeOf(0) } } : {}) })));
   }
   const notes: string[] = [];
   let fit;
   try {
     fit = fitToLength(data.examples, settings.sequenceLen, settings.excessLength);
   } catch (e) {
-    return { ok: false, problems: [{ code: 'trainer-sequence-too-long', message: (e as Error).message }] };
+    return refuse([{ code: 'trainer-sequence-too-long', message: (e as Error).message }]);
   }
   if (fit.dropped) notes.push(`dropped ${fit.dropped} records longer than sequence_len ${settings.sequenceLen} (excess_length_strategy: drop)`);
   if (fit.truncated) notes.push(`truncated ${fit.truncated} records to sequence_len ${settings.sequenceLen}`);
   if (fit.untrained) notes.push(`skipped ${fit.untrained} records with no trained tokens`);
-  if (fit.kept.length === 0) return { ok: false, problems: [{ code: 'trainer-no-examples', message: 'no record is left to train on after masking and length limits' }] };
+  if (fit.kept.length === 0) return refuse([{ code: 'trainer-no-examples', message: 'no record is left to train on after masking and length limits' }]);
   let split;
   if (Array.isArray(config.test_datasets) && config.test_datasets.length > 0) {
     // Axolotl's separate evaluation files (exclusive with val_set_size, which the config core checks).
     const test = await prepareExamples({ ...config, datasets: config.test_datasets }, chat.value, { configDir, cwd: req.cwd }, settings.sequenceLen);
     if (test.problems.length > 0) {
-      return { ok: false, problems: test.problems.map((p) => ({ code: p.code, message: `test_datasets: ${p.message}`, ...(p.path ? { location: { path: p.path, range: p.range ?? rangeOf(0) } } : {}) })) };
+      return refuse(test.problems.map((p) => ({ code: p.code, message: `test_datasets: ${p.message}`, ...(p.path ? { location: { path: p.path, range: p.range ?? rangeOf(0) } } : {}) })));
     }
     const fitTest = fitToLength(test.examples, settings.sequenceLen, settings.excessLength === 'raise' ? 'truncate' : settings.excessLength);
     split = { train: fit.kept, eval: fitTest.kept };
@@ -121,13 +134,20 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
     try {
       split = splitValidation(fit.kept, settings.valSetSize, settings.seed);
     } catch (e) {
-      return { ok: false, problems: [{ code: 'trainer-invalid-setting', message: `val_set_size: ${(e as Error).message}`, location: { path: configPath, range: keyRange(text, 'val_set_size') } }] };
+      return refuse([{ code: 'trainer-invalid-setting', message: `val_set_size: ${(e as Error).message}`, location: { path: configPath, range: keyRange(text, 'val_set_size') } }]);
     }
   }
   return {
     ok: true,
     setup: { configPath, config, settings, outputDir, modelDir: model.path, chat: chat.value, train: split.train, eval: split.eval, datasets: data.datasets, notes },
   };
+}
+
+/** The config's own `output_dir` when it parsed to a mapping that sets one. */
+function writtenOutputDir(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const v = (value as Record<string, unknown>).output_dir;
+  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
 }
 
 /** The range of a top-level key in the config text (line of `key:`), for error locations. */

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { main } from '../../../cli/main';
 import type { CliIo } from '../../../cli/command';
 import { parseConfig, validateConfig } from '../../../common/config/index';
+import { checkDatasetAgainstEntry } from '../../../common/dataset/configHook';
 import { parseEvent, type TrainerEvent } from '../../../common/protocol/events';
 import { writeChatData, writeConfig, writeTestModel } from './modelDir';
 
@@ -46,11 +47,11 @@ const events = (text: string): TrainerEvent[] =>
     });
 
 describe('refusals before compute', () => {
-  it('a config error: exit 2, error events equal to validateConfig diagnostics, no output dir', async () => {
+  it('a config error: exit 2, error events equal to validateConfig diagnostics, also appended to <output_dir>/events.jsonl', async () => {
     const cfg = join(dir, 'bad.yml');
     writeConfig(cfg, model, data, join(dir, 'out-bad'), ['micro_batch_size: lots']);
     const text = readFileSync(cfg, 'utf8');
-    const expected = validateConfig(parseConfig(text), { configPath: cfg, cwd: dir, fileExists: existsSync }).filter((d) => d.severity === 1);
+    const expected = validateConfig(parseConfig(text), { configPath: cfg, cwd: dir, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry }).filter((d) => d.severity === 1);
     assert.ok(expected.length > 0);
     const r = await run(['train', cfg, '--json']);
     assert.equal(r.code, 2);
@@ -59,7 +60,56 @@ describe('refusals before compute', () => {
       ev.map((e) => (e.type === 'error' ? { code: e.code, message: e.message, location: e.location } : e.type)),
       expected.map((d) => ({ code: String(d.code), message: d.message, location: { path: cfg, range: d.range } })),
     );
-    assert.equal(existsSync(join(dir, 'out-bad')), false);
+    // The run's record: the same lines as stdout, in the output folder the config names.
+    assert.equal(readFileSync(join(dir, 'out-bad', 'events.jsonl'), 'utf8'), r.out);
+    assert.deepEqual(readdirSync(join(dir, 'out-bad')), ['events.jsonl']);
+  });
+
+  it('dataset content that does not fit type: exit 2 with the diagnostics `tunelab validate` gives, before compute', async () => {
+    const cfg = join(dir, 'mismatch.yml');
+    writeConfig(cfg, model, data, join(dir, 'out-mismatch'));
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('    type: chat_template', '    type: alpaca'));
+    const v = await run(['validate', cfg, '--format', 'json']);
+    assert.equal(v.code, 1);
+    const validated = (JSON.parse(v.out) as { files: { diagnostics: { code: string; severity: number; message: string; range: unknown }[] }[] }).files[0]!.diagnostics.filter((d) => d.severity === 1);
+    assert.deepEqual(
+      validated.map((d) => d.code),
+      ['dataset-type-mismatch'],
+    );
+    const r = await run(['train', cfg, '--json']);
+    assert.equal(r.code, 2);
+    const ev = events(r.out);
+    assert.deepEqual(
+      ev.map((e) => (e.type === 'error' ? { code: e.code, message: e.message, location: e.location } : e.type)),
+      validated.map((d) => ({ code: d.code, message: d.message, location: { path: cfg, range: d.range } })),
+    );
+    assert.equal(readFileSync(join(dir, 'out-mismatch', 'events.jsonl'), 'utf8'), r.out);
+  });
+
+  it('refusals are appended to --output/events.jsonl; with no known output folder they go to stdout only', async () => {
+    const missing = join(dir, 'no-such-config.yml');
+    const withOut = await run(['train', missing, '--json', '--output', join(dir, 'out-missing')]);
+    assert.equal(withOut.code, 2);
+    assert.deepEqual(
+      events(withOut.out).map((e) => e.type === 'error' && e.code),
+      ['trainer-config-unreadable'],
+    );
+    assert.equal(readFileSync(join(dir, 'out-missing', 'events.jsonl'), 'utf8'), withOut.out);
+    const before = readdirSync(dir).sort();
+    const without = await run(['train', missing, '--json']);
+    assert.equal(without.code, 2);
+    assert.deepEqual(
+      events(without.out).map((e) => e.type === 'error' && e.code),
+      ['trainer-config-unreadable'],
+    );
+    assert.deepEqual(readdirSync(dir).sort(), before);
+    // A config without output_dir refused before its settings are read: stdout only as well.
+    const bare = join(dir, 'bare.yml');
+    writeFileSync(bare, `base_model: ${model}\nmicro_batch_size: lots\n`);
+    const b = await run(['train', bare, '--json']);
+    assert.equal(b.code, 2);
+    assert.ok(events(b.out).every((e) => e.type === 'error'));
+    assert.deepEqual(readdirSync(dir).sort(), [...before, 'bare.yml'].sort());
   });
 
   it('a broken dataset record: exit 2 and an error event located in the data file', async () => {
@@ -74,6 +124,7 @@ describe('refusals before compute', () => {
     const first = ev[0]! as Extract<TrainerEvent, { type: 'error' }>;
     assert.equal(first.location?.path, bad);
     assert.equal(first.location?.range.start.line, 16);
+    assert.equal(readFileSync(join(dir, 'out-baddata', 'events.jsonl'), 'utf8'), r.out);
   });
 
   it('a base_model that is not a local directory: exit 2, trainer-model-not-local', async () => {
