@@ -152,6 +152,24 @@ export const steps: Step[] = [
       await revived.locator('.run[data-status="stopped"] [data-checkpoint]').first().waitFor({ timeout: 60_000 });
       await revived.waitForFunction(() => Number(document.querySelector('[data-chart="loss"]')?.getAttribute('data-points') ?? 0) > 0);
       note('after a window reload the dashboard shows the stopped run and its curve again');
+      // Resume from the checkpoint: the same run continues past it, then stops again.
+      const cpStep = Number(/checkpoint-(\d+)/.exec(cp.path)?.[1] ?? 0);
+      await revived.locator('[id^="resume-"]').first().click();
+      await page.waitForFunction(
+        (s) => {
+          const m = /step (\d+)\/\d+/.exec(document.querySelector('#workbench\\.parts\\.statusbar')?.textContent ?? '');
+          return m !== null && Number(m[1]) > s;
+        },
+        cpStep,
+        { timeout: 120_000 },
+      );
+      const resumedAt = stepOf(await statusBarText(page));
+      await revived.locator('[id^="stop-"]').first().click();
+      await revived.locator('.run[data-status="stopped"]').first().waitFor({ timeout: 180_000 });
+      const after = readFileSync(join(workspace, 'outputs', 'tiny-demo', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; run_id: string; resumed_from?: { step: number } | null });
+      const starts = after.filter((e) => e.type === 'run_start');
+      assert(starts.length === 2 && starts[1]!.resumed_from?.step === cpStep && starts[1]!.run_id === starts[0]!.run_id, `expected one resumed start from step ${cpStep}: ${JSON.stringify(starts.map((e) => e.resumed_from))}`);
+      note(`Resume continued the run from step ${cpStep} (status bar at step ${resumedAt}), and it stopped again`);
     },
   },
   {
