@@ -249,3 +249,13 @@ function maskFindings(model: ChatModel, config: Readonly<Record<string, unknown>
   }
   return out;
 }
+
+/**
+ * `env` with the model-aware hook added, the model the config names loaded first: the one-shot
+ * form for the CLI and the trainer (`validateConfig(doc, await withModelCheck(doc, env))`).
+ */
+export async function withModelCheck(doc: ConfigDocument, env: ConfigEnv, models: ConfigModelCheck = new ConfigModelCheck()): Promise<ConfigEnv> {
+  const out: ConfigEnv = { ...env, checkModel: models.check };
+  await models.prepare(doc, out);
+  return out;
+}

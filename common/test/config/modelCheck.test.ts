@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { parseConfig, validateConfig, type ConfigEnv } from '../../config/index';
-import { ConfigModelCheck } from '../../config/modelCheck';
+import { ConfigModelCheck, withModelCheck } from '../../config/modelCheck';
 
 const CHAT = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'chat');
 const TINY_BASE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'models', 'tiny-base');
@@ -67,6 +67,8 @@ test('a base tokenizer (EOS <|endoftext|>) under ChatML: the end-of-turn token i
     d('9:19-9:25', W, 'mask-turn-end-not-trained', `With the model './base-chatml': turns end with "<|im_end|>" but the EOS token is "<|endoftext|>" and eot_tokens does not list "<|im_end|>": the model never learns to end its turn (set eot_tokens: ["<|im_end|>"], or use a tokenizer whose eos_token is "<|im_end|>").`),
   ]);
   // eot_tokens fixes the turn end; the EOS remark stays, now the only finding.
+  // The one-shot form (trainer): the same findings.
+  assert.deepEqual(validateConfig(parseConfig(text), await withModelCheck(parseConfig(text), { configPath: join(ws, 'config.yml'), fileExists: existsSync })), await check(text));
   const fixed = `base_model: ./base-chatml\n${HEAD}eot_tokens: ["<|im_end|>"]\ndatasets:\n  - path: chat.jsonl\n    type: chat_template\n    chat_template: chatml\n`;
   assert.deepEqual(await check(fixed), [
     d('10:19-10:25', W, 'mask-eos-not-in-template', `With the model './base-chatml': the EOS token "<|endoftext|>" never appears in the chat template (chatml): check that the template and the tokenizer belong together.`),
@@ -166,4 +168,18 @@ test('without prepare (the language server): findings appear once the model has 
   await done;
   assert.equal(loaded, BASE_CHATML);
   assert.deepEqual(validateConfig(parseConfig(text), env).map((x) => x.code), ['mask-eos-not-in-template']);
+});
+
+test('an unreadable tokenizer, a fixed one picked up after the files change, and a failing hook', async () => {
+  const dir = model('changing', 'chatml');
+  writeFileSync(join(dir, 'tokenizer.json'), '{"version": "1.0", ');
+  const models = new ConfigModelCheck();
+  const text = `base_model: ./changing\n${HEAD}datasets:\n  - path: chat.jsonl\n    type: chat_template\n`;
+  const [bad] = await check(text, models);
+  assert.equal(bad?.code, 'config-model-unreadable');
+  assert.deepEqual([bad?.severity, bad?.range.start, bad?.message.startsWith(`The local model './changing' could not be read: ${join(dir, 'tokenizer.json')} is not valid JSON`)], [W, { line: 0, character: 12 }, true]);
+  cpSync(join(CHAT, 'chatml', 'tokenizer.json'), join(dir, 'tokenizer.json'));
+  assert.deepEqual(await check(text, models), []);
+  const env: ConfigEnv = { configPath: join(ws, 'config.yml'), fileExists: existsSync, checkModel: () => { throw new Error('boom'); } };
+  assert.deepEqual(validateConfig(parseConfig(text), env), [d('0:12-0:22', W, 'config-model-check-failed', `The model in './changing' could not be checked: boom`)]);
 });
