@@ -8,12 +8,11 @@
  * config that lists the file (or `tunelab.model`), through common/chat.
  */
 import { statSync } from 'node:fs';
-import { extname } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CancellationToken } from 'vscode-languageserver/node';
 import type { CodeLens, Diagnostic, Hover, Position } from 'vscode-languageserver-types';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { ChatModelCache, tokenViews, type ChatModel, type MaskedExample, type Outcome } from '../common/chat/index';
+import { ChatModelCache, tokenViews, type ChatModel } from '../common/chat/index';
 import type { ConfigEnv } from '../common/config/types';
 import { diagnostic, Severity, sortDiagnostics } from '../common/diagnostics';
 import { checkDatasetAgainstEntry } from '../common/dataset/configHook';
@@ -21,6 +20,7 @@ import { DatasetValidator, normalizeRecord, readerFor, type DatasetReport, type 
 import { LspCommands, LspNotifications, type DatasetProgress, type DatasetSummary, type LossMaskParams, type LossMaskResult } from '../common/protocol/lsp';
 import { examplesOf, findLink, modelDirFor, type DatasetLink, type OpenConfig } from './datasetModel';
 import { recordHoverMarkdown } from './recordView';
+import { container, first, Lines, messagesLine } from './datasetRecords';
 import type { Logger } from './safe';
 import type { ServerSettings } from './settings';
 import { uriToPath } from './uri';
@@ -48,37 +48,6 @@ const PROGRESS_MS = 200;
 /** Token counting (real tokenizer) stops after this much time or this many records per run: a sample. */
 const MEASURE_BUDGET_MS = 3000;
 const MEASURE_MAX_RECORDS = 20000;
-
-/** A growable list of record start lines (4 bytes a record). */
-class Lines {
-  private data = new Int32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  at(i: number): number | undefined {
-    return i >= 0 && i < this.length ? this.data[i] : undefined;
-  }
-  /** Index of the last record starting at or before `line`. */
-  indexAtLine(line: number): number {
-    let lo = 0;
-    let hi = this.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.data[mid]! <= line) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
-  }
-}
 
 interface Run {
   uri: string;
@@ -182,7 +151,6 @@ export class DatasetFeatures {
     const path = uriToPath(doc.uri);
     const link = path ? findLink(path, this.host.openConfigs(), this.host.roots()) : null;
     const settings = this.host.settings();
-    const container = extname(doc.uri.replace(/[?#].*$/, '')).toLowerCase() === '.json' || doc.languageId === 'json' ? 'json' : 'jsonl';
     const run: Run = {
       uri: doc.uri,
       version: doc.version,
@@ -201,7 +169,7 @@ export class DatasetFeatures {
       validator: undefined as unknown as DatasetValidator,
     };
     this.runs.set(doc.uri, run);
-    void this.execute(doc, run, container, settings).catch((e) => {
+    void this.execute(doc, run, container(doc), settings).catch((e) => {
       this.host.log.error(`tunelab: checking ${doc.uri} failed: ${(e as Error)?.stack ?? String(e)}`);
       run.done = true;
     });
@@ -461,21 +429,4 @@ export class DatasetFeatures {
       truncated: e.fullLength - e.ids.length,
     };
   }
-}
-
-/** The first example of a record (a long completion text has several; the view shows the first). */
-function first(r: Outcome<MaskedExample[]>): Outcome<MaskedExample> {
-  if (!r.ok) return r;
-  const e = r.value[0];
-  return e ? { ok: true, value: e } : { ok: false, error: { code: 'chat-record-invalid', message: 'the record renders to nothing' } };
-}
-
-function container(doc: TextDocument): 'json' | 'jsonl' {
-  return extname(doc.uri.replace(/[?#].*$/, '')).toLowerCase() === '.json' || doc.languageId === 'json' ? 'json' : 'jsonl';
-}
-
-function messagesLine(r: NormalizedRecord): string {
-  if (r.kind === 'completion') return ` · completion text, ${r.text.length.toLocaleString('en-US')} characters`;
-  const roles = r.conversation.messages.map((m) => m.role);
-  return ` · ${roles.length} message${roles.length === 1 ? '' : 's'} (${roles.join(' → ')})`;
 }
