@@ -11,7 +11,7 @@ import type { ModelConfig } from './config';
 import type { ForwardState } from './causalLm';
 import { CausalLM, defaultPositions } from './causalLm';
 import { addSame, Linear } from './linear';
-import { embed, geluTanh, layerNorm } from './ops';
+import { embed, geluTanh, layerNorm2d } from './ops';
 import type { HostTensor } from './tensors';
 import { WeightLoader } from './weights';
 
@@ -70,7 +70,7 @@ export class Gpt2Model extends CausalLM {
     let h = tf.add(embed(tf.tensor1d(input.inputIds, 'int32'), this.wte), embed(tf.tensor1d(positions, 'int32'), this.wpe)) as tf.Tensor2D;
     if (opts.hooks?.embeddings) h = opts.hooks.embeddings(h, input);
     h = this.dropout(h, dropout.embedding, state);
-    const ln = (x: tf.Tensor2D, n: Gpt2Norm) => layerNorm(x, n.weight as tf.Tensor1D, n.bias as tf.Tensor1D, eps) as tf.Tensor2D;
+    const ln = (x: tf.Tensor2D, n: Gpt2Norm) => layerNorm2d(x, n.weight, n.bias, eps);
     for (let i = 0; i < this.config.numLayers; i++) {
       // One tidy per layer (see llama.ts): peak memory is one layer's intermediates.
       h = tf.tidy(() => {

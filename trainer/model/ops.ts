@@ -13,14 +13,9 @@ export function oneHotF32(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
   return tf.cast(tf.oneHot(ids, depth), 'float32') as tf.Tensor2D;
 }
 
-/** RMSNorm as Hugging Face's LlamaRMSNorm: x · rsqrt(mean(x²) + eps) · weight. x [..., C]. */
-export function rmsNorm(x: tf.Tensor, weight: tf.Tensor1D, eps: number): tf.Tensor {
-  const variance = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
-}
-
 /**
- * RMSNorm of rows x [N, C] as one op with its own gradient: only x is kept for backprop (the
+ * RMSNorm as Hugging Face's LlamaRMSNorm (x · rsqrt(mean(x²) + eps) · weight), for rows x [N, C], as
+ * one op with its own gradient: only x is kept for backprop (the
  * composed version keeps five [N, C] intermediates per norm), and dweight's sum over rows is a
  * matmul (onesᵀ @ …) instead of an axis-0 reduction, which tfjs-wasm runs slowly.
  *   xhat = x·r, r = rsqrt(mean(x²) + eps);  y = xhat·w
@@ -51,10 +46,40 @@ export function rmsNorm2d(x: tf.Tensor2D, weight: tf.Variable, eps: number): tf.
   )(x);
 }
 
-/** LayerNorm over the last axis (biased variance, as torch). x [..., C]. */
-export function layerNorm(x: tf.Tensor, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), weight), bias);
+/**
+ * LayerNorm over rows x [N, C] (biased variance, as torch) as one op with its own gradient: only x
+ * is kept, and the weight / bias gradients (sums over rows) are matmuls with a ones row.
+ *   xhat = (x − μ)·rstd;  y = xhat·w + b
+ *   dx = rstd·(g − mean(g) − xhat·mean(g·xhat)), g = dy·w;  dw = Σ_rows dy·xhat;  db = Σ_rows dy
+ * Frozen weight and bias are captured and get no gradient.
+ */
+export function layerNorm2d(x: tf.Tensor2D, weight: tf.Variable, bias: tf.Variable, eps: number): tf.Tensor2D {
+  const normed = (xi: tf.Tensor) => {
+    const { mean, variance } = tf.moments(xi, -1, true);
+    return tf.mul(tf.sub(xi, mean), tf.rsqrt(tf.add(variance, eps)));
+  };
+  const backward = (dy: tf.Tensor, xi: tf.Tensor, w: tf.Tensor, wantParams: boolean): tf.Tensor[] => {
+    const { mean, variance } = tf.moments(xi, -1, true);
+    const rstd = tf.rsqrt(tf.add(variance, eps));
+    const xhat = tf.mul(tf.sub(xi, mean), rstd);
+    const g = tf.mul(dy, w);
+    const dx = tf.mul(rstd, tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))));
+    if (!wantParams) return [dx];
+    const [rows, cols] = (xi as tf.Tensor2D).shape;
+    const ones = tf.ones([1, rows]) as tf.Tensor2D;
+    const colSum = (t: tf.Tensor) => tf.reshape(matMulLinear(ones, t as tf.Tensor2D, false), [cols]);
+    return [dx, colSum(tf.mul(dy, xhat)), colSum(dy)];
+  };
+  if (weight.trainable || bias.trainable) {
+    return customOp<tf.Tensor2D>(
+      ([xi, w, b]) => tf.add(tf.mul(normed(xi), w), b) as tf.Tensor2D,
+      (dy, [xi, w]) => backward(dy, xi, w, true),
+    )(x, weight, bias);
+  }
+  return customOp<tf.Tensor2D>(
+    ([xi]) => tf.add(tf.mul(normed(xi), weight), bias) as tf.Tensor2D,
+    (dy, [xi]) => backward(dy, xi, weight, false),
+  )(x);
 }
 
 /** GPT-2's "gelu_new": 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */

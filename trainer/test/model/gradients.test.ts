@@ -57,7 +57,7 @@ describe('model gradients', () => {
       // linear kernel (customGrad) and a norm weight (autograd).
       const probes = {
         'llama-tiny': ['model.embed_tokens.weight', 'model.layers.1.self_attn.q_proj.weight', 'model.layers.0.mlp.down_proj.weight', 'model.norm.weight', 'model.layers.0.input_layernorm.weight'],
-        'gpt2-tiny': ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.h.0.attn.c_attn.bias', 'transformer.h.1.ln_2.bias'],
+        'gpt2-tiny': ['transformer.wte.weight', 'transformer.wpe.weight', 'transformer.h.0.attn.c_attn.weight', 'transformer.h.0.attn.c_attn.bias', 'transformer.h.1.ln_2.bias', 'transformer.h.0.ln_1.weight', 'transformer.ln_f.weight'],
         'qwen2-tiny': ['lm_head.weight', 'model.layers.0.self_attn.k_proj.bias', 'model.layers.1.self_attn.v_proj.weight'],
         'llama-tiny+lora': ['model.layers.0.self_attn.q_proj.lora_A.weight', 'model.layers.1.self_attn.q_proj.lora_B.weight', 'model.layers.1.mlp.down_proj.lora_A.weight'],
       }[name]!;
