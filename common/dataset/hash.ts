@@ -246,22 +246,53 @@ export interface DuplicateOf {
 
 /**
  * The first occurrence of each record text: normalised hash -> slot, with the exact hash and the
- * line of that first record (a Map entry and 8 bytes per distinct record).
+ * line of that first record. An open-addressing table on typed arrays (the 53-bit key split in
+ * two int32 halves, linear probing, at most half full): 12 to 24 bytes of table and 8 bytes of
+ * facts per distinct record, no object per entry, and no boxed number keys as a Map would hold.
  */
 export class DuplicateIndex {
-  private readonly seen = new Map<number, number>();
+  private lo = new Int32Array(1 << 16);
+  private hi = new Int32Array(1 << 16);
+  /** Slot + 1 of the first record with this key; 0 = empty. */
+  private slot = new Int32Array(1 << 16);
   private readonly exacts = new IntList();
   private readonly lines = new IntList();
 
   /** Registers a record; returns its first occurrence when it is a duplicate. */
   check(normalized: number, exact: number, line: number): DuplicateOf | undefined {
-    const first = this.seen.get(normalized);
-    if (first === undefined) {
-      this.seen.set(normalized, this.exacts.length);
-      this.exacts.push(exact);
-      this.lines.push(line);
-      return undefined;
+    const lo = normalized | 0;
+    const hi = Math.floor(normalized / 4294967296) | 0;
+    const mask = this.slot.length - 1;
+    // The low half is the end of a full avalanche: well spread already.
+    for (let i = lo & mask; ; i = (i + 1) & mask) {
+      const s = this.slot[i]!;
+      if (s === 0) {
+        this.slot[i] = this.exacts.length + 1;
+        this.lo[i] = lo;
+        this.hi[i] = hi;
+        this.exacts.push(exact);
+        this.lines.push(line);
+        if (this.exacts.length * 2 > this.slot.length) this.grow();
+        return undefined;
+      }
+      if (this.lo[i] === lo && this.hi[i] === hi) return { firstLine: this.lines.get(s - 1), exact: this.exacts.get(s - 1) === exact };
     }
-    return { firstLine: this.lines.get(first), exact: this.exacts.get(first) === exact };
+  }
+
+  private grow(): void {
+    const { lo, hi, slot } = this;
+    const size = slot.length * 2;
+    const mask = size - 1;
+    this.lo = new Int32Array(size);
+    this.hi = new Int32Array(size);
+    this.slot = new Int32Array(size);
+    for (let j = 0; j < slot.length; j++) {
+      if (slot[j] === 0) continue;
+      let i = lo[j]! & mask;
+      while (this.slot[i] !== 0) i = (i + 1) & mask;
+      this.slot[i] = slot[j]!;
+      this.lo[i] = lo[j]!;
+      this.hi[i] = hi[j]!;
+    }
   }
 }

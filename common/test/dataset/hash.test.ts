@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
-import { crc32Js, RecordHasher } from '../../dataset/hash';
+import { crc32Js, DuplicateIndex, RecordHasher } from '../../dataset/hash';
 
 const native = (s: string) => zlib.crc32(s);
 const normalizeRef = (s: string) => s.replace(/[ \t\n\v\f\r]+/g, ' ').replace(/^ | $/g, '');
@@ -28,4 +28,21 @@ test('record fingerprints: the same with and without the native CRC; whitespace 
   assert.notEqual(e1, e2);
   // Field boundaries count.
   assert.notDeepEqual(key(['ab', 'c'], native), key(['a', 'bc'], native));
+});
+
+test('the duplicate index finds every first occurrence across table growth, by the whole 53-bit key', () => {
+  const index = new DuplicateIndex();
+  const keyOf = (i: number) => {
+    const h = new RecordHasher();
+    h.add(`record ${i}`);
+    return h.normalized();
+  };
+  const n = 100_000;
+  for (let i = 0; i < n; i++) assert.equal(index.check(keyOf(i), i, i), undefined);
+  for (let i = 0; i < n; i += 997) assert.deepEqual(index.check(keyOf(i), i % 2 ? i : -1, n + i), { firstLine: i, exact: i % 2 === 1 });
+  // Keys equal in their low 32 bits but not their high 21 are different records.
+  const low = 4294967296 * 5 + 12345;
+  assert.equal(index.check(low, 0, 1), undefined);
+  assert.equal(index.check(4294967296 * 6 + 12345, 0, 2), undefined);
+  assert.deepEqual(index.check(low, 1, 3), { firstLine: 1, exact: false });
 });
