@@ -83,6 +83,8 @@ export class ConfigModelCheck {
     const hasTokenizer = existsSync(join(modelDir, 'tokenizer.json'));
     const model = hasTokenizer ? this.current(modelDir) : undefined;
     out.push(...templateFamilyFindings(modelDir, config, base, model?.ok ? model.value : undefined));
+    // The tokenizer comes from elsewhere (`tokenizer_config:`): nothing here says how it masks.
+    if (separateTokenizer(config, base)) return out;
     if (!hasTokenizer) {
       const slow = SLOW_TOKENIZER.filter((f) => existsSync(join(modelDir, f)));
       const hint = slow.length
@@ -104,7 +106,8 @@ export class ConfigModelCheck {
   async prepare(doc: ConfigDocument, env: ConfigEnv): Promise<void> {
     const cfg = isPlainObject(doc.value) ? doc.value : {};
     const found = resolveBaseModel(cfg, env);
-    if (found?.exists && existsSync(join(found.path, 'tokenizer.json'))) await this.load(found.path);
+    if (!found?.exists || separateTokenizer(cfg, String(cfg.base_model).trim())) return;
+    if (existsSync(join(found.path, 'tokenizer.json'))) await this.load(found.path);
   }
 
   /** Loads (or reloads, when its files changed) the model in `modelDir`. */
@@ -132,6 +135,12 @@ export class ConfigModelCheck {
     if (!hit || hit.stamp !== stampOf(modelDir)) void this.load(modelDir).catch(() => undefined);
     return hit?.outcome;
   }
+}
+
+/** Whether `tokenizer_config:` names a tokenizer other than the base model's own. */
+function separateTokenizer(config: Readonly<Record<string, unknown>>, base: string): boolean {
+  const t = config.tokenizer_config;
+  return typeof t === 'string' && t.trim() !== '' && t.trim().replace(/\/+$/, '') !== base.replace(/\/+$/, '');
 }
 
 function stampOf(dir: string): string {
@@ -218,9 +227,37 @@ function anchorsFor(f: MaskFinding, entry: NodePath, mask: MaskOptions): { path:
   }
 }
 
+/** The id of `text` when it is exactly one token of the tokenizer. */
+function singleTokenId(model: ChatModel, text: string): number | undefined {
+  const ids = model.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  return ids.length === 1 ? ids[0] : undefined;
+}
+
+/**
+ * The tokenizer as Axolotl will have changed it: `special_tokens.eos_token` replaces the EOS token
+ * (the usual fix for a base model under ChatML). Undefined when the config adds tokens the
+ * vocabulary lacks (`tokens`, `added_tokens_overrides`, new special tokens): the extended
+ * tokenizer cannot be modelled here, so the masking checks stay silent rather than guess.
+ */
+export function effectiveModel(model: ChatModel, config: Readonly<Record<string, unknown>>): ChatModel | undefined {
+  const special = isPlainObject(config.special_tokens) ? config.special_tokens : {};
+  const added = [
+    ...(Array.isArray(config.tokens) ? config.tokens : []),
+    ...Object.values(special),
+    ...(isPlainObject(config.added_tokens_overrides) ? Object.values(config.added_tokens_overrides) : []),
+  ];
+  if (added.some((t) => typeof t === 'string' && t !== '' && singleTokenId(model, t) === undefined)) return undefined;
+  const eos = special.eos_token;
+  if (typeof eos !== 'string' || eos === '' || eos === model.eosToken) return model;
+  const id = singleTokenId(model, eos)!;
+  return { ...model, eosToken: eos, eosTokenId: id, stopTokenIds: [...new Set([...model.stopTokenIds, id])] };
+}
+
 /** Masking-setup findings for every chat dataset entry, with the options that entry implies. */
-function maskFindings(model: ChatModel, config: Readonly<Record<string, unknown>>, base: string): ModelFinding[] {
+function maskFindings(loaded: ChatModel, config: Readonly<Record<string, unknown>>, base: string): ModelFinding[] {
   if (config.rl) return []; // preference datasets mask differently
+  const model = effectiveModel(loaded, config);
+  if (!model) return [];
   const out: ModelFinding[] = [];
   for (const list of ['datasets', 'test_datasets'] as const) {
     const entries = config[list];

@@ -183,3 +183,13 @@ test('an unreadable tokenizer, a fixed one picked up after the files change, and
   const env: ConfigEnv = { configPath: join(ws, 'config.yml'), fileExists: existsSync, checkModel: () => { throw new Error('boom'); } };
   assert.deepEqual(validateConfig(parseConfig(text), env), [d('0:12-0:22', W, 'config-model-check-failed', `The model in './changing' could not be checked: boom`)]);
 });
+
+test('what Axolotl changes in the tokenizer: special_tokens.eos_token fixes the base model; new tokens or another tokenizer: no guess', async () => {
+  const text = `base_model: ./base-chatml\n${HEAD}datasets:\n  - path: chat.jsonl\n    type: chat_template\n    chat_template: chatml\n`;
+  assert.deepEqual(await check(`${text}special_tokens:\n  eos_token: "<|im_end|>"\n`), []);
+  // (The adapter advice about new tokens is the only finding left.)
+  assert.deepEqual((await check(`${text}tokens: ["<|tool|>"]\n`)).map((x) => x.code), ['config-new-tokens-not-trained']);
+  assert.deepEqual(await check(`${text}tokenizer_config: ./llama3-instruct\n`), []);
+  // The same tokenizer named twice is still checked.
+  assert.deepEqual((await check(`${text}tokenizer_config: ./base-chatml/\n`)).map((x) => x.code), ['mask-eos-not-in-template', 'mask-turn-end-not-trained']);
+});
