@@ -11,6 +11,7 @@ import {
   CodeLensRefreshRequest,
   createConnection,
   DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
   LSPErrorCodes,
   ProposedFeatures,
   ResponseError,
@@ -53,7 +54,7 @@ const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'reque
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
   const log: Logger = { error: (m) => connection.console.error(m) };
-  let features: ClientFeatures = { snippets: false, htmlInMarkdown: false, hierarchicalSymbols: false, configuration: false, workspaceFolders: false, dynamicConfigurationChange: false, completionItemDefaults: [], codeLensRefresh: false };
+  let features: ClientFeatures = { snippets: false, htmlInMarkdown: false, hierarchicalSymbols: false, configuration: false, workspaceFolders: false, dynamicConfigurationChange: false, completionItemDefaults: [], codeLensRefresh: false, watchFiles: false };
   let roots: string[] = [];
   const settings = new SettingsStore(connection, () => features.configuration);
   const analyses = new VersionedCache<Analysis>();
@@ -195,6 +196,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onInitialized(() => {
     if (features.dynamicConfigurationChange) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'tunelab' });
+    // Configs point at dataset files and model folders: when one appears, changes or goes away on
+    // disk, the open configs are checked again (a "missing file" error clears once it exists).
+    if (features.watchFiles) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.{jsonl,ndjson,json,parquet,csv,tsv,arrow,txt}' }, { globPattern: '**/{config.json,tokenizer.json,tokenizer_config.json}' }],
+      });
+    }
     if (features.workspaceFolders) {
       connection.workspace.onDidChangeWorkspaceFolders((e) => {
         const removed = new Set(e.removed.map((f) => uriToPath(f.uri)));
@@ -224,6 +232,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       datasets.settingsChanged();
       revalidateAll();
     });
+  });
+
+  connection.onDidChangeWatchedFiles(() => {
+    for (const d of documents.all()) {
+      if (analyses.peek(d.uri, d.version)?.kind !== 'config') continue;
+      configs.forget(d.uri);
+      publisher.schedule(d.uri);
+    }
   });
 
   documents.onDidChangeContent((e) => publisher.schedule(e.document.uri));

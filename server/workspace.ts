@@ -18,6 +18,8 @@ export interface ClientFeatures {
   configuration: boolean;
   workspaceFolders: boolean;
   dynamicConfigurationChange: boolean;
+  /** The client can watch files for us (`workspace/didChangeWatchedFiles`, registered at run time). */
+  watchFiles: boolean;
   /** The client re-requests code lenses on `workspace/codeLens/refresh`. */
   codeLensRefresh: boolean;
   /** `completionList.itemDefaults` the client understands (editRange, insertTextFormat, ...). */
@@ -36,6 +38,7 @@ export function clientFeatures(params: InitializeParams): ClientFeatures {
     dynamicConfigurationChange: c.workspace?.didChangeConfiguration?.dynamicRegistration === true,
     completionItemDefaults: c.textDocument?.completion?.completionList?.itemDefaults ?? [],
     codeLensRefresh: c.workspace?.codeLens?.refreshSupport === true,
+    watchFiles: c.workspace?.didChangeWatchedFiles?.dynamicRegistration === true,
   };
 }
 

@@ -80,7 +80,7 @@ export class LspClient {
       workspaceFolders: [{ uri: rootUri, name: 'root' }],
       initializationOptions,
       capabilities: {
-        workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true }, codeLens: { refreshSupport: true } },
+        workspace: { configuration: true, workspaceFolders: true, didChangeConfiguration: { dynamicRegistration: true }, codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: true } },
         textDocument: {
           publishDiagnostics: { relatedInformation: true, versionSupport: true },
           // What VS Code's client (vscode-languageclient 9) announces for completion.

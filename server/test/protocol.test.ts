@@ -117,6 +117,20 @@ test('didOpen of a config publishes the core\'s diagnostics for that version, un
   assert.deepEqual(c.published.filter((p) => p.uri === uri), [], 'one publish per version');
 });
 
+test('a dataset file created on disk clears the config\'s missing-file error without an edit', async () => {
+  const c = await start();
+  const path = join(ws, 'watched.yml');
+  const uri = fileUri(path);
+  const text = CONFIG.replace('data/missing.jsonl', 'data/created-later.jsonl');
+  await c.open(uri, 'yaml', text);
+  assert.ok((await c.diagnostics(uri, 1)).diagnostics.some((d) => d.code === 'config-dataset-path-missing'));
+  writeFileSync(join(ws, 'data', 'created-later.jsonl'), GOOD + '\n');
+  await c.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: fileUri(join(ws, 'data', 'created-later.jsonl')), type: 1 }] });
+  const again = await c.diagnostics(uri, 1);
+  assert.deepEqual(again.diagnostics, validateConfig(parseConfig(text), { configPath: path, workspaceRoots: [ws], fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry }));
+  assert.equal(again.diagnostics.some((d) => d.code === 'config-dataset-path-missing'), false);
+});
+
 test('a burst of edits publishes for the latest version last, never a stale one after it', async () => {
   const c = await start();
   const uri = fileUri(join(ws, 'burst.yml'));
