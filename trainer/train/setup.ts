@@ -6,8 +6,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { loadChatModel, type ChatModel } from '../../common/chat/index';
+import { ChatModelCache, type ChatModel } from '../../common/chat/index';
 import { parseConfig, resolveConfig, validateConfig } from '../../common/config/index';
+import { ConfigModelCheck, withModelCheck } from '../../common/config/modelCheck';
 import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
 import { resolveLocalPath } from '../../common/paths';
 import { fitToLength, splitValidation, type Example } from '../data/batches';
@@ -75,9 +76,13 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
   const doc = parseConfig(text);
   const written = writtenOutputDir(doc.value);
   if (knownOutput === undefined && written !== undefined) knownOutput = resolve(req.cwd, written);
-  // The same checks as `tunelab validate` and the language server, the dataset-content check included
-  // (a local file whose records do not fit its entry's type: is an error at that type: line).
-  const diagnostics = validateConfig(doc, { configPath, cwd: req.cwd, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry });
+  // The same checks as `tunelab validate` and the language server: the dataset-content check (a
+  // local file whose records do not fit its entry's type: is an error at that type: line) and the
+  // model-aware ones (the base model's tokenizer and template against the masking keys). One cache
+  // serves them and the tokenizer loaded below.
+  const models = new ChatModelCache(2);
+  const env = await withModelCheck(doc, { configPath, cwd: req.cwd, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry }, new ConfigModelCheck({ cache: models }));
+  const diagnostics = validateConfig(doc, env);
   const errors = diagnostics.filter((d) => d.severity === 1);
   if (errors.length > 0) {
     return refuse(errors.map((d) => ({ code: String(d.code ?? 'config-error'), message: d.message, location: { path: configPath, range: d.range } })));
@@ -102,7 +107,7 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
       },
     ]);
   }
-  const chat = await loadChatModel(model.path);
+  const chat = await models.get(model.path);
   if (!chat.ok) return refuse([{ code: chat.error.code, message: chat.error.message }]);
 
   const data = await prepareExamples(config, chat.value, { configDir, cwd: req.cwd }, settings.sequenceLen);

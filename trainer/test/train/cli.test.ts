@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { main } from '../../../cli/main';
 import type { CliIo } from '../../../cli/command';
 import { parseConfig, validateConfig } from '../../../common/config/index';
+import { withModelCheck } from '../../../common/config/modelCheck';
 import { checkDatasetAgainstEntry } from '../../../common/dataset/configHook';
 import { parseEvent, type TrainerEvent } from '../../../common/protocol/events';
 import { writeChatData, writeConfig, writeTestModel } from './modelDir';
@@ -51,7 +52,9 @@ describe('refusals before compute', () => {
     const cfg = join(dir, 'bad.yml');
     writeConfig(cfg, model, data, join(dir, 'out-bad'), ['micro_batch_size: lots']);
     const text = readFileSync(cfg, 'utf8');
-    const expected = validateConfig(parseConfig(text), { configPath: cfg, cwd: dir, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry }).filter((d) => d.severity === 1);
+    const doc = parseConfig(text);
+    const env = await withModelCheck(doc, { configPath: cfg, cwd: dir, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry });
+    const expected = validateConfig(doc, env).filter((d) => d.severity === 1);
     assert.ok(expected.length > 0);
     const r = await run(['train', cfg, '--json']);
     assert.equal(r.code, 2);
@@ -84,6 +87,29 @@ describe('refusals before compute', () => {
       validated.map((d) => ({ code: d.code, message: d.message, location: { path: cfg, range: d.range } })),
     );
     assert.equal(readFileSync(join(dir, 'out-mismatch', 'events.jsonl'), 'utf8'), r.out);
+  });
+
+  it('a model-aware config error (a model without a chat template under type: chat_template): the same diagnostics as validate', async () => {
+    const bare = join(dir, 'model-no-template');
+    cpSync(model, bare, { recursive: true });
+    const tc = JSON.parse(readFileSync(join(bare, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    delete tc.chat_template;
+    writeFileSync(join(bare, 'tokenizer_config.json'), JSON.stringify(tc));
+    const cfg = join(dir, 'notemplate.yml');
+    writeConfig(cfg, bare, data, join(dir, 'out-notemplate'));
+    const v = await run(['validate', cfg, '--format', 'json']);
+    assert.equal(v.code, 1);
+    const validated = (JSON.parse(v.out) as { files: { diagnostics: { code: string; severity: number; message: string; range: unknown }[] }[] }).files[0]!.diagnostics.filter((d) => d.severity === 1);
+    assert.deepEqual(
+      validated.map((d) => d.code),
+      ['config-model-no-chat-template'],
+    );
+    const r = await run(['train', cfg, '--json']);
+    assert.equal(r.code, 2);
+    assert.deepEqual(
+      events(r.out).map((e) => (e.type === 'error' ? { code: e.code, message: e.message, location: e.location } : e.type)),
+      validated.map((d) => ({ code: d.code, message: d.message, location: { path: cfg, range: d.range } })),
+    );
   });
 
   it('refusals are appended to --output/events.jsonl; with no known output folder they go to stdout only', async () => {
