@@ -35,19 +35,30 @@ export function decays(name: string): boolean {
  * AdamW with decoupled weight decay, step for step PyTorch's `torch.optim.AdamW` (non-amsgrad):
  *   p ← p·(1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
  *   p ← p − (lr / (1−β1ᵗ)) · m / (√v / √(1−β2ᵗ) + ε)
+ *
+ * The moments live in host `Float32Array`s, not in backend tensors: on tfjs-wasm the heap is capped
+ * at 4 GiB and m + v are twice the trainable weights (1.1 GB at 135M), which is what kept full
+ * fine-tuning of a 135M model from fitting. The update is one fused loop per parameter (gradient and
+ * weights read once, new weights written once) instead of ~10 backend ops each allocating a
+ * parameter-sized tensor. Values are rounded to float32 where PyTorch stores them (decayed weight,
+ * m, v, new weight), so the trajectory is PyTorch's to float32 rounding.
+ *
+ * No host copy of the weights is kept between steps: the backend's copy is the truth (checkpoint
+ * resume and weight loading assign it directly), and a second copy would cost the 4 bytes per
+ * parameter the moments just freed.
  */
 export class AdamW {
   private t = 0;
-  private readonly m = new Map<string, tf.Variable>();
-  private readonly v = new Map<string, tf.Variable>();
+  private readonly m = new Map<string, Float32Array>();
+  private readonly v = new Map<string, Float32Array>();
 
   constructor(
     private readonly params: readonly NamedParam[],
     private readonly opts: AdamWOptions,
   ) {
     for (const p of params) {
-      this.m.set(p.name, tf.variable(tf.zerosLike(p.variable), false));
-      this.v.set(p.name, tf.variable(tf.zerosLike(p.variable), false));
+      this.m.set(p.name, new Float32Array(p.variable.size));
+      this.v.set(p.name, new Float32Array(p.variable.size));
     }
   }
 
@@ -58,33 +69,52 @@ export class AdamW {
 
   /** Applies one update with learning rate `lr`; `grads` is keyed by parameter name. */
   step(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    // Checked first, so a refused step changes neither the weights nor the state.
+    for (const p of this.params) {
+      const g = grads.get(p.name);
+      if (g && g.size !== p.variable.size) throw new Error(`gradient for ${p.name} has ${g.size} values, the parameter ${p.variable.size}`);
+    }
     this.t += 1;
     const { beta1, beta2, eps, weightDecay } = this.opts;
     const bc1 = 1 - beta1 ** this.t;
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
+    const stepSize = lr / bc1;
+    const a1 = 1 - beta1;
+    const a2 = 1 - beta2;
+    const fround = Math.fround;
     for (const p of this.params) {
-      const g = grads.get(p.name);
-      if (!g) continue;
+      const gt = grads.get(p.name);
+      if (!gt) continue;
       const m = this.m.get(p.name)!;
       const v = this.v.get(p.name)!;
-      tf.tidy(() => {
-        const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        m.assign(mNew);
-        v.assign(vNew);
-        const decayed = weightDecay > 0 && (p.decay ?? decays(p.name)) ? tf.mul(p.variable, 1 - lr * weightDecay) : p.variable;
-        const denom = tf.add(tf.div(tf.sqrt(vNew), bc2Sqrt), eps);
-        p.variable.assign(tf.sub(decayed, tf.mul(tf.div(mNew, denom), lr / bc1)));
-      });
+      const n = m.length;
+      const g = gt.dataSync();
+      // Read-only: on the cpu backend dataSync returns the tensor's own storage, which other
+      // tensors may share, so the new weights go to a fresh array.
+      const w = p.variable.dataSync();
+      const out = new Float32Array(n);
+      const keep = weightDecay > 0 && (p.decay ?? decays(p.name)) ? 1 - lr * weightDecay : 1;
+      for (let i = 0; i < n; i++) {
+        const gi = g[i]!;
+        const mi = fround(beta1 * m[i]! + a1 * gi);
+        const vi = fround(beta2 * v[i]! + a2 * gi * gi);
+        m[i] = mi;
+        v[i] = vi;
+        out[i] = fround(w[i]! * keep) - (stepSize * mi) / (fround(Math.sqrt(vi) / bc2Sqrt) + eps);
+      }
+      const next = tf.tensor(out, p.variable.shape, 'float32');
+      p.variable.assign(next);
+      next.dispose();
     }
   }
 
+  /** A copy of the state (the moments keep changing in place as training goes on). */
   exportState(): AdamWState {
     const m: Record<string, Float32Array> = {};
     const v: Record<string, Float32Array> = {};
     for (const p of this.params) {
-      m[p.name] = this.m.get(p.name)!.dataSync() as Float32Array;
-      v[p.name] = this.v.get(p.name)!.dataSync() as Float32Array;
+      m[p.name] = this.m.get(p.name)!.slice();
+      v[p.name] = this.v.get(p.name)!.slice();
     }
     return { t: this.t, m, v };
   }
@@ -97,16 +127,17 @@ export class AdamW {
       if (!m || !v || m.length !== p.variable.size || v.length !== p.variable.size) {
         throw new Error(`optimizer state for ${p.name} is missing or has the wrong size`);
       }
-      tf.tidy(() => {
-        this.m.get(p.name)!.assign(tf.tensor(m, p.variable.shape, 'float32'));
-        this.v.get(p.name)!.assign(tf.tensor(v, p.variable.shape, 'float32'));
-      });
+    }
+    // Checked first, so a bad checkpoint leaves the state as it was.
+    for (const p of this.params) {
+      this.m.get(p.name)!.set(state.m[p.name]!);
+      this.v.get(p.name)!.set(state.v[p.name]!);
     }
     this.t = state.t;
   }
 
+  /** Releases the moments (host memory; nothing is held in the backend). */
   dispose(): void {
-    for (const x of [...this.m.values(), ...this.v.values()]) x.dispose();
     this.m.clear();
     this.v.clear();
   }

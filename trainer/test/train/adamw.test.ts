@@ -70,3 +70,54 @@ test('global-norm clipping reports the norm before clipping and scales to max_no
   close(same.grads.get('a')!.dataSync(), [0.3, 0.4]);
   assert.ok(Math.abs(same.norm - 0.5) < 1e-6);
 });
+
+test('moments live in host memory: construction and steps leave the backend\'s tensor count and bytes as they were', () => {
+  const w = tf.variable(tf.zeros([64, 32]), true, 'adamw_mem');
+  const before = tf.memory();
+  const opt = new AdamW([{ name: 'w', variable: w }], opts);
+  for (let i = 0; i < 3; i++) {
+    const g = tf.fill([64, 32], 0.25);
+    opt.step(new Map([['w', g]]), 0.01);
+    g.dispose();
+  }
+  const after = tf.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numBytes, before.numBytes);
+  assert.equal(opt.exportState().m.w!.length, 64 * 32);
+  opt.dispose();
+  w.dispose();
+});
+
+test('the update does not write through to a tensor that shares the variable\'s storage', () => {
+  const init = tf.tensor1d([1, -2]);
+  const w = tf.variable(init, true, 'adamw_shared');
+  const opt = new AdamW([{ name: 'w', variable: w }], opts);
+  opt.step(new Map([['w', tf.tensor1d([0.5, 0.1])]]), 0.1);
+  assert.deepEqual([...init.dataSync()], [1, -2]);
+  close(w.dataSync(), [0.899000002, -2.09799999]);
+});
+
+test('exported state is a snapshot: later steps do not change it', () => {
+  const w = tf.variable(tf.tensor1d([1, -2]), true, 'adamw_snap');
+  const opt = new AdamW([{ name: 'w', variable: w }], opts);
+  opt.step(new Map([['w', tf.tensor1d([0.5, 0.1])]]), 0.1);
+  const st = opt.exportState();
+  opt.step(new Map([['w', tf.tensor1d([-0.3, 0.2])]]), 0.1);
+  assert.equal(st.t, 1);
+  close(st.m.w!, [0.05, 0.01]);
+  close(opt.exportState().m.w!, [0.015, 0.029]);
+});
+
+test('a parameter without a gradient is left alone; a misshaped gradient or state is refused and changes nothing', () => {
+  const a = tf.variable(tf.tensor1d([1, 2]), true, 'adamw_nograd_a');
+  const b = tf.variable(tf.tensor1d([3]), true, 'adamw_nograd_b');
+  const opt = new AdamW([{ name: 'a', variable: a }, { name: 'b', variable: b }], opts);
+  opt.step(new Map([['a', tf.tensor1d([0.5, 0.5])]]), 0.1);
+  assert.deepEqual([...b.dataSync()], [3]);
+  assert.deepEqual([...opt.exportState().m.b!], [0]);
+  assert.throws(() => opt.step(new Map([['a', tf.tensor1d([1, 2, 3])]]), 0.1), /gradient for a has 3 values, the parameter 2/);
+  assert.equal(opt.steps, 1);
+  const st = opt.exportState();
+  assert.throws(() => opt.importState({ t: 9, m: { a: new Float32Array(2), b: new Float32Array(1) }, v: { a: new Float32Array(2), b: new Float32Array(2) } }), /optimizer state for b/);
+  assert.deepEqual(opt.exportState().m, st.m);
+});
