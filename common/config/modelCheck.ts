@@ -209,7 +209,10 @@ function templateFamilyFindings(dir: string, config: Readonly<Record<string, unk
 /** The keys a masking finding concerns, most specific first. */
 function anchorsFor(f: MaskFinding, entry: NodePath, mask: MaskOptions): { path: NodePath; on?: 'key' | 'value' }[] {
   const v = (path: NodePath) => ({ path, on: 'value' as const });
-  const templates = [v([...entry, 'chat_template']), v(['chat_template']), { path: [...entry, 'chat_template_jinja'] }, { path: ['chat_template_jinja'] }];
+  const named = [v([...entry, 'chat_template']), v(['chat_template'])];
+  const inline = [{ path: [...entry, 'chat_template_jinja'] }, { path: ['chat_template_jinja'] }];
+  // The template text is where the problem is when it is written in the config.
+  const templates = mask.chatTemplateJinja !== undefined && (mask.chatTemplate ?? 'jinja') === 'jinja' ? [...inline, ...named] : [...named, ...inline];
   const switches = [v([...entry, 'train_on_eot']), v([...entry, 'train_on_eos'])];
   switch (f.code) {
     case 'mask-eot-not-in-template':
@@ -266,6 +269,8 @@ function maskFindings(loaded: ChatModel, config: Readonly<Record<string, unknown
       // No type means pre-tokenized data in Axolotl: nothing is templated.
       if (!isPlainObject(e) || typeof e.type !== 'string' || datasetTypeOf(e.type).kind !== 'chat_template') return;
       const { mask } = exampleOptionsFromConfig(config, e);
+      // chat_template_jinja may name a .jinja file instead of holding the text: not read here.
+      if (mask.chatTemplateJinja !== undefined && !/\{[{%]/.test(mask.chatTemplateJinja)) return;
       const path: NodePath = [list, i];
       const tpl = resolveChatTemplate(model, mask);
       if (!tpl.ok) {

@@ -190,6 +190,11 @@ test('what Axolotl changes in the tokenizer: special_tokens.eos_token fixes the 
   // (The adapter advice about new tokens is the only finding left.)
   assert.deepEqual((await check(`${text}tokens: ["<|tool|>"]\n`)).map((x) => x.code), ['config-new-tokens-not-trained']);
   assert.deepEqual(await check(`${text}tokenizer_config: ./llama3-instruct\n`), []);
+  // A template file path is not read; its text is checked like any template.
+  const jinja = text.replace('chat_template: chatml', 'chat_template: jinja\n    chat_template_jinja: templates/chat.jinja');
+  assert.deepEqual(await check(jinja), []);
+  const inline = text.replace('chat_template: chatml', `chat_template: jinja\n    chat_template_jinja: "{% for m in messages %}<|im_start|>{{ m.content }}<|im_end|>{% endfor %}"`);
+  assert.deepEqual((await check(inline)).map((x) => [x.code, x.range.start.line]), [['mask-eos-not-in-template', 10], ['mask-turn-end-not-trained', 10]]);
   // The same tokenizer named twice is still checked.
   assert.deepEqual((await check(`${text}tokenizer_config: ./base-chatml/\n`)).map((x) => x.code), ['mask-eos-not-in-template', 'mask-turn-end-not-trained']);
 });
