@@ -35,6 +35,23 @@ test('a file gives the same report as its text, chunk boundaries inside multi-by
   ]);
 });
 
+test('records longer than a read (4 MiB) with multi-byte characters across the cut, and a file ending inside a character', async () => {
+  // Lines of 5 to 6 MiB: the reader must cut inside a line, never inside a character.
+  const long = (unit: string) => chat('q', unit.repeat(Math.ceil((5 << 20) / unit.length)));
+  const lines = [long('é'), long('日本'), long('😀 '), chat('q', 'short'), long('😀 ')];
+  const text = lines.join('\n') + '\n';
+  const p = write('long.jsonl', text);
+  const fromFile = await validateDatasetFile(p, { workers: false });
+  assert.deepEqual(fromFile, validateDatasetText(text));
+  assert.deepEqual(codes(fromFile.diagnostics), [[4, 'dataset-duplicate']]);
+  // The last byte of a cut-off "😀" becomes U+FFFD, as a decoder gives it, and is reported.
+  const bytes = Buffer.from(chat('q', 'a') + '\n' + '{"text": "😀');
+  const cut = write('cut.jsonl', bytes.subarray(0, bytes.length - 1));
+  const report = await validateDatasetFile(cut, { workers: false });
+  assert.deepEqual(report, validateDatasetText(bytes.subarray(0, bytes.length - 1).toString('utf8')));
+  assert.deepEqual(codes(report.diagnostics), [[1, 'dataset-invalid-json']]);
+});
+
 test('binary, UTF-16, truncated Parquet and unsupported containers are refused with one located error', async () => {
   const cases: [string, string | Uint8Array, string, string][] = [
     ['bin.jsonl', new Uint8Array([0x7b, 0x00, 0x01, 0x02, 0xff]), 'dataset-binary', 'the file holds NUL bytes: it is binary, not a JSON or JSONL dataset'],
