@@ -14,12 +14,16 @@ import { diagnostic, Severity } from '../diagnostics';
 import { DatasetValidator, type DatasetReport, type ValidatorOptions } from './validator';
 import { validateJsonlParallel } from './parallel';
 import type { ContainerKind, DatasetEntry, NormalizedRecord, RecordLocation } from './types';
-import type { Crc32 } from './hash';
+import type { Crc32, CrcBytes } from './hash';
 
 const CHUNK = 1 << 20;
 
 /** Node's native CRC-32 (Node 20.15+), for the duplicate fingerprints; undefined on older Node. */
 export const nativeCrc32: Crc32 | undefined = typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (s: string) => (zlib as unknown as { crc32(s: string): number }).crc32(s) : undefined;
+
+/** Node's native CRC-32 over bytes, continued from `init` (Node 20.15+); undefined on older Node. */
+export const nativeCrc32Bytes: CrcBytes | undefined =
+  typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (data: Uint8Array, init: number) => (zlib as unknown as { crc32(d: Uint8Array, v: number): number }).crc32(data, init) : undefined;
 
 /** The first bytes of a file (the sniffers below need no more). */
 export function readPrefix(path: string, bytes = 64 * 1024): Buffer {
@@ -182,7 +186,7 @@ export async function validateDatasetFile(path: string, options: FileValidationO
   const s = sniff(path, readPrefix(path));
   if (s.kind === 'refused') return refusedReport(s.code, s.message, extname(path).toLowerCase() === '.parquet' ? 'parquet' : 'jsonl');
   if (s.kind === 'parquet') {
-    const v = new DatasetValidator({ crc32: nativeCrc32, ...options, container: 'json' });
+    const v = new DatasetValidator({ crc32: nativeCrc32, crc32Bytes: nativeCrc32Bytes, ...options, container: 'json' });
     try {
       await readParquetRows(path, (value, i) => v.pushValue(value, i));
     } catch (e) {
@@ -198,7 +202,7 @@ export async function validateDatasetFile(path: string, options: FileValidationO
   if (s.container === 'jsonl' && workers >= 2 && moduleUrl && !options.measure && !options.onRecord && (workerOption !== undefined || statSync(path).size >= PARALLEL_MIN_BYTES)) {
     return validateJsonlParallel(path, validatorOptions, workers, moduleUrl, s.bom ? 3 : 0);
   }
-  const v = new DatasetValidator({ crc32: nativeCrc32, ...validatorOptions, container: s.container });
+  const v = new DatasetValidator({ crc32: nativeCrc32, crc32Bytes: nativeCrc32Bytes, ...validatorOptions, container: s.container });
   await streamText(path, s.bom, v);
   return v.end();
 }
@@ -222,7 +226,7 @@ export async function* readDatasetRecords(path: string, entry?: DatasetEntry, op
   const onRecord = (record: NormalizedRecord | undefined, loc: RecordLocation, hasErrors: boolean) => void queue.push({ record, loc, hasErrors });
   const s = sniff(path, readPrefix(path));
   if (s.kind === 'refused') return refusedReport(s.code, s.message, 'jsonl');
-  const v = new DatasetValidator({ crc32: nativeCrc32, ...options, entry, onRecord, container: s.kind === 'parquet' ? 'json' : s.container });
+  const v = new DatasetValidator({ crc32: nativeCrc32, crc32Bytes: nativeCrc32Bytes, ...options, entry, onRecord, container: s.kind === 'parquet' ? 'json' : s.container });
   if (s.kind === 'parquet') {
     const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
     const file = await asyncBufferFromFile(path);

@@ -8,6 +8,9 @@
 /** CRC-32 of a string's UTF-8 bytes, as zlib computes it (Node's `zlib.crc32`, native). */
 export type Crc32 = (text: string) => number;
 
+/** CRC-32 of bytes continued from `init` (the CRC of what came before), as `zlib.crc32(data, init)`. */
+export type CrcBytes = (data: Uint8Array, init: number) => number;
+
 const CRC_TABLE = (() => {
   const t = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -30,8 +33,8 @@ let lastChanged = false;
  * normalised length and whether normalisation changed anything are left in `lastLength` and
  * `lastChanged`.
  */
-function crcOf(text: string, normalize: boolean): number {
-  let crc = -1;
+function crcOf(text: string, normalize: boolean, init = 0): number {
+  let crc = init ^ -1;
   let space = false;
   let started = false;
   let changed = false;
@@ -127,49 +130,94 @@ function isNormal(text: string, raw: RawText): boolean {
 }
 
 /**
- * Incremental hasher fed with the text fields of a record in order. Each field is reduced to the
- * CRC-32 of its whitespace-normalised UTF-8 bytes (with its length) and of its exact bytes; the
- * CRCs are mixed into a 53-bit normalised hash and a 32-bit exact fingerprint. With a native CRC
- * (`zlib.crc32`, passed by the Node readers) text that is already normal costs one native call;
- * short text, other text, and everything without a native CRC go through the same CRC in
- * JavaScript. One hasher serves a whole file: `reset` starts the next record.
+ * Incremental hasher fed with the text fields of a record in order. The record's normalised key
+ * is the CRC-32 of the concatenated whitespace-normalised UTF-8 bytes of its fields, mixed with
+ * their normalised lengths (so that ("ab","c") and ("a","bc") differ) into 53 bits; the exact
+ * fingerprint is the CRC-32 of the exact bytes mixed with the exact lengths. With a native CRC
+ * over bytes (`zlib.crc32(bytes, init)`, passed by the Node readers), fields that normalisation
+ * leaves alone are encoded into one buffer and the record costs one native call; other fields
+ * continue the same CRCs in JavaScript, which gives the same keys (CRCs chain exactly). Without
+ * it (or with only a string CRC, which cannot continue a CRC) everything runs in JavaScript.
+ * Two different records get the same key with a probability of about 2^-32 when their fields'
+ * lengths are all equal (a 32-bit CRC decides), far less otherwise; the text is not kept, so
+ * there is no confirming comparison. One hasher serves a whole file: `reset` starts a record.
  */
 export class RecordHasher {
-  private h1 = 0x1eadbeef;
+  /** Running CRC of the normalised bytes, and of the exact bytes. */
+  private nc = 0;
+  private ec = 0;
+  /** A field changed under normalisation: the two streams differ from there on. */
+  private diverged = false;
   private h2 = 0x41c6ce57;
   private ex = 0x2545f491;
   private raw: RawText = RawText.Unknown;
+  private readonly crcBytes: CrcBytes | undefined;
+  /** Bytes of normal fields not yet folded into the CRCs (common to both streams). */
+  private readonly bytes: Uint8Array | undefined;
+  private pending = 0;
+  private readonly encoder = new TextEncoder();
 
-  constructor(private readonly nativeCrc?: Crc32) {}
+  /** `native`: a CRC over bytes that continues from an initial value; a plain string CRC is not used. */
+  constructor(native?: Crc32 | { bytes: CrcBytes }) {
+    this.crcBytes = native && typeof native === 'object' ? native.bytes : undefined;
+    this.bytes = this.crcBytes ? new Uint8Array(1 << 16) : undefined;
+  }
 
   /** Starts a new record; `raw` is what its raw JSON text says about its strings. */
   reset(raw: RawText = RawText.Unknown): void {
-    this.h1 = 0x1eadbeef;
+    this.nc = 0;
+    this.ec = 0;
+    this.diverged = false;
+    this.pending = 0;
     this.h2 = 0x41c6ce57;
     this.ex = 0x2545f491;
     this.raw = raw;
   }
 
-  /** Adds one field; fields are separated so that ("ab","c") and ("a","bc") differ. */
-  add(text: string): void {
-    let norm: number;
-    let normLength: number;
-    let exact: number;
-    if (this.nativeCrc && text.length > SHORT && isNormal(text, this.raw)) {
-      norm = exact = this.nativeCrc(text);
-      normLength = text.length;
-    } else {
-      norm = crcOf(text, true);
-      normLength = lastLength;
-      exact = !lastChanged ? norm : this.nativeCrc && text.length > SHORT ? this.nativeCrc(text) : crcOf(text, false);
-    }
-    this.h1 = Math.imul(this.h1 ^ norm, 0x9e3779b1) ^ 0x1f;
-    this.h2 = Math.imul(this.h2 ^ (norm >>> 7) ^ Math.imul(normLength, 0x85ebca6b), 0x5f356495) ^ 0x1f;
-    this.ex = Math.imul(this.ex ^ exact ^ text.length, 0xc2b2ae35);
+  /** Folds the buffered bytes into the CRCs. */
+  private flush(): void {
+    if (this.pending === 0) return;
+    const view = this.bytes!.subarray(0, this.pending);
+    this.nc = this.crcBytes!(view, this.nc);
+    this.ec = this.diverged ? this.crcBytes!(view, this.ec) : this.nc;
+    this.pending = 0;
   }
+
+  /** Adds one field. */
+  add(text: string): void {
+    const n = text.length;
+    let normLength = n;
+    const bytes = this.bytes;
+    if (bytes && n * 3 <= bytes.length && isNormal(text, this.raw)) {
+      if (this.pending + n * 3 > bytes.length) this.flush();
+      let at = this.pending;
+      let i = 0;
+      // Short ASCII (roles, names) is copied here: cheaper than a call into the encoder.
+      if (n <= SHORT) {
+        for (; i < n; i++) {
+          const c = text.charCodeAt(i);
+          if (c >= 0x80) break;
+          bytes[at++] = c;
+        }
+      }
+      this.pending = i === n ? at : this.pending + this.encoder.encodeInto(text, bytes.subarray(this.pending)).written;
+    } else {
+      this.flush();
+      this.nc = crcOf(text, true, this.nc);
+      normLength = lastLength;
+      if (lastChanged || this.diverged) {
+        this.ec = crcOf(text, false, this.ec);
+        this.diverged = true;
+      } else this.ec = this.nc;
+    }
+    this.h2 = Math.imul(this.h2 ^ Math.imul(normLength, 0x85ebca6b), 0x5f356495) ^ 0x1f;
+    this.ex = Math.imul(this.ex ^ n, 0xc2b2ae35) ^ 0x1f;
+  }
+
   /** 53-bit hash of the whitespace-normalised fields. */
   normalized(): number {
-    let h1 = this.h1;
+    this.flush();
+    let h1 = Math.imul(this.nc ^ 0x1eadbeef, 0x9e3779b1);
     let h2 = this.h2;
     h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
@@ -178,7 +226,8 @@ export class RecordHasher {
 
   /** 32-bit fingerprint of the exact fields. */
   exact(): number {
-    return this.ex | 0;
+    this.flush();
+    return Math.imul(this.ex ^ this.ec, 0x85ebca6b) ^ this.ec;
   }
 }
 

@@ -37,6 +37,8 @@ interface WorkerInit {
 const PIECE = 1 << 20;
 
 // The same native CRC as ./file (a worker must find it itself: functions do not cross threads).
+const nativeCrc32Bytes =
+  typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (data: Uint8Array, init: number) => (zlib as unknown as { crc32(d: Uint8Array, v: number): number }).crc32(data, init) : undefined;
 const nativeCrc32 = typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (s: string) => (zlib as unknown as { crc32(s: string): number }).crc32(s) : undefined;
 
 /** Runs inside a worker: validates each piece it is sent and posts the partial tally back. */
@@ -45,7 +47,7 @@ function serveWorker(init: WorkerInit): void {
   const decoder = new TextDecoder('utf-8');
   port.on('message', (job: Job) => {
     const text = decoder.decode(job.bytes);
-    const v = new DatasetValidator({ crc32: nativeCrc32, ...init.options, container: 'jsonl' }, { fileFormat: init.fileFormat, logHashes: true });
+    const v = new DatasetValidator({ crc32: nativeCrc32, crc32Bytes: nativeCrc32Bytes, ...init.options, container: 'jsonl' }, { fileFormat: init.fileFormat, logHashes: true });
     v.push(text);
     const partial = v.endPartial();
     let lines = 0;

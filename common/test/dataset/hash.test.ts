@@ -46,3 +46,30 @@ test('the duplicate index finds every first occurrence across table growth, by t
   assert.equal(index.check(4294967296 * 6 + 12345, 0, 2), undefined);
   assert.deepEqual(index.check(low, 1, 3), { firstLine: 1, exact: false });
 });
+
+test('one native CRC per record gives the keys of the JavaScript CRC, whatever mix of fields needs normalising', () => {
+  const bytes = { bytes: (d: Uint8Array, init: number) => zlib.crc32(d, init) };
+  const key = (fields: string[], native?: typeof bytes) => {
+    const h = new RecordHasher(native);
+    for (let round = 0; round < 2; round++) {
+      // The second round checks that reset() forgets the first.
+      h.reset();
+      for (const f of fields) h.add(f);
+    }
+    return [h.normalized(), h.exact()];
+  };
+  const big = 'long answer '.repeat(3000); // over the 64 KiB buffer's third: not buffered
+  const records = [
+    ['user', 'plain', 'assistant', 'more plain text that is over twenty-four characters'],
+    ['user', 'a\tb', 'assistant', 'after a changed field, plain text follows', 'système'],
+    ['système', 'naïve café', '😀', big, 'tail'],
+    ['  lead', 'plain', 'x'.repeat(30000), 'trail  ', big + ' ', 'end'],
+    ...SAMPLES.map((s) => ['user', s, 'assistant', s + ' plain suffix to be long enough']),
+  ];
+  for (const r of records) assert.deepEqual(key(r, bytes), key(r), JSON.stringify(r).slice(0, 80));
+  const [n1, e1] = key(['user', 'Hello  world\n', 'assistant', 'the same answer, written out at length'], bytes);
+  const [n2, e2] = key(['user', 'Hello world', 'assistant', 'the same answer, written out at length'], bytes);
+  assert.equal(n1, n2);
+  assert.notEqual(e1, e2);
+  assert.notDeepEqual(key(['ab', 'c'], bytes), key(['a', 'bc'], bytes));
+});
