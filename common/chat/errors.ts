@@ -17,6 +17,7 @@ export type ChatErrorCode =
   | 'chat-template-failed'
   | 'chat-eot-token-invalid'
   | 'chat-train-on-eos-conflict'
+  | 'chat-special-token-unknown'
   | 'chat-record-invalid';
 
 /** One failure, located at a file when a file caused it. */

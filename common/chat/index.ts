@@ -13,6 +13,8 @@
  *   roles_to_train, train_on_eos / train_on_eot and per-message weight; truncation to
  *   sequence_len reported, not hidden. buildAlpacaExample and buildCompletionExamples do the same
  *   for Alpaca prompts and plain text. See docs/loss-masking.md.
+ * - special_tokens (config) reach every builder through their options (`specialTokens`, set by
+ *   exampleOptionsFromConfig); `withSpecialTokens(model, tokens)` is the same view for other callers.
  * - countTokens / encode / decode, CONTROL_TOKENS by family, templateFamilyOf(name or model_type).
  * Errors are data (`Outcome`, codes in docs/diagnostics.md); nothing here throws.
  */
@@ -30,6 +32,7 @@ export * from './load';
 export * from './records';
 export * from './summary';
 export * from './setup';
+export * from './specialTokens';
 
 /** Token ids of `text` as a chat template's output is tokenised (no BOS/EOS added) unless `addSpecialTokens`. */
 export function encode(model: ChatModel, text: string, addSpecialTokens = false): number[] {

@@ -18,6 +18,7 @@ import type { Conversation } from '../dataset/types';
 import { fail, guard, ok, type Outcome } from './errors';
 import { finishExample, type MaskedExample, type TrainOnEos, type TurnSpan } from './example';
 import type { ChatModel } from './model';
+import { withSpecialTokens, type SpecialTokens } from './specialTokens';
 import { encodeWithOffsets, type TokenOffsets } from './offsets';
 import { renderTemplate, resolveChatTemplate, type RenderOptions, type TemplateChoice, type TemplateMessage } from './render';
 
@@ -38,6 +39,8 @@ export interface MaskOptions extends TemplateChoice {
   chatTemplateKwargs?: Readonly<Record<string, unknown>>;
   /** Drop a leading system message (Axolotl `drop_system_message`). */
   dropSystemMessage?: boolean;
+  /** The config's `special_tokens`, applied to the model first (`withSpecialTokens`). */
+  specialTokens?: SpecialTokens;
 }
 
 const ROLE_ALIASES: Readonly<Record<string, string>> = { human: 'user', gpt: 'assistant' };
@@ -250,7 +253,10 @@ export function buildExample(model: ChatModel, conversation: Conversation, optio
   return guard(() => buildChecked(model, conversation, options), 'chat-tokenizer-invalid', 'tokenising the conversation');
 }
 
-function buildChecked(model: ChatModel, conversation: Conversation, options: MaskOptions): Outcome<MaskedExample> {
+function buildChecked(loaded: ChatModel, conversation: Conversation, options: MaskOptions): Outcome<MaskedExample> {
+  const view = withSpecialTokens(loaded, options.specialTokens);
+  if (!view.ok) return view;
+  const model = view.value;
   if (!conversation || !Array.isArray(conversation.messages) || conversation.messages.length === 0)
     return fail('chat-record-invalid', 'the conversation has no messages');
   for (const [i, m] of conversation.messages.entries()) {

@@ -12,6 +12,7 @@ import { fail, guard, ok, type Outcome } from './errors';
 import { finishExample, type MaskedExample, type TurnSpan } from './example';
 import type { ChatModel } from './model';
 import { encodeWithOffsets } from './offsets';
+import { withSpecialTokens, type SpecialTokens } from './specialTokens';
 
 /** Axolotl's Alpaca prompt styles (`alpaca:<style>`). */
 export type AlpacaStyle = 'instruct' | 'chat' | 'chatml' | 'phi';
@@ -63,6 +64,8 @@ export interface AlpacaOptions {
   systemPrompt?: string;
   trainOnInputs?: boolean;
   sequenceLen?: number;
+  /** The config's `special_tokens`, applied to the model first (`withSpecialTokens`): a new EOS is the one appended. */
+  specialTokens?: SpecialTokens;
 }
 
 const fill = (format: string, values: Record<string, string>) => format.replace(/\{(instruction|input|system)\}/g, (_, k: string) => values[k] ?? '');
@@ -142,7 +145,10 @@ export function buildAlpacaExample(model: ChatModel, record: AlpacaRecord, optio
   return guard(() => buildAlpacaChecked(model, record, options), 'chat-tokenizer-invalid', 'tokenising the Alpaca record');
 }
 
-function buildAlpacaChecked(model: ChatModel, record: AlpacaRecord, options: AlpacaOptions): Outcome<MaskedExample> {
+function buildAlpacaChecked(loaded: ChatModel, record: AlpacaRecord, options: AlpacaOptions): Outcome<MaskedExample> {
+  const view = withSpecialTokens(loaded, options.specialTokens);
+  if (!view.ok) return view;
+  const model = view.value;
   if (!record || typeof record.instruction !== 'string') return fail('chat-record-invalid', 'the Alpaca record has no "instruction" string');
   if (typeof record.output !== 'string') return fail('chat-record-invalid', 'the Alpaca record has no "output" string');
   const prompt = alpacaPrompt(record, options);
@@ -175,6 +181,8 @@ function buildAlpacaChecked(model: ChatModel, record: AlpacaRecord, options: Alp
 export interface CompletionOptions {
   /** Piece length in tokens (Axolotl splits long texts into `sequence_len` pieces). */
   sequenceLen?: number;
+  /** The config's `special_tokens`, applied to the model first (`withSpecialTokens`). */
+  specialTokens?: SpecialTokens;
 }
 
 /**
@@ -186,7 +194,10 @@ export function buildCompletionExamples(model: ChatModel, text: string, options:
   return guard(() => buildCompletionChecked(model, text, options), 'chat-tokenizer-invalid', 'tokenising the text');
 }
 
-function buildCompletionChecked(model: ChatModel, text: string, options: CompletionOptions): Outcome<MaskedExample[]> {
+function buildCompletionChecked(loaded: ChatModel, text: string, options: CompletionOptions): Outcome<MaskedExample[]> {
+  const view = withSpecialTokens(loaded, options.specialTokens);
+  if (!view.ok) return view;
+  const model = view.value;
   if (typeof text !== 'string') return fail('chat-record-invalid', 'the completion record has no text');
   const asm = new Assembler(model);
   tokenizePart(asm, model, text, false, false);

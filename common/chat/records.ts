@@ -9,7 +9,8 @@ import { fail, ok, type Outcome } from './errors';
 import { TRAIN_ON_EOS_VALUES, type MaskedExample, type TrainOnEos } from './example';
 import { buildExample, type MaskOptions } from './mask';
 import type { ChatModel } from './model';
-import { buildAlpacaExample, buildCompletionExamples, type AlpacaFormat, type AlpacaOptions, type AlpacaStyle } from './prompts';
+import { specialTokensFromConfig } from './specialTokens';
+import { buildAlpacaExample, buildCompletionExamples, type AlpacaFormat, type AlpacaOptions, type AlpacaStyle, type CompletionOptions } from './prompts';
 
 /** How a dataset entry's records become examples. */
 export type DatasetTypeInfo =
@@ -61,7 +62,7 @@ const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.eve
 
 /**
  * Builder options from a parsed Axolotl config (`train_on_inputs`, `sequence_len`,
- * `chat_template`, `chat_template_jinja`, `chat_template_kwargs`, `eot_tokens`) and one
+ * `chat_template`, `chat_template_jinja`, `chat_template_kwargs`, `eot_tokens`, `special_tokens`) and one
  * `datasets:` entry (`type`, `roles_to_train`, `train_on_eos`, `train_on_eot`, its own
  * `chat_template`, `drop_system_message`). The entry's values win, as in Axolotl.
  */
@@ -97,6 +98,9 @@ export function exampleOptionsFromConfig(
   if (typeof config.chat_template_kwargs === 'object' && config.chat_template_kwargs !== null)
     mask.chatTemplateKwargs = config.chat_template_kwargs as Record<string, unknown>;
   if (e.drop_system_message === true) mask.dropSystemMessage = true;
+  // special_tokens travel in both option sets, which the trainer copies as they are.
+  const special = specialTokensFromConfig(config);
+  if (special) mask.specialTokens = special;
 
   const type = datasetTypeOf(e.type);
   const alpaca: AlpacaOptions = {};
@@ -108,6 +112,7 @@ export function exampleOptionsFromConfig(
   }
   if (trainOnInputs !== undefined) alpaca.trainOnInputs = trainOnInputs;
   if (seq !== undefined) alpaca.sequenceLen = seq;
+  if (special) alpaca.specialTokens = special;
   const out: ExampleOptions = { type, mask, alpaca };
   if (seq !== undefined) out.sequenceLen = seq;
   return out;
@@ -128,7 +133,8 @@ export function buildExamples(model: ChatModel, record: NormalizedRecord, option
       return one(buildAlpacaExample(model, record.alpaca, options.alpaca));
     case 'completion': {
       if (record.kind !== 'completion') return fail('chat-record-invalid', `a ${record.kind} record under type: completion (it needs a text field)`);
-      const o = options.sequenceLen === undefined ? {} : { sequenceLen: options.sequenceLen };
+      const o: CompletionOptions = options.sequenceLen === undefined ? {} : { sequenceLen: options.sequenceLen };
+      if (options.mask.specialTokens) o.specialTokens = options.mask.specialTokens;
       return buildCompletionExamples(model, record.text, o);
     }
     case 'unsupported':

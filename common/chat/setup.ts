@@ -10,6 +10,7 @@ import type { ChatModel } from './model';
 import { resolveChatTemplate } from './render';
 import { templateFamilyOfSource, type TemplateFamily } from './templates';
 import type { MaskFinding } from './summary';
+import { withSpecialTokens } from './specialTokens';
 
 /** The token that ends a turn in each family's format (what a chat model must learn to emit). */
 export const END_OF_TURN_TOKENS: Readonly<Record<TemplateFamily, string | undefined>> = {
@@ -30,8 +31,11 @@ export const END_OF_TURN_TOKENS: Readonly<Record<TemplateFamily, string | undefi
  * Findings about a model + options pair, without data. Empty when the setup trains a stop token
  * at the end of every trained turn.
  */
-export function maskSetupFindings(model: ChatModel, options: MaskOptions = {}): MaskFinding[] {
+export function maskSetupFindings(loaded: ChatModel, options: MaskOptions = {}): MaskFinding[] {
   const out: MaskFinding[] = [];
+  const view = withSpecialTokens(loaded, options.specialTokens);
+  if (!view.ok) return [{ code: 'mask-setup-invalid', severity: 'error', message: view.error.message }];
+  const model = view.value;
   const tpl = resolveChatTemplate(model, options);
   if (!tpl.ok) return [{ code: 'mask-setup-invalid', severity: 'error', message: tpl.error.message }];
   const source = tpl.value.source;
