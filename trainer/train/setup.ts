@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { ChatModelCache, type ChatModel } from '../../common/chat/index';
+import { ChatModelCache, specialTokensFromConfig, withSpecialTokens, type ChatModel } from '../../common/chat/index';
 import { parseConfig, resolveConfig, validateConfig } from '../../common/config/index';
 import { ConfigModelCheck, withModelCheck } from '../../common/config/modelCheck';
 import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
@@ -107,8 +107,12 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
       },
     ]);
   }
-  const chat = await models.get(model.path);
-  if (!chat.ok) return refuse([{ code: chat.error.code, message: chat.error.message }]);
+  const loaded = await models.get(model.path);
+  if (!loaded.ok) return refuse([{ code: loaded.error.code, message: loaded.error.message }]);
+  // The config's special_tokens (e.g. eos_token: <|im_end|>) apply to the tokenizer as in Axolotl,
+  // so evaluation, generation stops and padding use the same tokens the examples were built with.
+  const chat = withSpecialTokens(loaded.value, specialTokensFromConfig(config));
+  if (!chat.ok) return refuse([{ code: chat.error.code, message: chat.error.message, location: { path: configPath, range: keyRange(text, 'special_tokens') } }]);
 
   const data = await prepareExamples(config, chat.value, { configDir, cwd: req.cwd }, settings.sequenceLen);
   if (data.problems.length > 0) {
