@@ -201,6 +201,15 @@ export class RecordHasher {
         }
       }
       this.pending = i === n ? at : this.pending + this.encoder.encodeInto(text, bytes.subarray(this.pending)).written;
+    } else if (bytes && n * 3 <= bytes.length) {
+      // Text that normalisation changes (line breaks, runs, ends): the normalised CRC in
+      // JavaScript, the exact one natively (one JavaScript pass over the text, not two).
+      this.flush();
+      const before = this.diverged ? this.ec : this.nc;
+      this.nc = crcOf(text, true, this.nc);
+      normLength = lastLength;
+      this.ec = this.crcBytes!(bytes.subarray(0, this.encoder.encodeInto(text, bytes).written), before);
+      this.diverged = true;
     } else {
       this.flush();
       this.nc = crcOf(text, true, this.nc);
