@@ -98,16 +98,21 @@ async function runCase(c: Case): Promise<void> {
   const targets = shiftTargets(labels, undefined, c.batch, c.seq);
   const input = { batch: c.batch, seqLen: c.seq, inputIds: ids };
   const byVar = new Map(params.map((p) => [p.variable.name, p.name]));
+  let adamwCpuS = 0;
   const step = () => {
     const { value, grads } = tf.variableGrads(() => model.loss(input, targets, { training: true, seed: 1 }).loss, params.map((p) => p.variable));
     const named = new Map(Object.entries(grads).map(([k, g]) => [byVar.get(k)!, g]));
+    const a0 = process.cpuUsage();
     opt.step(named, 1e-4);
+    const a = process.cpuUsage(a0);
+    adamwCpuS += (a.user + a.system) / 1e6;
     const loss = value.dataSync()[0];
     value.dispose();
     for (const g of Object.values(grads)) g.dispose();
     return loss;
   };
   for (let i = 0; i < c.warmup; i++) step();
+  adamwCpuS = 0;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   for (let i = 0; i < c.steps; i++) step();
@@ -116,7 +121,7 @@ async function runCase(c: Case): Promise<void> {
   const cpuS = (cpu.user + cpu.system) / 1e6 / c.steps;
   const gflops = matmulGflops();
   const counts = model.parameterCounts();
-  console.log(JSON.stringify({ tokens_per_s: n / stepS, tokens_per_cpu_s: n / cpuS, step_s: stepS, peak_rss_mb: process.resourceUsage().maxRSS / 1024, matmul_gflops: gflops, params: counts.total, trainable: counts.trainable }));
+  console.log(JSON.stringify({ tokens_per_s: n / stepS, tokens_per_cpu_s: n / cpuS, step_s: stepS, cpu_s: cpuS, adamw_cpu_s: adamwCpuS / c.steps, peak_rss_mb: process.resourceUsage().maxRSS / 1024, matmul_gflops: gflops, params: counts.total, trainable: counts.trainable }));
 }
 
 function runChild(cmd: string, args: string[]): Record<string, number> | string {
@@ -137,8 +142,8 @@ async function main(): Promise<void> {
   const here = fileURLToPath(import.meta.url);
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const rows: string[] = [];
-  console.log('| case | tokens/step | tfjs-wasm tok/s (per CPU-s) | PyTorch 1 thread tok/s (per CPU-s) | ratio wall (CPU) | PyTorch 2 threads tok/s | tfjs GFLOP/s per CPU-s (% of wasm matmul / of torch 1-thread matmul) | peak RSS tfjs / torch MB |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| case | tokens/step | tfjs-wasm tok/s (per CPU-s) | PyTorch 1 thread tok/s (per CPU-s) | ratio wall (CPU) | PyTorch 2 threads tok/s | tfjs GFLOP/s per CPU-s (% of wasm matmul / of torch 1-thread matmul) | peak RSS tfjs / torch MB | AdamW share of tfjs CPU time |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const c of CASES) {
     if (only && !c.name.includes(only)) continue;
     const ours = runChild(process.execPath, ['--import', 'tsx', here, '--case', c.name]);
@@ -149,13 +154,13 @@ async function main(): Promise<void> {
     const torch2 = c.shape === 'tiny' ? runChild(python, [...peerArgs, '--threads', '2']) : { tokens_per_s: NaN };
     if (typeof ours === 'string' || typeof torch1 === 'string' || typeof torch2 === 'string') {
       const show = (x: Record<string, number> | string) => (typeof x === 'string' ? x : `${x.tokens_per_s.toFixed(0)} (${x.tokens_per_cpu_s.toFixed(0)}), peak ${x.peak_rss_mb.toFixed(0)} MB`);
-      rows.push(`| ${c.name} | ${c.batch}×${c.seq} | ${show(ours)} | ${show(torch1)} | - | - | - | - |`);
+      rows.push(`| ${c.name} | ${c.batch}×${c.seq} | ${show(ours)} | ${show(torch1)} | - | - | - | - | - |`);
       console.log(rows[rows.length - 1]);
       continue;
     }
     const achieved = (ours.tokens_per_cpu_s * trainFlopsPerToken(c)) / 1e9;
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-    const row = `| ${c.name} | ${c.batch}×${c.seq} | ${ours.tokens_per_s.toFixed(0)} (${ours.tokens_per_cpu_s.toFixed(0)}) | ${torch1.tokens_per_s.toFixed(0)} (${torch1.tokens_per_cpu_s.toFixed(0)}) | ${ratio(ours.tokens_per_s, torch1.tokens_per_s)} (${ratio(ours.tokens_per_cpu_s, torch1.tokens_per_cpu_s)}) | ${Number.isNaN(torch2.tokens_per_s) ? '-' : torch2.tokens_per_s.toFixed(0)} | ${achieved.toFixed(1)} (${((100 * achieved) / ours.matmul_gflops).toFixed(0)}% of ${ours.matmul_gflops.toFixed(1)} / ${((100 * achieved) / torch1.matmul_gflops).toFixed(0)}% of ${torch1.matmul_gflops.toFixed(1)}) | ${ours.peak_rss_mb.toFixed(0)} / ${torch1.peak_rss_mb.toFixed(0)} |`;
+    const row = `| ${c.name} | ${c.batch}×${c.seq} | ${ours.tokens_per_s.toFixed(0)} (${ours.tokens_per_cpu_s.toFixed(0)}) | ${torch1.tokens_per_s.toFixed(0)} (${torch1.tokens_per_cpu_s.toFixed(0)}) | ${ratio(ours.tokens_per_s, torch1.tokens_per_s)} (${ratio(ours.tokens_per_cpu_s, torch1.tokens_per_cpu_s)}) | ${Number.isNaN(torch2.tokens_per_s) ? '-' : torch2.tokens_per_s.toFixed(0)} | ${achieved.toFixed(1)} (${((100 * achieved) / ours.matmul_gflops).toFixed(0)}% of ${ours.matmul_gflops.toFixed(1)} / ${((100 * achieved) / torch1.matmul_gflops).toFixed(0)}% of ${torch1.matmul_gflops.toFixed(1)}) | ${ours.peak_rss_mb.toFixed(0)} / ${torch1.peak_rss_mb.toFixed(0)} | ${((100 * ours.adamw_cpu_s) / ours.cpu_s).toFixed(0)} % |`;
     rows.push(row);
     console.log(row);
   }
