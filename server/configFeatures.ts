@@ -28,6 +28,8 @@ export interface ConfigContext {
   hierarchicalSymbols: boolean;
   /** The dataset hook of the config checks (content vs `type:`), when the dataset core offers one. */
   checkDatasetFile?: ConfigEnv['checkDatasetFile'];
+  /** The model-aware checks of a local base_model folder (tokenizer, template, loss-mask setup). */
+  checkModel?: ConfigEnv['checkModel'];
 }
 
 const MAX_MODEL_FILE = 8 * 1024 * 1024;
@@ -68,6 +70,7 @@ export class ConfigFeatures {
     const env: ConfigEnv = { workspaceRoots: ctx.roots, fileExists: existsSync };
     if (path) env.configPath = path;
     if (ctx.checkDatasetFile) env.checkDatasetFile = ctx.checkDatasetFile;
+    if (ctx.checkModel) env.checkModel = ctx.checkModel;
     return env;
   }
 

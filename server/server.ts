@@ -28,6 +28,7 @@ import type { ConfigDocument } from '../common/config/types';
 import { resolveLocalPath } from '../common/paths';
 import { LspRequests, type DatasetSummaryParams, type EstimateParams, type EstimateResult, type LossMaskParams } from '../common/protocol/lsp';
 import { ConfigFeatures, type ConfigContext } from './configFeatures';
+import { ConfigModelCheck } from '../common/config/modelCheck';
 import { resolveCompletion } from './services/configCompletion';
 import { compactCompletionList } from './services/completionList';
 import { datasetCodeActions } from './services/datasetActions';
@@ -59,6 +60,13 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const settings = new SettingsStore(connection, () => features.configuration);
   const analyses = new VersionedCache<Analysis>();
   const configs = new ConfigFeatures();
+  // Local base_model folders are checked once their tokenizer has loaded (in the background, so a
+  // keystroke never waits on it); when one arrives, the open configs are validated again.
+  const modelCheck = new ConfigModelCheck({
+    onLoaded: () => {
+      for (const d of documents.all()) if (analyses.peek(d.uri, d.version)?.kind === 'config') publisher.schedule(d.uri);
+    },
+  });
   /** Diagnostics last published per uri, to restore `data` for clients that drop it in code actions. */
   const lastPublished = new Map<string, Diagnostic[]>();
 
@@ -99,7 +107,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     );
 
   const configContext = (): ConfigContext => {
-    return { settings: settings.now(), roots, snippets: features.snippets, hierarchicalSymbols: features.hierarchicalSymbols, checkDatasetFile: datasetHook };
+    return { settings: settings.now(), roots, snippets: features.snippets, hierarchicalSymbols: features.hierarchicalSymbols, checkDatasetFile: datasetHook, checkModel: modelCheck.check };
   };
 
   /** Open config documents with their parsed form (datasets look for the config that points at them). */

@@ -7,13 +7,14 @@
 import { after, before, test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig, validateConfig, valuesFor, keySpec } from '../../common/config/index';
 import { DatasetValidator } from '../../common/dataset/index';
 import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
+import { ConfigModelCheck, withModelCheck } from '../../common/config/modelCheck';
 import { sortDiagnostics } from '../../common/diagnostics';
 import { LspClient, fileUri } from './lspClient';
 
@@ -159,6 +160,32 @@ test('a local dataset whose content does not match `type:` is flagged at the typ
   assert.equal(mismatch.length, 1, JSON.stringify(d.diagnostics));
   assert.equal(mismatch[0]!.severity, 1);
   assert.deepEqual(mismatch[0]!.range, { start: { line: 8, character: 10 }, end: { line: 8, character: 16 } });
+});
+
+test('a local base_model folder is checked once its tokenizer loads: the never-stops trap appears without an edit', async () => {
+  const c = await start();
+  // The ChatML fixture with a base model's EOS: turns end with <|im_end|>, which is then never trained.
+  const modelDir = join(ws, 'base-chatml');
+  cpSync(chatml, modelDir, { recursive: true });
+  const tc = join(modelDir, 'tokenizer_config.json');
+  writeFileSync(tc, JSON.stringify({ ...(JSON.parse(readFileSync(tc, 'utf8')) as object), eos_token: '<|endoftext|>' }));
+  writeFileSync(join(ws, 'data', 'chat.jsonl'), GOOD + '\n');
+  const path = join(ws, 'model-aware.yml');
+  const uri = fileUri(path);
+  const text = CONFIG.replace('NousResearch/Meta-Llama-3-8B', './base-chatml').replace('lora_rnak', 'lora_r').replace('data/missing.jsonl\n    type: chat_template', 'data/chat.jsonl\n    type: chat_template\n    chat_template: chatml');
+  await c.open(uri, 'yaml', text);
+  const published = await c.diagnostics(uri, 1, (p) => p.version === 1 && p.diagnostics.some((d) => String(d.code).startsWith('mask-')));
+  const doc = parseConfig(text);
+  const env = await withModelCheck(doc, { configPath: path, workspaceRoots: [ws], fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry }, new ConfigModelCheck());
+  const expected = validateConfig(doc, env);
+  assert.deepEqual(published.diagnostics, expected);
+  assert.deepEqual(
+    expected.filter((d) => String(d.code).startsWith('mask-')).map((d) => [d.code, d.range.start.line]),
+    [
+      ['mask-eos-not-in-template', 9],
+      ['mask-turn-end-not-trained', 9],
+    ],
+  );
 });
 
 test('YAML that is not a config gets nothing; a tunelab.configFiles glob makes it one', async () => {
