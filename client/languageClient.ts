@@ -46,6 +46,8 @@ export class ServerConnection implements vscode.Disposable {
       outputChannel: output,
       synchronize: { configurationSection: 'tunelab' },
       initializationOptions: { trusted: vscode.workspace.isTrusted },
+      // The record hover highlights trained spans with <span> styles; VS Code sanitises the HTML.
+      markdown: { supportHtml: true },
       errorHandler: this.errorHandler(),
     };
     this.client = new LanguageClient('tunelab', 'Tunelab Language Server', serverOptions, clientOptions);
