@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** A trainable tensor with its Hugging Face name (weight decay and checkpoints key on it). */
 export interface NamedParam {
@@ -76,33 +77,31 @@ export class AdamW {
     }
     this.t += 1;
     const { beta1, beta2, eps, weightDecay } = this.opts;
-    const bc1 = 1 - beta1 ** this.t;
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
-    const stepSize = lr / bc1;
-    const a1 = 1 - beta1;
-    const a2 = 1 - beta2;
-    const fround = Math.fround;
+    const k: UpdateConsts = { beta1, beta2, eps, stepSize: lr / (1 - beta1 ** this.t), bc2Sqrt: Math.sqrt(1 - beta2 ** this.t), keep: 1 };
+    const wasm = tf.getBackend() === 'wasm' ? (tf.backend() as BackendWasm) : null;
     for (const p of this.params) {
-      const gt = grads.get(p.name);
-      if (!gt) continue;
+      const g = grads.get(p.name);
+      if (!g) continue;
+      k.keep = weightDecay > 0 && (p.decay ?? decays(p.name)) ? 1 - lr * weightDecay : 1;
       const m = this.m.get(p.name)!;
       const v = this.v.get(p.name)!;
-      const n = m.length;
-      const g = gt.dataSync();
-      // Read-only: on the cpu backend dataSync returns the tensor's own storage, which other
-      // tensors may share, so the new weights go to a fresh array.
-      const w = p.variable.dataSync();
-      const out = new Float32Array(n);
-      const keep = weightDecay > 0 && (p.decay ?? decays(p.name)) ? 1 - lr * weightDecay : 1;
-      for (let i = 0; i < n; i++) {
-        const gi = g[i]!;
-        const mi = fround(beta1 * m[i]! + a1 * gi);
-        const vi = fround(beta2 * v[i]! + a2 * gi * gi);
-        m[i] = mi;
-        v[i] = vi;
-        out[i] = fround(w[i]! * keep) - (stepSize * mi) / (fround(Math.sqrt(vi) / bc2Sqrt) + eps);
+      let next: tf.Tensor;
+      if (wasm && g.dtype === 'float32') {
+        // Straight on the wasm heap: gradient and weights read through views, the new weights
+        // written into a fresh output, so no parameter-sized copy in or out of the heap (those
+        // copies cost as much CPU as the update itself). A fresh tensor, not an in-place write:
+        // XNNPACK caches a packed copy of each weight keyed by the tensor.
+        const info = wasm.makeOutput([...p.variable.shape], 'float32');
+        // Views taken after makeOutput: allocating may grow (and move) the heap.
+        update(wasm.typedArrayFromHeap(g) as Float32Array, wasm.typedArrayFromHeap(p.variable) as Float32Array, m, v, wasm.typedArrayFromHeap(info) as Float32Array, k);
+        next = tf.engine().makeTensorFromTensorInfo(info);
+      } else {
+        // Read-only: on the cpu backend dataSync returns the tensor's own storage, which other
+        // tensors may share, so the new weights go to a fresh array.
+        const out = new Float32Array(m.length);
+        update(g.dataSync() as Float32Array, p.variable.dataSync() as Float32Array, m, v, out, k);
+        next = tf.tensor(out, p.variable.shape, 'float32');
       }
-      const next = tf.tensor(out, p.variable.shape, 'float32');
       p.variable.assign(next);
       next.dispose();
     }
@@ -140,6 +139,39 @@ export class AdamW {
   dispose(): void {
     this.m.clear();
     this.v.clear();
+  }
+}
+
+interface UpdateConsts {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 − β1ᵗ) */
+  stepSize: number;
+  /** √(1 − β2ᵗ) */
+  bc2Sqrt: number;
+  /** 1 − lr·wd, or 1 without decay */
+  keep: number;
+}
+
+/**
+ * The fused AdamW update of one parameter: m and v in place, new weights into `out`. A function of
+ * its own so V8 compiles one monomorphic loop over Float32Arrays. Rounded to float32 where
+ * PyTorch stores a tensor (decayed weight, m, v, denominator).
+ */
+function update(g: Float32Array, w: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array, k: UpdateConsts): void {
+  const { beta1, beta2, eps, stepSize, bc2Sqrt, keep } = k;
+  const a1 = 1 - beta1;
+  const a2 = 1 - beta2;
+  const fround = Math.fround;
+  const n = out.length;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]!;
+    const mi = fround(beta1 * m[i]! + a1 * gi);
+    const vi = fround(beta2 * v[i]! + a2 * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = fround(w[i]! * keep) - (stepSize * mi) / (fround(Math.sqrt(vi) / bc2Sqrt) + eps);
   }
 }
 

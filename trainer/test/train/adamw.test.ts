@@ -121,3 +121,31 @@ test('a parameter without a gradient is left alone; a misshaped gradient or stat
   assert.throws(() => opt.importState({ t: 9, m: { a: new Float32Array(2), b: new Float32Array(1) }, v: { a: new Float32Array(2), b: new Float32Array(2) } }), /optimizer state for b/);
   assert.deepEqual(opt.exportState().m, st.m);
 });
+
+test('on wasm the update runs on views of the heap: same values as on cpu, bit for bit, and no tensor left behind', async () => {
+  const { selectBackend } = await import('../../backend/index');
+  const values = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 2);
+  const gradsAt = (s: number) => Float32Array.from({ length: 1000 }, (_, i) => Math.cos(i * (s + 1)) / 10);
+  const run = () => {
+    const w = tf.variable(tf.tensor2d(values, [10, 100]), true, `adamw_backend_${tf.getBackend()}`);
+    const before = tf.memory().numTensors;
+    const opt = new AdamW([{ name: 'model.layers.0.mlp.up_proj.weight', variable: w }], opts);
+    for (let s = 0; s < 3; s++) {
+      const g = tf.tensor2d(gradsAt(s), [10, 100]);
+      opt.step(new Map([['model.layers.0.mlp.up_proj.weight', g]]), 0.01);
+      g.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before);
+    const out = { w: Array.from(w.dataSync()), m: Array.from(opt.exportState().m['model.layers.0.mlp.up_proj.weight']!) };
+    w.dispose();
+    return out;
+  };
+  const onCpu = run();
+  await selectBackend('wasm');
+  try {
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.deepEqual(run(), onCpu);
+  } finally {
+    await tf.setBackend('cpu');
+  }
+});
