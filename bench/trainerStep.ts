@@ -9,6 +9,8 @@
  *
  *   npm run bench -- trainerStep            all cases
  *   TRAINER_BENCH=tiny npm run bench -- trainerStep   only cases whose name contains "tiny"
+ *   TRAINER_BENCH=smollm135m-full TRAINER_BENCH_LAYERS=20 npm run bench -- trainerStep
+ *       memory probe: the shape with fewer layers, tfjs side only (no PyTorch peer of that shape)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -81,10 +83,17 @@ function matmulGflops(): number {
   return (2 * 1024 ** 3 * 10) / s / 1e9;
 }
 
+/** Size of the wasm heap: it only grows, so this is the high-water mark the 4 GiB cap applies to. */
+function wasmHeapMb(): number {
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
+  return backend.wasm ? backend.wasm.HEAPU8.length / 2 ** 20 : NaN;
+}
+
 /** One case in this process: prints a JSON line. */
 async function runCase(c: Case): Promise<void> {
   await selectBackend('wasm');
-  const shape = SHAPES[c.shape];
+  const layers = Number(process.env.TRAINER_BENCH_LAYERS);
+  const shape = layers > 0 ? { ...SHAPES[c.shape], layers } : SHAPES[c.shape];
   const config = configOf(shape);
   const model = buildModel(config, randomWeights(config, 0));
   if (c.method === 'lora') applyLora(model, LORA);
@@ -121,7 +130,7 @@ async function runCase(c: Case): Promise<void> {
   const cpuS = (cpu.user + cpu.system) / 1e6 / c.steps;
   const gflops = matmulGflops();
   const counts = model.parameterCounts();
-  console.log(JSON.stringify({ tokens_per_s: n / stepS, tokens_per_cpu_s: n / cpuS, step_s: stepS, cpu_s: cpuS, adamw_cpu_s: adamwCpuS / c.steps, peak_rss_mb: process.resourceUsage().maxRSS / 1024, matmul_gflops: gflops, params: counts.total, trainable: counts.trainable }));
+  console.log(JSON.stringify({ tokens_per_s: n / stepS, tokens_per_cpu_s: n / cpuS, step_s: stepS, cpu_s: cpuS, adamw_cpu_s: adamwCpuS / c.steps, peak_rss_mb: process.resourceUsage().maxRSS / 1024, wasm_heap_mb: wasmHeapMb(), matmul_gflops: gflops, params: counts.total, trainable: counts.trainable }));
 }
 
 function runChild(cmd: string, args: string[]): Record<string, number> | string {
@@ -148,6 +157,13 @@ async function main(): Promise<void> {
     if (only && !c.name.includes(only)) continue;
     const ours = runChild(process.execPath, ['--import', 'tsx', here, '--case', c.name]);
     const peerArgs = [join(here, '..', 'trainerStep_torch.py'), '--shape', c.shape, '--method', c.method, '--batch', String(c.batch), '--seq', String(c.seq), '--warmup', String(c.warmup), '--steps', String(c.steps)];
+    if (Number(process.env.TRAINER_BENCH_LAYERS) > 0) {
+      const x = ours;
+      const row = typeof x === 'string' ? x : `${x.tokens_per_s.toFixed(1)} tok/s (${x.tokens_per_cpu_s.toFixed(1)} per CPU-s), wasm heap ${x.wasm_heap_mb.toFixed(0)} MB, peak RSS ${x.peak_rss_mb.toFixed(0)} MB, AdamW ${((100 * x.adamw_cpu_s) / x.cpu_s).toFixed(0)} % of CPU`;
+      rows.push(`| ${c.name}, ${process.env.TRAINER_BENCH_LAYERS} layers (tfjs only) | ${c.batch}×${c.seq} | ${row} | - | - | - | - | - | - |`);
+      console.log(rows[rows.length - 1]);
+      continue;
+    }
     const torch1 = runChild(python, [...peerArgs, '--threads', '1']);
     // Two threads only on the small model: on a loaded 2-core machine OpenMP's spinning threads
     // mostly measure the neighbours, and the large cases already take minutes.
@@ -160,7 +176,7 @@ async function main(): Promise<void> {
     }
     const achieved = (ours.tokens_per_cpu_s * trainFlopsPerToken(c)) / 1e9;
     const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
-    const row = `| ${c.name} | ${c.batch}×${c.seq} | ${ours.tokens_per_s.toFixed(0)} (${ours.tokens_per_cpu_s.toFixed(0)}) | ${torch1.tokens_per_s.toFixed(0)} (${torch1.tokens_per_cpu_s.toFixed(0)}) | ${ratio(ours.tokens_per_s, torch1.tokens_per_s)} (${ratio(ours.tokens_per_cpu_s, torch1.tokens_per_cpu_s)}) | ${Number.isNaN(torch2.tokens_per_s) ? '-' : torch2.tokens_per_s.toFixed(0)} | ${achieved.toFixed(1)} (${((100 * achieved) / ours.matmul_gflops).toFixed(0)}% of ${ours.matmul_gflops.toFixed(1)} / ${((100 * achieved) / torch1.matmul_gflops).toFixed(0)}% of ${torch1.matmul_gflops.toFixed(1)}) | ${ours.peak_rss_mb.toFixed(0)} / ${torch1.peak_rss_mb.toFixed(0)} | ${((100 * ours.adamw_cpu_s) / ours.cpu_s).toFixed(0)} % |`;
+    const row = `| ${c.name} | ${c.batch}×${c.seq} | ${ours.tokens_per_s.toFixed(0)} (${ours.tokens_per_cpu_s.toFixed(0)}) | ${torch1.tokens_per_s.toFixed(0)} (${torch1.tokens_per_cpu_s.toFixed(0)}) | ${ratio(ours.tokens_per_s, torch1.tokens_per_s)} (${ratio(ours.tokens_per_cpu_s, torch1.tokens_per_cpu_s)}) | ${Number.isNaN(torch2.tokens_per_s) ? '-' : torch2.tokens_per_s.toFixed(0)} | ${achieved.toFixed(1)} (${((100 * achieved) / ours.matmul_gflops).toFixed(0)}% of ${ours.matmul_gflops.toFixed(1)} / ${((100 * achieved) / torch1.matmul_gflops).toFixed(0)}% of ${torch1.matmul_gflops.toFixed(1)}) | ${ours.peak_rss_mb.toFixed(0)} (heap ${ours.wasm_heap_mb.toFixed(0)}) / ${torch1.peak_rss_mb.toFixed(0)} | ${((100 * ours.adamw_cpu_s) / ours.cpu_s).toFixed(0)} % |`;
     rows.push(row);
     console.log(row);
   }
