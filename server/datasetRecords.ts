@@ -3,21 +3,12 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { extname } from 'node:path';
 import type { MaskedExample, Outcome } from '../common/chat/index';
 import type { NormalizedRecord } from '../common/dataset/index';
+import { IntList } from '../common/dataset/hash';
 
-/** A growable list of record start lines (4 bytes a record). */
-export class Lines {
-  private data = new Int32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
+/** Record start lines, in file order (the dataset core's growable int list, 4 bytes a record). */
+export class Lines extends IntList {
   at(i: number): number | undefined {
-    return i >= 0 && i < this.length ? this.data[i] : undefined;
+    return i >= 0 && i < this.length ? this.get(i) : undefined;
   }
   /** Index of the last record starting at or before `line`. */
   indexAtLine(line: number): number {
@@ -26,7 +17,7 @@ export class Lines {
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.data[mid]! <= line) {
+      if (this.get(mid) <= line) {
         found = mid;
         lo = mid + 1;
       } else hi = mid - 1;

@@ -1,17 +1,9 @@
 import { basename, join } from 'node:path';
 import type { StepEvent, TrainerEvent } from '../../common/protocol/events';
-import type { MetricBatch, RunStatus, RunSummary } from '../../common/protocol/webview';
+import type { MetricBatch, MetricSeries, RunStatus, RunSummary } from '../../common/protocol/webview';
 
-/** Metric columns of one run, aligned by index (steps) and by eval index. */
-export interface Series {
-  step: number[];
-  loss: number[];
-  lr: number[];
-  gradNorm: (number | null)[];
-  tokensPerS: (number | null)[];
-  evalStep: number[];
-  evalLoss: number[];
-}
+/** Metric columns of one run (the same shape the dashboard receives). */
+export type Series = MetricSeries;
 
 const emptySeries = (): Series => ({ step: [], loss: [], lr: [], gradNorm: [], tokensPerS: [], evalStep: [], evalLoss: [] });
 

@@ -79,9 +79,13 @@ export interface RunSummary {
  * Steps normally increase; a step at or below the last one (a resume from an earlier checkpoint)
  * cuts the series back to before it, as the continued trajectory replaces the abandoned one.
  */
-export interface MetricBatch {
+export interface MetricBatch extends MetricSeries {
   runId: string;
   reset: boolean;
+}
+
+/** Metric columns of one run, aligned by index (steps) and by eval index. */
+export interface MetricSeries {
   step: number[];
   loss: number[];
   lr: number[];
