@@ -5,13 +5,14 @@
  *
  * Run: `npm run bench -- estimate` (the corpus part needs ../shared/corpus).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'yaml';
 import { estimateConfig, estimateMemory, fitSuggestions, lookupBuiltinModel, shapeFromConfig, type Estimate, type TrainingSetup } from '../common/estimate/index';
 import { DEFAULT_PLAN_INPUTS, plan } from '../common/estimate/plan';
 import { chartModel } from '../webviews/plan/chart';
+import { filesUnder, YAML_FILE } from '../common/test/corpus';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * (xs.length - 1) + 0.5))]!;
 const ms = (x: number) => `${x.toFixed(3)} ms`;
@@ -29,15 +30,7 @@ function time(fn: () => void, n: number, warm = 50): number[] {
 // 1. Per-config cost on the real Axolotl examples.
 const corpus = join(process.cwd(), '..', 'shared', 'corpus', 'axolotl-examples');
 if (existsSync(corpus)) {
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.ya?ml$/.test(n)) files.push(p);
-    }
-  };
-  walk(corpus);
+  const files = filesUnder(corpus, YAML_FILE);
   const texts = files.map((f) => readFileSync(f, 'utf8'));
   const objects = texts.map((t) => {
     try {

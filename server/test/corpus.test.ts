@@ -5,32 +5,21 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { parseConfig, validateConfig } from '../../common/config/index';
 import { configCodeActions } from '../services/configActions';
 import { configHover } from '../services/configHover';
 import { configDocumentSymbols } from '../services/configSymbols';
 import { applyWorkspaceEdit, docOf } from './fixtures';
+import { axolotlExamples, filesUnder, missingCorpus, YAML_FILE } from '../../common/test/corpus';
 
-const corpus = fileURLToPath(new URL('../../../shared/corpus/axolotl-examples', import.meta.url));
-
-function configs(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...configs(p));
-    else if (/\.ya?ml$/.test(name)) out.push(p);
-  }
-  return out.sort();
-}
+const corpus = axolotlExamples;
 
 const syntaxCodes = (text: string) => parseConfig(text).parseDiagnostics.filter((d) => d.severity === 1).map((d) => String(d.code));
 
-test('quick fixes, hover and outline over the Axolotl example configs', { skip: existsSync(corpus) ? false : `no corpus at ${corpus} (a fresh clone has no ../shared)` }, () => {
+test('quick fixes, hover and outline over the Axolotl example configs', { skip: missingCorpus(corpus) }, () => {
   let fixes = 0;
-  const files = configs(corpus);
+  const files = filesUnder(corpus, YAML_FILE);
   assert.ok(files.length > 200);
   for (const file of files) {
     const text = readFileSync(file, 'utf8');

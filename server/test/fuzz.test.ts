@@ -14,6 +14,7 @@ import { configHover } from '../services/configHover';
 import { configCodeLenses } from '../services/configLenses';
 import { configDocumentSymbols } from '../services/configSymbols';
 import { docOf } from './fixtures';
+import { mulberry32 } from '../../common/random';
 
 const BASE = `base_model: meta-llama/Llama-2-7b-hf
 # comment
@@ -41,17 +42,6 @@ anchors: &a {x: 1}
 again: *a
 `;
 
-/** Mulberry32: small, seeded, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [':', '-', ' ', '\n', '  ', '[', ']', '{', '}', '&', '*', '!', '|', '>', '"', "'", '#', '\t', '\u0000', '\ufeff', '?', ',', '%', '@', '`', 'é', '😀', '\r\n', 'datasets:', '- path: ', 'type: '];
 
@@ -78,7 +68,7 @@ function inside(r: Range, lines: number): boolean {
 
 test('1,000 mutated configs through every config service: no throw, well-formed answers', () => {
   const seed = 20260;
-  const r = rng(seed);
+  const r = mulberry32(seed);
   for (let i = 0; i < 1000; i++) {
     const text = mutate(BASE, r);
     const where = `seed ${seed}, case ${i}: ${JSON.stringify(text.slice(0, 80))}…`;

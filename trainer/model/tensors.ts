@@ -1,4 +1,5 @@
 /** Host-side tensors: what files hold and what models are built from. */
+import { mulberry32 } from '../../common/random';
 
 /** A float32 tensor in host memory, row-major. */
 export interface HostTensor {
@@ -16,17 +17,8 @@ export function transpose2d(t: HostTensor): HostTensor {
   return { shape: [c, r], data: out };
 }
 
-/** A small seeded PRNG (mulberry32), so initialisation does not depend on the backend. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG (mulberry32) the trainer uses, so initialisation does not depend on the backend. */
+export const seededRandom = mulberry32;
 
 /** Standard normal samples from a uniform source (Box–Muller). */
 export function normalSampler(rand: () => number): () => number {

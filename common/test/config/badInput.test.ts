@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { configSymbols, LIMITS, nodeAt, parseConfig, resolveConfig, validateConfig } from '../../config/index';
+import { mulberry32 } from '../../random';
 
 const FIX = fileURLToPath(new URL('../fixtures/config', import.meta.url));
 
@@ -74,17 +75,6 @@ test('nesting below the limit and a Jinja template full of braces are accepted',
   assert.ok(LIMITS.maxDepth === 64);
 });
 
-/** mulberry32: a small seeded PRNG so a failing mutation can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = ' \n\t:-[]{}#&*!|>\'",.0123456789abcdefghijklmnopqrstuvwxyz_\u0000\u00e9\ufffd';
 
@@ -108,7 +98,7 @@ function mutate(text: string, rnd: () => number): string {
 
 test('fuzz: 3,000 seeded random mutations of valid configs never throw and give well-formed diagnostics', () => {
   const seeds = ['valid-qlora.yml', 'mistakes.yml', 'types.yml', 'eval-rules.yml'].map((f) => readFileSync(`${FIX}/${f}`, 'utf8'));
-  const rnd = prng(20251128);
+  const rnd = mulberry32(20251128);
   const t0 = performance.now();
   for (let i = 0; i < 3000; i++) {
     const text = mutate(seeds[i % seeds.length]!, rnd);

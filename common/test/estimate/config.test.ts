@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { estimateConfig, fitSuggestions, formatBreakdown, formatFitWarning, formatLens, hfHubCacheDir, parseMemorySize, type Estimate, type EstimateEnv } from '../../estimate/index';
+import { axolotlExamples, filesUnder, missingCorpus, YAML_FILE } from '../corpus';
 
 const GIB = 2 ** 30;
 const readTextFile = (p: string) => {
@@ -165,25 +166,11 @@ test('sharding from the deepspeed key (file name or JSON) and fsdp_config, split
   assert.deepEqual(estimateConfig({ ...base, deepspeed: 'my_ds.json' }), { unknown: "cannot tell the ZeRO stage of deepspeed config 'my_ds.json' (file not found and its name says no stage)", key: 'deepspeed' });
 });
 
-const corpus = join(process.cwd(), '..', 'shared', 'corpus', 'axolotl-examples');
-const haveCorpus = (() => {
-  try {
-    return statSync(corpus).isDirectory();
-  } catch {
-    return false;
-  }
-})();
+const corpus = axolotlExamples;
+const skipCorpus = missingCorpus(corpus);
 
-test('every real Axolotl example estimates to finite numbers or says why not', { skip: haveCorpus ? false : `no corpus at ${corpus}` }, () => {
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.ya?ml$/.test(n)) files.push(p);
-    }
-  };
-  walk(corpus);
+test('every real Axolotl example estimates to finite numbers or says why not', { skip: skipCorpus }, () => {
+  const files = filesUnder(corpus, YAML_FILE);
   let estimated = 0;
   for (const f of files) {
     let cfg: unknown;
@@ -247,16 +234,8 @@ test('YAML 1.1 integers with underscores (as Axolotl reads them) and precision k
   assert.deepEqual(estimateConfig({ base_model: 'gpt2', sequence_len: 'long' }), { unknown: 'sequence_len is "long", expected a positive integer', key: 'sequence_len' });
 });
 
-test('on every estimable corpus config: more tokens cost more, checkpointing and sharding cost less', { skip: haveCorpus ? false : `no corpus at ${corpus}` }, () => {
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const n of readdirSync(d)) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.ya?ml$/.test(n)) files.push(p);
-    }
-  };
-  walk(corpus);
+test('on every estimable corpus config: more tokens cost more, checkpointing and sharding cost less', { skip: skipCorpus }, () => {
+  const files = filesUnder(corpus, YAML_FILE);
   let checked = 0;
   for (const f of files) {
     let cfg: Record<string, unknown>;

@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small seeded PRNG returning floats in [0, 1). The trainer uses it so that weight
+ * initialisation and sampling do not depend on the backend; tests use it so that a failing
+ * mutation can be replayed from its seed.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
