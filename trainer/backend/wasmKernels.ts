@@ -43,63 +43,58 @@ let installed = false;
 /** Registers the faster Slice, Unpack and SplitV for the wasm backend (once). */
 export function installWasmKernels(): void {
   if (installed) return;
-  const stockSlice = tf.getKernel('Slice', 'wasm');
-  const stockUnpack = tf.getKernel('Unpack', 'wasm');
-  const stockSplit = tf.getKernel('SplitV', 'wasm');
-  if (!stockSlice || !stockUnpack || !stockSplit) return;
+  if (!(['Slice', 'Unpack', 'SplitV'] as const).every((name) => tf.getKernel(name, 'wasm'))) return;
   installed = true;
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as TensorInfo;
-      if (x.dtype === 'string') return stockSlice.kernelFunc(args);
-      const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
-      const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-      return sliceInfo(args.backend as BackendWasm, x, b, s);
-    },
+  replaceKernel('Slice', 'x', (args, x) => {
+    const { begin, size } = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    return sliceInfo(args.backend as BackendWasm, x, b, s);
   });
-  tf.unregisterKernel('Unpack', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Unpack',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const value = args.inputs.value as TensorInfo;
-      if (value.dtype === 'string') return stockUnpack.kernelFunc(args);
-      const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, value.shape)[0];
-      const n = value.shape[axis];
-      const outShape = value.shape.filter((_, i) => i !== axis);
-      const size = [...value.shape];
-      size[axis] = 1;
-      const begin = new Array<number>(value.shape.length).fill(0);
-      const outs: TensorInfo[] = [];
-      for (let i = 0; i < n; i++) {
-        begin[axis] = i;
-        const piece = sliceInfo(args.backend as BackendWasm, value, begin, size);
-        outs.push({ ...piece, shape: outShape });
-      }
-      return outs;
-    },
+  replaceKernel('Unpack', 'value', (args, value) => {
+    const axis = tf.util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, value.shape)[0];
+    const n = value.shape[axis];
+    const outShape = value.shape.filter((_, i) => i !== axis);
+    const size = [...value.shape];
+    size[axis] = 1;
+    const begin = new Array<number>(value.shape.length).fill(0);
+    const outs: TensorInfo[] = [];
+    for (let i = 0; i < n; i++) {
+      begin[axis] = i;
+      const piece = sliceInfo(args.backend as BackendWasm, value, begin, size);
+      outs.push({ ...piece, shape: outShape });
+    }
+    return outs;
   });
-  tf.unregisterKernel('SplitV', 'wasm');
+  replaceKernel('SplitV', 'x', (args, x) => {
+    const attrs = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[axis] = s;
+      const piece = sliceInfo(args.backend as BackendWasm, x, [...begin], size);
+      begin[axis] += s;
+      return piece;
+    });
+  });
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/**
+ * Swaps the wasm backend's kernel `name` for `fn`, which handles numeric inputs; string tensors
+ * (which the views below cannot describe) still go to the stock kernel.
+ */
+function replaceKernel(name: string, input: string, fn: (args: KernelArgs, x: TensorInfo) => TensorInfo | TensorInfo[]): void {
+  const stock = tf.getKernel(name, 'wasm')!;
+  tf.unregisterKernel(name, 'wasm');
   tf.registerKernel({
-    kernelName: 'SplitV',
+    kernelName: name,
     backendName: 'wasm',
     kernelFunc: (args) => {
-      const x = args.inputs.x as TensorInfo;
-      if (x.dtype === 'string') return stockSplit.kernelFunc(args);
-      const attrs = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
-      const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
-      const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis);
-      const begin = new Array<number>(x.shape.length).fill(0);
-      return sizes.map((s) => {
-        const size = [...x.shape];
-        size[axis] = s;
-        const piece = sliceInfo(args.backend as BackendWasm, x, [...begin], size);
-        begin[axis] += s;
-        return piece;
-      });
+      const x = args.inputs[input] as TensorInfo;
+      return x.dtype === 'string' ? stock.kernelFunc(args) : fn(args, x);
     },
   });
 }
