@@ -1,7 +1,9 @@
 /**
  * Which documents the server serves. A document selector plus a content check, never "every
- * YAML file": a YAML document is a config when it looks like one (a `base_model` key or a
- * `# tunelab` marker, decided by the config core) or matches a `tunelab.configFiles` glob; a JSON
+ * YAML file": a YAML document is a config when it looks like one (decided by the config core,
+ * common/config/detect.ts: a top-level `base_model` key, at least three Axolotl-only top-level keys
+ * such as `datasets`, `adapter`, `micro_batch_size`, or a `# tunelab` marker; never a mergekit
+ * config) or matches a `tunelab.configFiles` glob; a JSON
  * Lines / JSON document is a dataset when its content is dataset-shaped. Everything else gets
  * nothing from us (no diagnostics, no completion), so other YAML and JSON tooling is undisturbed.
  */

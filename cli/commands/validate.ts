@@ -4,7 +4,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { UsageError, type CliCommand } from '../command';
 import { formatOption, parse } from '../args';
 import { diagnostic, Severity, severityName } from '../../common/diagnostics';
-import { LIMITS, looksLikeConfig, parseConfig, validateConfig, type ConfigEnv } from '../../common/config/index';
+import { LIMITS, looksLikeConfig, looksLikeMergekit, parseConfig, validateConfig, type ConfigEnv } from '../../common/config/index';
 import { ConfigModelCheck } from '../../common/config/modelCheck';
 import { validateDatasetFile as validateDatasetOnDisk } from '../../common/dataset/file';
 import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
@@ -143,9 +143,10 @@ export async function validateTargets(targets: Target[], cwd: string): Promise<F
     }
     const text = readText(t.abs, t.shown);
     {
-      // Explicitly named files are checked even without a marker when they are YAML; other YAML
-      // (CI files, mergekit configs) in folders is left alone.
-      if (looksLikeConfig(text) || (t.explicit && YAML_EXT.has(ext) && !looksLikeOtherYaml(text))) {
+      // A YAML named on the command line is a config whatever its keys (a config that forgot
+      // base_model must get "missing base_model", not "0 errors"), except a mergekit config; in
+      // folders only YAML that looks like a config is checked (CI files, mergekit configs are not).
+      if (looksLikeConfig(text) || (t.explicit && YAML_EXT.has(ext) && !looksLikeMergekit(text))) {
         results.push(await validateConfigFile(t, text, cwd, models));
       } else if (t.explicit) {
         results.push({ path: t.shown, kind: 'other', diagnostics: [] });
@@ -153,11 +154,6 @@ export async function validateTargets(targets: Target[], cwd: string): Promise<F
     }
   }
   return results;
-}
-
-/** An explicitly named YAML that is clearly not a config (no base_model, has other top-level keys). */
-function looksLikeOtherYaml(text: string): boolean {
-  return /^[A-Za-z_][\w-]*[ \t]*:/m.test(text);
 }
 
 export function formatText(results: FileResult[]): string {
@@ -181,8 +177,10 @@ export const validateCommand: CliCommand = {
     'Usage: tunelab validate [--format text|json] PATH...',
     '',
     'Checks Axolotl-style YAML configs (and datasets) in the given files and folders (recursively,',
-    'skipping node_modules and .git). YAML files in folders count as configs when they have a',
-    'top-level base_model key or a `# tunelab` marker.',
+    'skipping node_modules and .git). A YAML file named on the command line is a config (unless it is',
+    'a mergekit config); YAML files in folders count as configs when they have a top-level base_model',
+    'key, at least three Axolotl-only top-level keys (datasets, adapter, micro_batch_size, ...) or a',
+    '`# tunelab` marker.',
     '',
     'Options:',
     '  --format text|json   text: path:line:col: severity code: message (default);',

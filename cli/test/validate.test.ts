@@ -50,14 +50,13 @@ test('text format: path:line:col: severity code: message, 1-based; warnings alon
 test('json format: one object with files, kinds and LSP diagnostics; errors exit 1', async () => {
   const dir = workspace();
   try {
-    const r = await validate(dir, '--format', 'json', 'bad.yml', 'configs/ci.yml', 'data/train.jsonl');
+    const r = await validate(dir, '--format', 'json', 'bad.yml', 'data/train.jsonl');
     assert.equal(r.code, 1);
     const parsed = JSON.parse(r.out) as { files: { path: string; kind: string; diagnostics: { code: string; severity: number; range: unknown; source: string }[] }[] };
     assert.deepEqual(
       parsed.files.map((f) => ({ path: f.path, kind: f.kind, codes: f.diagnostics.map((d) => `${d.severity} ${d.code}`) })),
       [
         { path: 'bad.yml', kind: 'config', codes: ['1 config-qlora-needs-4bit', '2 config-lora-no-targets', '1 config-dataset-path-missing'] },
-        { path: 'configs/ci.yml', kind: 'other', codes: [] },
         { path: 'data/train.jsonl', kind: 'dataset', codes: [] },
       ],
     );
@@ -114,6 +113,42 @@ test('a local base_model folder is loaded and checked: a base tokenizer under Ch
         '',
       ].join('\n'),
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a YAML named on the command line is a config even without base_model; mergekit YAML is not', async () => {
+  const dir = workspace();
+  try {
+    // Issue 11: an Axolotl config that forgot base_model and learning_rate used to pass with "0 errors".
+    writeFileSync(join(dir, 'forgot.yml'), 'datasets:\n  - path: data/train.jsonl\n    type: completion\nsequence_len: 512\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\n');
+    writeFileSync(join(dir, 'nodata.yml'), 'base_model: gpt2\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\nlearning_rate: 1e-5\n');
+    writeFileSync(join(dir, 'merge.yml'), 'merge_method: ties\nbase_model: a\nmodels:\n  - model: b\n');
+    const r = await validate(dir, 'forgot.yml', 'nodata.yml', 'configs/ci.yml', 'merge.yml');
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.out,
+      "forgot.yml:1:1: error config-missing-key: Missing required key 'base_model': the model to fine-tune (a Hub id or a local folder).\n" +
+        "forgot.yml:1:1: error config-missing-key: Missing required key 'learning_rate' (e.g. 2e-4 for LoRA, 1e-5 for full fine-tuning).\n" +
+        'nodata.yml:1:1: error config-missing-datasets: Either datasets or pretraining_dataset is required (and must not be empty).\n' +
+        "configs/ci.yml:1:1: error config-batch-size-fields: At least two of micro_batch_size, gradient_accumulation_steps and batch_size must be set (missing or zero: micro_batch_size, gradient_accumulation_steps, batch_size).\n" +
+        'configs/ci.yml:1:1: error config-missing-datasets: Either datasets or pretraining_dataset is required (and must not be empty).\n' +
+        "configs/ci.yml:1:1: error config-missing-key: Missing required key 'base_model': the model to fine-tune (a Hub id or a local folder).\n" +
+        "configs/ci.yml:1:1: error config-missing-key: Missing required key 'learning_rate' (e.g. 2e-4 for LoRA, 1e-5 for full fine-tuning).\n" +
+        // PyYAML (YAML 1.1), which Axolotl uses, reads the key `on` as the boolean true.
+        "configs/ci.yml:1:1: warning config-unknown-key: Unknown key 'true': did you mean 'trl'? Axolotl ignores unknown keys silently.\n" +
+        "configs/ci.yml:2:1: warning config-unknown-key: Unknown key 'jobs': Axolotl ignores it silently.\n" +
+        '4 files checked: 7 errors, 2 warnings\n',
+    );
+    // In a folder, the config that forgot base_model is found by its Axolotl keys; CI YAML is not a config.
+    mkdirSync(join(dir, 'more'));
+    writeFileSync(join(dir, 'more', 'forgot.yaml'), readFileSync(join(dir, 'forgot.yml'), 'utf8'));
+    writeFileSync(join(dir, 'more', 'ci.yml'), 'on: push\njobs: {}\n');
+    const f = await validate(dir, '--format', 'json', 'more');
+    assert.equal(f.code, 1);
+    const files = (JSON.parse(f.out) as { files: { path: string; kind: string; diagnostics: { code: string }[] }[] }).files;
+    assert.deepEqual(files.map((x) => [x.path, x.kind, x.diagnostics.map((d) => d.code)]), [['more/forgot.yaml', 'config', ['config-missing-key', 'config-missing-key']]]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,7 +13,8 @@ test('the extension recognises configs exactly as the config core does', () => {
     'name: ci\non: push\n',
     '  base_model: indented\n',
     '',
+    'datasets:\n  - path: d\nsequence_len: 512\nmicro_batch_size: 2\n',
   ];
-  assert.deepEqual(texts.map(looksLikeConfigText), [true, true, true, false, true, false, false, false]);
+  assert.deepEqual(texts.map(looksLikeConfigText), [true, true, true, false, true, false, false, false, true]);
   assert.deepEqual(texts.map(looksLikeConfigText), texts.map(looksLikeConfig));
 });

@@ -57,9 +57,12 @@ function checkType(ctx: RuleContext, path: NodePath, entry: Record<string, unkno
   if (verdict.ok) return;
   const suggestion = verdict.suggestion ?? suggestKey(type.split(/[.:]/)[0]!, TYPE_NAMES);
   const ask = suggestion && suggestion !== type && !verdict.message.includes(`'${suggestion}'`);
+  // Without a dot the name cannot be the user's own module (Axolotl looks it up in its own
+  // prompt_strategies package and its prompter table), so Axolotl refuses it; a dotted path may be
+  // an importable module of the user's that cannot be checked from here.
   ctx.report(
     'config-unknown-dataset-type',
-    Severity.Warning,
+    type.includes('.') ? Severity.Warning : Severity.Error,
     anchor,
     `${verdict.message}${ask ? ` Did you mean '${suggestion}'?` : ''}`,
     suggestion && suggestion !== type ? { replaceValueWith: suggestion } : undefined,
@@ -86,7 +89,7 @@ export function classifyType(type: string): { ok: true } | { ok: false; message:
   if (dot < 0) {
     if ((ALPACA_FAMILY as readonly string[]).includes(type) || STRATEGY_MODULES[type]) return { ok: true };
     if (type.startsWith('bradley_terry') || type.startsWith('stepwise_supervised')) return { ok: true };
-    return { ok: false, message: `'${type}' is not a built-in dataset type; unless it is an importable Python module, Axolotl will fail with "unhandled prompt tokenization strategy".` };
+    return { ok: false, message: `'${type}' is not a built-in dataset type, and without a dot it cannot name a module of your own: Axolotl fails with "unhandled prompt tokenization strategy".` };
   }
   const module = type.slice(0, dot);
   const fn = type.slice(dot + 1);

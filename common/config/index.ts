@@ -8,8 +8,10 @@
  *                                                  input over LIMITS.maxChars, binary, nesting
  *                                                  over LIMITS.maxDepth, alias bombs (diagnostics).
  * - validateConfig(doc, env?) -> Diagnostic[]      every diagnostic coded, source "tunelab", sorted.
- * - looksLikeConfig(text) -> boolean               a top-level base_model key, or a `# tunelab` /
- *                                                  `# yaml-language-server: $schema=...tunelab...` marker.
+ * - looksLikeConfig(text) -> boolean               a top-level base_model key, >= 3 Axolotl-only
+ *                                                  top-level keys, or a `# tunelab` / `# yaml-language-
+ *                                                  server: $schema=...tunelab...` marker; never mergekit
+ *                                                  (./detect.ts; looksLikeMergekit(text) for that).
  * - keySpec(path) / keysAt(path, doc?) / valuesFor(path)   schema lookups for hover and completion.
  * - nodeAt(doc, offset) -> NodeLocation            path under the cursor, key or value, token range.
  * - loraTargetModules(baseModelOrModelType)        module names for the architecture ([] if unknown).
@@ -44,6 +46,7 @@ import { isMap, isScalar } from 'yaml';
 import { keyName } from './nodes';
 
 export { validateConfig } from './validate';
+export { looksLikeConfig, looksLikeMergekit, axolotlKeysIn, AXOLOTL_SIGNATURE_KEYS, CONFIG_KEY_THRESHOLD } from './detect';
 export { nodeAt, configSymbols, nodeAtPath, pairAtPath } from './nodes';
 export { resolveConfig, type ResolvedConfig } from './resolve';
 export { configJsonSchema, SCHEMA_ID } from './jsonSchema';
@@ -67,25 +70,6 @@ export type {
 
 /** Parses a config (see module doc). */
 export const parseConfig = (text: string): ConfigDocument => parse(text);
-
-const MARKER = /^#\s*(tunelab\b|yaml-language-server:\s*\$schema=\S*(tunelab|axolotl-config\.schema\.json))/im;
-/**
- * mergekit configs also have a top-level `base_model:`; their own top-level keys tell them apart
- * (`merge_method:` only when it is not Axolotl's LoRA merge method).
- */
-const MERGEKIT = /^(?:(?:models|slices|experts|gate_mode|architecture)[ \t]*:|merge_method[ \t]*:[ \t]*(?!(?:legacy|memory_efficient)\b)\S)/m;
-
-/**
- * Whether a YAML text is a fine-tuning config: a top-level `base_model:` key (and no mergekit
- * keys: `models`, `slices`, `experts`, `gate_mode`, `architecture`, a mergekit `merge_method`), or a `# tunelab`
- * or `# yaml-language-server: $schema=...tunelab...` comment marker. Cheap (no parse) and used by the
- * server's document selector check and by `tunelab validate` on folders.
- */
-export function looksLikeConfig(text: string): boolean {
-  const head = text.length > 1 << 20 ? text.slice(0, 1 << 20) : text;
-  if (MARKER.test(head.slice(0, 8192))) return true;
-  return /^base_model[ \t]*:/m.test(head) && !MERGEKIT.test(head);
-}
 
 /** The schema entry of the key at `path` (e.g. ['datasets', 0, 'type']), or undefined. */
 export function keySpec(path: NodePath): KeySpec | undefined {

@@ -206,6 +206,22 @@ test('YAML that is not a config gets nothing; a tunelab.configFiles glob makes i
   assert.ok(d.diagnostics.some((x) => x.code === 'config-missing-key'));
 });
 
+test('a config that forgot base_model and learning_rate is recognised by its Axolotl keys: both are errors at the start', async () => {
+  const c = await start();
+  const uri = fileUri(join(ws, 'forgot.yml'));
+  const text = 'datasets:\n  - path: org/data\n    type: alpaca\nsequence_len: 512\nmicro_batch_size: 2\ngradient_accumulation_steps: 1\n';
+  await c.open(uri, 'yaml', text);
+  const d = await c.diagnostics(uri, 1);
+  assert.deepEqual(d.diagnostics, validateConfig(parseConfig(text), { configPath: join(ws, 'forgot.yml'), workspaceRoots: [ws], fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry }));
+  assert.deepEqual(
+    d.diagnostics.map((x) => [x.severity, x.code, x.range.start.line, x.range.start.character, x.message]),
+    [
+      [1, 'config-missing-key', 0, 0, "Missing required key 'base_model': the model to fine-tune (a Hub id or a local folder)."],
+      [1, 'config-missing-key', 0, 0, "Missing required key 'learning_rate' (e.g. 2e-4 for LoRA, 1e-5 for full fine-tuning)."],
+    ],
+  );
+});
+
 test('completion and hover over the wire', async () => {
   const c = await start();
   const uri = fileUri(join(ws, 'complete.yml'));

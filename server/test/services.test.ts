@@ -134,6 +134,9 @@ test('document selection: configs by content or glob, datasets by shape, everyth
   assert.equal(kind('file:///ws/a.yml', 'yaml', 'base_model: x\n'), 'config');
   assert.equal(kind('file:///ws/a.yml', 'yaml', '# tunelab\nlr: 1\n'), 'config');
   assert.equal(kind('file:///ws/a.yml', 'yaml', 'services:\n  web: {}\n'), 'none');
+  assert.equal(kind('file:///ws/a.yml', 'yaml', 'datasets:\n  - path: d\nadapter: lora\nmicro_batch_size: 1\n'), 'config', 'no base_model, three Axolotl keys');
+  assert.equal(kind('file:///ws/a.yml', 'yaml', 'datasets:\n  - path: d\nadapter: lora\n'), 'none', 'two are not enough');
+  assert.equal(kind('file:///ws/m.yml', 'yaml', 'merge_method: ties\nbase_model: b\nmodels: []\n'), 'none', 'mergekit is not an Axolotl config');
   assert.equal(kind('file:///ws/train/a.yml', 'yaml', 'services:\n  web: {}\n'), 'config');
   assert.equal(kind('untitled:Untitled-1', 'yaml', 'base_model: x\n'), 'config');
   assert.equal(kind('file:///ws/docker-compose.yml', 'dockercompose', 'base_model: x\n'), 'none');

@@ -6,6 +6,9 @@ import {
   keySpec,
   keysAt,
   looksLikeConfig,
+  looksLikeMergekit,
+  AXOLOTL_SIGNATURE_KEYS,
+  CONFIG_KEY_THRESHOLD,
   loraTargetModules,
   nodeAt,
   parseConfig,
@@ -140,6 +143,27 @@ test('looksLikeConfig: base_model or a marker, nothing else', () => {
   assert.equal(looksLikeConfig('base_model: m\nmerge_method: memory_efficient\nadapter: lora\n'), true, "Axolotl's own merge_method");
   assert.equal(looksLikeConfig('# tunelab\nbase_model: m\nmodels: []\n'), true, 'the marker wins');
   assert.equal(looksLikeConfig('base_model: m\nexperts_implementation: grouped\n'), true, 'an Axolotl key that starts like a mergekit one');
+});
+
+test('looksLikeConfig: a config that forgot base_model is one by three Axolotl-only top-level keys', () => {
+  assert.equal(looksLikeConfig('datasets:\n  - path: a\nmicro_batch_size: 2\nsequence_len: 512\n'), true);
+  assert.equal(looksLikeConfig('adapter: lora\nlearning_rate: 2e-4\nlora_r: 8\n'), true);
+  assert.equal(looksLikeConfig('datasets:\n  - path: a\nmicro_batch_size: 2\n'), false, 'two keys are not enough');
+  assert.equal(looksLikeConfig('datasets: []\ndatasets: []\nadapter: lora\n'), false, 'distinct keys');
+  assert.equal(looksLikeConfig('nested:\n  datasets: []\n  adapter: lora\n  sequence_len: 8\n'), false, 'top level only');
+  // Hugging Face TrainingArguments / LLaMA-Factory YAML share generic names with Axolotl.
+  assert.equal(looksLikeConfig('output_dir: out\nlearning_rate: 1e-5\ngradient_accumulation_steps: 4\nbf16: true\nseed: 1\n'), false);
+  assert.equal(looksLikeConfig('model_name_or_path: m\nfinetuning_type: lora\nlora_alpha: 16\nlora_dropout: 0.05\nlearning_rate: 1e-4\n'), false);
+  // mergekit keys still win.
+  assert.equal(looksLikeConfig('slices: []\ndatasets: []\nadapter: lora\nsequence_len: 8\n'), false);
+  assert.equal(looksLikeMergekit('merge_method: ties\nbase_model: m\n'), true);
+  assert.equal(looksLikeMergekit('base_model: m\nmerge_method: legacy\n'), false);
+  assert.equal(looksLikeMergekit('# tunelab\nmodels: []\n'), false);
+});
+
+test('every Axolotl signature key of the config detector is a top-level schema key', () => {
+  for (const k of AXOLOTL_SIGNATURE_KEYS) assert.ok(keySpec([k]), k);
+  assert.equal(CONFIG_KEY_THRESHOLD, 3);
 });
 
 test('did-you-mean: typos, transpositions, truncations and other tools\' names', () => {

@@ -72,7 +72,7 @@ const EXPECTED: Record<string, Diagnostic[]> = {
     d("7:0-7:19", W, "config-deprecated-key", `evaluation_strategy is deprecated; use eval_strategy.`, {"replaceKeyWith":"eval_strategy"}),
     d("8:24-8:31", W, "config-gc-offload-deprecated", `gradient_checkpointing: offload is deprecated: use gradient_checkpointing: true with activation_offloading: true.`, {"replaceValueWith":true}),
     d("9:0-9:17", W, "config-deprecated-key", `dataset_processes is deprecated; use dataset_num_proc.`, {"replaceKeyWith":"dataset_num_proc"}),
-    d("14:10-14:28", W, "config-unknown-dataset-type", `Prompt-strategy functions are written with a dot, not a colon: 'context_qa.load_v2'.`, {"replaceValueWith":"context_qa.load_v2"}),
+    d("14:10-14:28", E, "config-unknown-dataset-type", `Prompt-strategy functions are written with a dot, not a colon: 'context_qa.load_v2'.`, {"replaceValueWith":"context_qa.load_v2"}),
     d("18:0-18:10", W, "config-batch-size-set", `Setting batch_size is not recommended: set micro_batch_size and gradient_accumulation_steps instead.`),
   ],
   'eval-rules.yml': [
@@ -96,7 +96,7 @@ const EXPECTED: Record<string, Diagnostic[]> = {
     d("6:17-6:21", W, "config-advice-train-on-inputs", `train_on_inputs: true computes the loss on prompts too: the model spends capacity learning to write instructions, which usually hurts instruction following. Keep it false unless the inputs are what you want to generate.`, {"replaceValueWith":false}),
     d("8:10-8:28", E, "config-dataset-path-missing", `Local dataset 'data/missing.jsonl' does not exist (looked for '${FIX}/data/missing.jsonl'). Relative paths resolve against the config's folder, the workspace, then the working directory.`),
     d("9:10-9:18", E, "config-removed-dataset-type", `type: sharegpt was removed and Axolotl refuses it: use type: chat_template. For ShareGPT records add field_messages: conversations and message_property_mappings: {role: from, content: value}.`, {"replaceValueWith":"chat_template","addKeys":[{"key":"field_messages","value":"conversations"},{"key":"message_property_mappings","value":{"role":"from","content":"value"}}]}),
-    d("11:10-11:21", W, "config-unknown-dataset-type", `'chta' is not a prompt style of alpaca (styles: instruct, chat, chatml, phi). Did you mean 'alpaca:chat'?`, {"replaceValueWith":"alpaca:chat"}),
+    d("11:10-11:21", E, "config-unknown-dataset-type", `'chta' is not a prompt style of alpaca (styles: instruct, chat, chatml, phi). Did you mean 'alpaca:chat'?`, {"replaceValueWith":"alpaca:chat"}),
   ],
   'types.yml': [
     d("2:8-2:15", E, "config-type-mismatch", `'lora_r' must be an integer, got the string 'sixteen'.`),
