@@ -12,8 +12,14 @@ export type { BackendReport } from './backend/index';
 export { BackendError, selectBackend } from './backend/index';
 export type { GenerateOutput, GenerateRequest } from './generate/run';
 export { GenerateError, generateText } from './generate/run';
+// Serving several adapters on one base (engineer D): trainer/serve.
+export type { GenerationJob, GenerationResult, RunningServer, ServeOptions } from './serve/index';
+export { ServeEngine, startServer } from './serve/index';
 export type { MergeRequest, MergeResult } from './io/index';
-export { mergeLora, ModelDirError, SafetensorsError } from './io/index';
+export { ModelDirError, SafetensorsError } from './io/index';
+// Fine-tuning methods (trainer/peft): adapters of every method load, save and merge through these.
+export type { AdapterInfo, AppliedMethod, LoadedAdapter, MethodName } from './peft/index';
+export { adapterValues, loadAdapter, loadAdapterInto, mergeAdapterDir as mergeLora, readAdapterConfig } from './peft/index';
 export { ModelConfigError, SUPPORTED_ARCHITECTURES } from './model/index';
 export type { EvalReport, EvalRequest, EvalSample } from './train/evalRun';
 export { runEval } from './train/evalRun';

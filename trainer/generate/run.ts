@@ -1,11 +1,12 @@
 /**
- * `tunelab generate`: load a model directory (and optionally a LoRA adapter), tokenise the prompt
+ * `tunelab generate`: load a model directory (and optionally an adapter of any method), tokenise the prompt
  * with the model's own tokenizer (through the chat template with --chat), generate, and stream the
  * decoded text.
  */
 import { CONTROL_TOKENS, decode, encode, loadChatModel, renderTemplate, resolveChatTemplate, templateFamilyOfSource, type ChatModel } from '../../common/chat/index';
 import { selectBackend, type BackendChoice, type BackendReport } from '../backend/index';
-import { attachAdapter, loadModel, readAdapter } from '../io/index';
+import { loadModel } from '../io/index';
+import { loadAdapterInto } from '../peft/index';
 import { generate } from './index';
 
 /** What `tunelab generate` asks for. */
@@ -40,7 +41,8 @@ export class GenerateError extends Error {}
 // Tokens that end an assistant turn, by template family: generation stops there too.
 const END_OF_TURN = new Set(['<|im_end|>', '<|eot_id|>', '<|eom_id|>', '<end_of_turn>', '<|end|>', '<|END_OF_TURN_TOKEN|>', '<｜end▁of▁sentence｜>', '</s>', '<|endoftext|>']);
 
-function stopIds(chat: ChatModel, template: string | undefined, eos: number[]): number[] {
+/** Token ids that end generation: the tokenizer's stop tokens, the model's EOS and the template family's end-of-turn tokens. */
+export function stopIds(chat: ChatModel, template: string | undefined, eos: readonly number[]): number[] {
   const ids = new Set<number>([...chat.stopTokenIds, ...eos]);
   const family = template ? templateFamilyOfSource(template) : undefined;
   for (const tok of family ? CONTROL_TOKENS[family] : []) {
@@ -75,7 +77,7 @@ export async function generateText(req: GenerateRequest): Promise<GenerateOutput
   let model;
   try {
     model = loadModel(req.modelDir);
-    if (req.adapterDir) attachAdapter(model, readAdapter(req.adapterDir));
+    if (req.adapterDir) loadAdapterInto(model, req.adapterDir, { encode: (t) => encode(chat, t) });
   } catch (e) {
     model?.dispose();
     throw new GenerateError((e as Error).message);

@@ -75,11 +75,15 @@ export function saveAdapter(model: CausalLM, out: string, opts: { baseModel?: st
 /** Reads adapter_config.json, rejecting PEFT features this trainer does not implement. */
 export function readAdapterConfig(dir: string): AdapterConfig {
   const path = join(dir, 'adapter_config.json');
-  const raw = readJsonFile(path);
+  return parseLoraConfig(readJsonFile(path), path);
+}
+
+/** A LoRA adapter_config.json (already parsed) as Tunelab reads it; `path` names it in errors. */
+export function parseLoraConfig(raw: Record<string, unknown>, path: string): AdapterConfig {
   const fail = (msg: string): never => {
     throw new ModelDirError(`${path}: ${msg}`);
   };
-  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA') fail(`peft_type ${JSON.stringify(raw.peft_type)} is not supported (only LORA)`);
+  if (raw.peft_type !== undefined && raw.peft_type !== 'LORA') fail(`peft_type ${JSON.stringify(raw.peft_type)} is not a LoRA adapter`);
   if (raw.use_dora === true) fail('DoRA adapters (use_dora) are not supported');
   if (raw.bias !== undefined && raw.bias !== 'none') fail(`bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
   for (const key of ['rank_pattern', 'alpha_pattern'] as const) {
@@ -113,6 +117,11 @@ export function readAdapter(dir: string): LoadedAdapter {
     throw new ModelDirError(`${path}: not found${bin ? ' (only adapter_model.bin, which Tunelab does not read; save the adapter with safetensors)' : ''}`);
   }
   const { tensors } = readSafetensors(path);
+  return { dir, config, weights: loraPairs(tensors, config.r, path) };
+}
+
+/** Groups adapter tensors into A/B pairs by module name (PEFT layout); `path` names the file in errors. */
+export function loraPairs(tensors: Map<string, HostTensor>, r: number, path: string): Map<string, { a: HostTensor; b: HostTensor }> {
   const weights = new Map<string, { a?: HostTensor; b?: HostTensor }>();
   for (const [key, t] of tensors) {
     // PEFT strips the adapter name on save; tolerate files that kept it (`lora_A.default.weight`).
@@ -126,13 +135,13 @@ export function readAdapter(dir: string): LoadedAdapter {
   const out = new Map<string, { a: HostTensor; b: HostTensor }>();
   for (const [name, { a, b }] of weights) {
     if (!a || !b) throw new ModelDirError(`${path}: module "${name}" has lora_${a ? 'A' : 'B'} but no lora_${a ? 'B' : 'A'}`);
-    if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[0] !== config.r || b.shape[1] !== config.r) {
-      throw new ModelDirError(`${path}: module "${name}" has A [${a.shape.join(', ')}] and B [${b.shape.join(', ')}], inconsistent with r = ${config.r}`);
+    if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[0] !== r || b.shape[1] !== r) {
+      throw new ModelDirError(`${path}: module "${name}" has A [${a.shape.join(', ')}] and B [${b.shape.join(', ')}], inconsistent with r = ${r}`);
     }
     out.set(name, { a, b });
   }
   if (out.size === 0) throw new ModelDirError(`${path}: no LoRA tensors`);
-  return { dir, config, weights: out };
+  return out;
 }
 
 /** Wraps the adapter's modules of `model` with LoRA layers holding the saved weights (frozen base). */

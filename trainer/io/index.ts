@@ -6,6 +6,6 @@ export { encodeSafetensors, floatToBf16, floatToHalf, halfToFloat, readHeader, r
 export type { SaveModelOptions } from './hfModel';
 export { copyTokenizerFiles, loadModel, ModelDirError, readJsonFile, readModelConfig, readModelWeights, saveModelDir, TOKENIZER_FILES } from './hfModel';
 export type { AdapterConfig, LoadedAdapter } from './adapter';
-export { attachAdapter, mergeAdapter, readAdapter, readAdapterConfig, saveAdapter } from './adapter';
-export type { MergeRequest, MergeResult } from './merge';
+export { attachAdapter, loraPairs, mergeAdapter, parseLoraConfig, readAdapter, readAdapterConfig, saveAdapter } from './adapter';
+export type { AdapterMerger, MergeRequest, MergeResult } from './merge';
 export { mergeLora } from './merge';

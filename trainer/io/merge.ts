@@ -4,9 +4,20 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { HostTensor, ModelConfig } from '../model/index';
 import type { FloatDtype } from './safetensors';
 import { mergeAdapter, readAdapter } from './adapter';
 import { ModelDirError, readModelConfig, readModelWeights, saveModelDir } from './hfModel';
+
+/** Merges the adapter in `adapterDir` into base tensors (the method registry supplies one per method). */
+export type AdapterMerger = (config: ModelConfig, base: Map<string, HostTensor>, adapterDir: string) => { tensors: Map<string, HostTensor>; modules: string[]; scaling: number | null };
+
+/** The LoRA merger: W = W0 + scaling·B·A. */
+const mergeLoraDir: AdapterMerger = (config, base, adapterDir) => {
+  const adapter = readAdapter(adapterDir);
+  const { r, loraAlpha, useRslora } = adapter.config;
+  return { tensors: mergeAdapter(config, base, adapter), modules: [...adapter.weights.keys()], scaling: useRslora ? loraAlpha / Math.sqrt(r) : loraAlpha / r };
+};
 
 export interface MergeRequest {
   baseDir: string;
@@ -21,21 +32,20 @@ export interface MergeResult {
   modules: string[];
   /** Files written into outDir. */
   files: string[];
-  scaling: number;
+  /** LoRA's alpha/r (alpha/√r with rsLoRA); null for methods without one. */
+  scaling: number | null;
 }
 
 /** Merges an adapter into its base and writes the result. Throws `ModelDirError` for bad input. */
-export function mergeLora(req: MergeRequest): MergeResult {
+export function mergeLora(req: MergeRequest, merger: AdapterMerger = mergeLoraDir): MergeResult {
   if (resolve(req.outDir) === resolve(req.baseDir)) throw new ModelDirError(`${req.outDir}: the output directory must differ from the base model directory`);
   if (existsSync(req.outDir) && existsSync(resolve(req.outDir, 'model.safetensors.index.json'))) {
     throw new ModelDirError(`${req.outDir}: already holds a sharded model; choose an empty directory`);
   }
   const config = readModelConfig(req.baseDir);
-  const adapter = readAdapter(req.adapterDir);
   const base = readModelWeights(req.baseDir);
-  const merged = mergeAdapter(config, base, adapter);
+  const { tensors: merged, modules, scaling } = merger(config, base, req.adapterDir);
   const fromBase = ({ float16: 'F16', bfloat16: 'BF16' } as Record<string, FloatDtype>)[String(config.raw.torch_dtype)] ?? 'F32';
   const files = saveModelDir(req.outDir, config, merged, { tokenizerFrom: req.baseDir, dtype: req.dtype ?? fromBase });
-  const { r, loraAlpha, useRslora } = adapter.config;
-  return { modules: [...adapter.weights.keys()], files, scaling: useRslora ? loraAlpha / Math.sqrt(r) : loraAlpha / r };
+  return { modules, files, scaling };
 }

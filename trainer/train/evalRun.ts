@@ -8,7 +8,8 @@ import { alpacaPrompt, decode, encode, renderTemplate, resolveChatTemplate, type
 import { selectBackend, type BackendChoice } from '../backend/index';
 import type { Example, ExampleSource } from '../data/batches';
 import { generate } from '../generate/index';
-import { attachAdapter, loadModel, readAdapter } from '../io/index';
+import { loadModel } from '../io/index';
+import { loadAdapterInto } from '../peft/index';
 import type { CausalLM } from '../model/index';
 import { evaluate } from './evaluate';
 import { lossModel } from './modelPort';
@@ -66,7 +67,7 @@ export async function runEval(req: EvalRequest): Promise<EvalOutcome> {
     model = loadModel(s.modelDir);
     if (req.adapter) {
       adapterDir = resolve(req.cwd, req.adapter);
-      attachAdapter(model, readAdapter(adapterDir));
+      loadAdapterInto(model, adapterDir, { encode: (text) => encode(s.chat, text) });
     }
   } catch (e) {
     return { ok: false, problems: [{ code: 'trainer-model-invalid', message: (e as Error).message }] };

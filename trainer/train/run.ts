@@ -5,13 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { encode } from '../../common/chat/index';
 import { selectBackend, type BackendChoice } from '../backend/index';
 import { listCheckpoints, pruneCheckpoints, readCheckpoint, writeCheckpoint, CHECKPOINT_FORMAT } from '../checkpoint/checkpoint';
 import { rowsPerEpoch } from '../data/batches';
 import type { EventOutput } from '../events/writer';
 import { EventWriter } from '../events/writer';
-import { loadModel, saveAdapter, saveModelDir } from '../io/index';
-import { applyLora, type CausalLM } from '../model/index';
+import { loadModel } from '../io/index';
+import type { CausalLM } from '../model/index';
+import { applyMethod, type AppliedMethod } from '../peft/index';
 import { AdamW } from './adamw';
 import { initialState, TrainingLoop, type LoopState } from './loop';
 import { lossModel } from './modelPort';
@@ -82,16 +84,19 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
   }
 
   let model: CausalLM;
+  let applied: AppliedMethod;
   try {
     model = loadModel(s.modelDir);
-    if (settings.lora) {
-      const l = settings.lora;
-      const targets = loraTargets(l.targetModules, [...model.linears.keys()], model.config.family);
-      applyLora(model, { r: l.r, alpha: l.alpha, dropout: l.dropout, targetModules: l.targetLinear ? undefined : targets, targetLinear: l.targetLinear, useRslora: l.rslora, seed: settings.seed });
-    }
   } catch (e) {
     return refuse([{ code: 'trainer-model-invalid', message: (e as Error).message }]);
   }
+  try {
+    applied = applyMethod(model, { method: settings.method, settings: settings.methodSettings }, { seed: settings.seed, encode: (text) => encode(s.chat, text) });
+  } catch (e) {
+    model.dispose();
+    return refuse([{ code: 'trainer-model-invalid', message: (e as Error).message }]);
+  }
+  const saveOptions = { baseModel: settings.baseModel, modelDir: s.modelDir };
 
   const lm = lossModel(model);
   const plan = planRun({
@@ -204,7 +209,7 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
         const path = writeCheckpoint(
           s.outputDir,
           { state: { ...st, format: CHECKPOINT_FORMAT, run_id: events.runId, total_steps: plan.totalSteps, method: settings.method, time: new Date().toISOString() }, weights, optimizer: opt.exportState() },
-          settings.lora ? (dir) => void saveAdapter(model, dir, { baseModel: settings.baseModel }) : undefined,
+          applied.output === 'adapter' ? (dir) => void applied.save(dir, saveOptions) : undefined,
         );
         lastCheckpoint = path;
         events.emit({ type: 'checkpoint', step: st.step, path });
@@ -228,13 +233,9 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     const outputs: { model?: string; adapter?: string; checkpoint?: string; events: string } = { events: eventsPath };
     if (lastCheckpoint) outputs.checkpoint = lastCheckpoint;
     if (result.status === 'completed') {
-      if (settings.lora) {
-        saveAdapter(model, s.outputDir, { baseModel: settings.baseModel });
-        outputs.adapter = s.outputDir;
-      } else {
-        saveModelDir(s.outputDir, model.config, model.stateDict(), { tokenizerFrom: s.modelDir });
-        outputs.model = s.outputDir;
-      }
+      applied.save(s.outputDir, saveOptions);
+      if (applied.output === 'adapter') outputs.adapter = s.outputDir;
+      else outputs.model = s.outputDir;
     }
     events.emit({ type: 'done', status: result.status, step: result.state.step, outputs, metrics: metrics(result.lastLoss) });
     return 0;
@@ -266,20 +267,7 @@ class NonFiniteLoss extends Error {
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
-/**
- * `lora_target_modules` as PEFT reads it: a list of module names (matched on the last name
- * component or a dotted suffix), or one string that is a regular expression over the full module
- * names (re.fullmatch), or nothing: PEFT's default for the architecture.
- */
-export function loraTargets(targets: string[] | string | null, moduleNames: readonly string[], family: string): string[] {
-  if (targets === null) return family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'];
-  if (Array.isArray(targets)) return targets;
-  if (/^[\w.]+$/.test(targets)) return [targets];
-  const re = new RegExp(`^(?:${targets})$`);
-  const hits = moduleNames.filter((n) => re.test(n));
-  // None: keep the pattern so the model side's error names what matched nothing.
-  return hits.length > 0 ? hits : [targets];
-}
+export { loraTargets } from '../peft/index';
 
 function loopStep(e: unknown): number {
   return e instanceof NonFiniteLoss ? e.step : 0;

@@ -5,19 +5,16 @@
  */
 import { SCHEDULE_KINDS, type ScheduleKind } from './schedule';
 import type { ExcessLength } from '../data/batches';
+import { readMethodSettings, type LoraSettings, type MethodName } from '../peft/index';
 
-export interface LoraSettings {
-  r: number;
-  alpha: number;
-  dropout: number;
-  targetModules: string[] | string | null;
-  targetLinear: boolean;
-  rslora: boolean;
-}
+export type { LoraSettings } from '../peft/index';
 
 export interface TrainSettings {
   baseModel: string;
-  method: 'full' | 'lora';
+  /** The fine-tuning method (trainer/peft's registry) and its settings. */
+  method: MethodName;
+  methodSettings: unknown;
+  /** The method's settings when it is LoRA (kept for readers that only know LoRA). */
   lora: LoraSettings | null;
   learningRate: number;
   scheduler: ScheduleKind;
@@ -71,10 +68,7 @@ export function readSettings(cfg: Raw): { settings: TrainSettings; problems: Set
   const problems: SettingProblem[] = [];
   const refuse = (code: string, key: string, message: string) => problems.push({ code, key, message });
 
-  const adapter = str(cfg.adapter);
-  let method: TrainSettings['method'] = 'full';
-  if (adapter === 'lora') method = 'lora';
-  else if (adapter !== null) refuse('trainer-unsupported-adapter', 'adapter', `adapter "${adapter}" is not trained by Tunelab yet (full fine-tuning: omit adapter; or adapter: lora)`);
+  const { method, settings: methodSettings } = readMethodSettings(cfg, refuse);
   for (const k of ['load_in_8bit', 'load_in_4bit', 'gptq']) if (cfg[k] === true) refuse('trainer-unsupported-quantization', k, `${k} is not supported by the Tunelab trainer yet; remove it to train in float32`);
 
   const optimizer = str(cfg.optimizer) ?? 'adamw_torch_fused';
@@ -101,21 +95,12 @@ export function readSettings(cfg: Raw): { settings: TrainSettings; problems: Set
 
   const samplePacking = bool(cfg.sample_packing) ?? false;
   const microBatchSize = posInt('micro_batch_size', 1)!;
-  const lora: LoraSettings | null =
-    method === 'lora'
-      ? {
-          r: posInt('lora_r', 8)!,
-          alpha: num(cfg.lora_alpha) ?? 8,
-          dropout: num(cfg.lora_dropout) ?? 0,
-          targetModules: Array.isArray(cfg.lora_target_modules) ? cfg.lora_target_modules.map(String) : str(cfg.lora_target_modules),
-          targetLinear: bool(cfg.lora_target_linear) ?? false,
-          rslora: bool(cfg.peft_use_rslora) ?? bool(cfg.use_rslora) ?? false,
-        }
-      : null;
+  const lora = method === 'lora' ? (methodSettings as LoraSettings) : null;
 
   const settings: TrainSettings = {
     baseModel: str(cfg.base_model) ?? '',
     method,
+    methodSettings,
     lora,
     learningRate: lr ?? 0,
     scheduler: sched as ScheduleKind,

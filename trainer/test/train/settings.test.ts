@@ -8,6 +8,7 @@ test('defaults follow Axolotl / Transformers', () => {
   assert.deepEqual(settings, {
     baseModel: 'm',
     method: 'full',
+    methodSettings: {},
     lora: null,
     learningRate: 2e-4,
     scheduler: 'cosine',

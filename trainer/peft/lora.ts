@@ -1,0 +1,102 @@
+/**
+ * LoRA as a registry entry: `adapter: lora` settings, PEFT's init (trainer/model/lora.ts), PEFT's
+ * file format and host-side merge (trainer/io/adapter.ts).
+ */
+import { loraPairs, mergeAdapter, parseLoraConfig, saveAdapter } from '../io/index';
+import { applyLora, loraScaling, type HostTensor } from '../model/index';
+import type { PeftMethod, RawConfig, Refuse } from './types';
+
+/** LoRA hyper-parameters as the config gives them. */
+export interface LoraSettings {
+  r: number;
+  alpha: number;
+  dropout: number;
+  /** `lora_target_modules`: names, a regular expression over full module names, or null (PEFT's default). */
+  targetModules: string[] | string | null;
+  targetLinear: boolean;
+  rslora: boolean;
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
+
+/** Reads a positive integer key; refuses other values (returns the fallback then). */
+export function positiveInt(cfg: RawConfig, key: string, fallback: number, refuse: Refuse): number {
+  const v = num(cfg[key]);
+  if (v === null) return fallback;
+  if (!Number.isInteger(v) || v < 1) {
+    refuse('trainer-invalid-setting', key, `${key} must be a positive integer`);
+    return fallback;
+  }
+  return v;
+}
+
+export function readLoraSettings(cfg: RawConfig, refuse: Refuse): LoraSettings {
+  return {
+    r: positiveInt(cfg, 'lora_r', 8, refuse),
+    alpha: num(cfg.lora_alpha) ?? 8,
+    dropout: num(cfg.lora_dropout) ?? 0,
+    targetModules: Array.isArray(cfg.lora_target_modules) ? cfg.lora_target_modules.map(String) : str(cfg.lora_target_modules),
+    targetLinear: bool(cfg.lora_target_linear) ?? false,
+    rslora: bool(cfg.peft_use_rslora) ?? bool(cfg.use_rslora) ?? false,
+  };
+}
+
+/**
+ * `lora_target_modules` as PEFT reads it: a list of module names (matched on the last name
+ * component or a dotted suffix), or one string that is a regular expression over the full module
+ * names (re.fullmatch), or nothing: PEFT's default for the architecture.
+ */
+export function loraTargets(targets: string[] | string | null, moduleNames: readonly string[], family: string): string[] {
+  if (targets === null) return family === 'gpt2' ? ['c_attn'] : ['q_proj', 'v_proj'];
+  if (Array.isArray(targets)) return targets;
+  if (/^[\w.]+$/.test(targets)) return [targets];
+  const re = new RegExp(`^(?:${targets})$`);
+  const hits = moduleNames.filter((n) => re.test(n));
+  // None: keep the pattern so the model side's error names what matched nothing.
+  return hits.length > 0 ? hits : [targets];
+}
+
+/** Saved weights (`<module>.lora_A.weight` / `lora_B.weight`, PEFT layout) back into A/B pairs. */
+function pairs(weights: Map<string, HostTensor>, r: number): Map<string, { a: HostTensor; b: HostTensor }> {
+  return loraPairs(weights, r, 'adapter weights');
+}
+
+export const loraMethod: PeftMethod<LoraSettings> = {
+  name: 'lora',
+  adapterValues: ['lora'],
+  peftTypes: ['LORA'],
+  readSettings: readLoraSettings,
+  apply(model, s, opts) {
+    if (opts.weights) {
+      const w = pairs(opts.weights, s.r);
+      applyLora(model, { r: s.r, alpha: s.alpha, dropout: s.dropout, useRslora: s.rslora, targetModules: [...w.keys()] }, w);
+    } else {
+      const targets = loraTargets(s.targetModules, [...model.linears.keys()], model.config.family);
+      applyLora(model, { r: s.r, alpha: s.alpha, dropout: s.dropout, targetModules: s.targetLinear ? undefined : targets, targetLinear: s.targetLinear, useRslora: s.rslora, seed: opts.seed });
+    }
+    return { method: 'lora', output: 'adapter', save: (dir, o) => saveAdapter(model, dir, o.baseModel !== undefined ? { baseModel: o.baseModel } : {}) };
+  },
+  fromSaved(config, tensors, where) {
+    const c = parseLoraConfig(config, where);
+    // Checked here so a bad file is reported with its path, before any model change.
+    const byModule = loraPairs(tensors, c.r, where);
+    const weights = new Map<string, HostTensor>();
+    for (const [m, { a, b }] of byModule) {
+      weights.set(`${m}.lora_A.weight`, a);
+      weights.set(`${m}.lora_B.weight`, b);
+    }
+    return { settings: { r: c.r, alpha: c.loraAlpha, dropout: c.loraDropout, targetModules: [...byModule.keys()], targetLinear: false, rslora: c.useRslora }, weights };
+  },
+  merge(config, base, loaded) {
+    const s = loaded.settings;
+    const weights = pairs(loaded.weights, s.r);
+    const tensors = mergeAdapter(config, base, {
+      dir: loaded.dir,
+      config: { r: s.r, loraAlpha: s.alpha, loraDropout: s.dropout, useRslora: s.rslora, targetModules: [...weights.keys()], baseModel: loaded.baseModel, fanInFanOut: config.family === 'gpt2' },
+      weights,
+    });
+    return { tensors, modules: [...weights.keys()], scaling: loraScaling(s.r, s.alpha, s.rslora) };
+  },
+};
