@@ -1,0 +1,169 @@
+/**
+ * Bounded-memory counters for the quality pass over large files: the most frequent strings
+ * (space-saving, Metwally et al. 2005), distinct counts (exact up to a limit, then HyperLogLog),
+ * MATTR, and distributions from int lists.
+ */
+import { fmix32 } from '../minhash';
+import { IntList } from '../hash';
+import type { Distribution } from './types';
+
+/**
+ * The `capacity` most frequent strings, approximately: exact while fewer distinct strings than
+ * `capacity` were seen, after that each count may overstate by at most the smallest count kept.
+ */
+export class TopK {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly capacity = 2000) {}
+
+  add(key: string): void {
+    const c = this.counts.get(key);
+    if (c !== undefined) {
+      this.counts.set(key, c + 1);
+      return;
+    }
+    if (this.counts.size < this.capacity) {
+      this.counts.set(key, 1);
+      return;
+    }
+    // Replace the smallest entry; the newcomer inherits its count (space-saving).
+    let minKey = '';
+    let min = Infinity;
+    for (const [k, v] of this.counts) {
+      if (v < min) {
+        min = v;
+        minKey = k;
+        if (v === 1) break;
+      }
+    }
+    this.counts.delete(minKey);
+    this.counts.set(key, min + 1);
+  }
+
+  /** The `n` largest, by count then text. */
+  top(n: number): { text: string; count: number }[] {
+    return [...this.counts]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, n)
+      .map(([text, count]) => ({ text, count }));
+  }
+}
+
+/** FNV-1a of a string, mixed: a 32-bit hash for the distinct counter. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return fmix32(h);
+}
+
+/** Distinct count: exact (a set of hashes) up to `exactLimit`, then HyperLogLog with 2^14 registers (~0.8 % error). */
+export class DistinctCounter {
+  private exact: Set<number> | null = new Set();
+  private readonly registers = new Uint8Array(1 << 14);
+
+  constructor(private readonly exactLimit = 100_000) {}
+
+  add(s: string): void {
+    const h = hashString(s);
+    if (this.exact) {
+      this.exact.add(h);
+      if (this.exact.size > this.exactLimit) this.exact = null;
+    }
+    const idx = h >>> 18;
+    const w = (h << 14) | (1 << 13);
+    const rank = Math.clz32(w) + 1;
+    if (rank > this.registers[idx]!) this.registers[idx] = rank;
+  }
+
+  get estimated(): boolean {
+    return this.exact === null;
+  }
+
+  get count(): number {
+    if (this.exact) return this.exact.size;
+    const m = this.registers.length;
+    let sum = 0;
+    let zeros = 0;
+    for (let i = 0; i < m; i++) {
+      sum += Math.pow(2, -this.registers[i]!);
+      if (this.registers[i] === 0) zeros++;
+    }
+    const e = ((0.7213 / (1 + 1.079 / m)) * m * m) / sum;
+    return Math.round(e <= 2.5 * m && zeros > 0 ? m * Math.log(m / zeros) : e);
+  }
+}
+
+/**
+ * Moving-average type-token ratio (Covington & McFall 2010): the mean, over every window of
+ * `window` consecutive words, of distinct words / window. Unlike the plain type-token ratio it
+ * does not fall as the text grows, so datasets of different sizes compare. Words are 32-bit hashes.
+ */
+export class Mattr {
+  private readonly ring: Int32Array;
+  private readonly inWindow = new Map<number, number>();
+  private seen = 0;
+  private sum = 0;
+  private windows = 0;
+
+  constructor(readonly window = 100) {
+    this.ring = new Int32Array(window);
+  }
+
+  add(word: number): void {
+    const w = this.window;
+    if (this.seen >= w) {
+      const old = this.ring[this.seen % w]!;
+      const c = this.inWindow.get(old)! - 1;
+      if (c === 0) this.inWindow.delete(old);
+      else this.inWindow.set(old, c);
+    }
+    this.ring[this.seen % w] = word | 0;
+    this.inWindow.set(word | 0, (this.inWindow.get(word | 0) ?? 0) + 1);
+    this.seen++;
+    if (this.seen >= w) {
+      this.sum += this.inWindow.size / w;
+      this.windows++;
+    }
+  }
+
+  get words(): number {
+    return this.seen;
+  }
+
+  /** Null until one full window has been seen. */
+  value(): number | null {
+    return this.windows ? this.sum / this.windows : null;
+  }
+}
+
+/** Percentile of sorted values, nearest rank. */
+const at = (sorted: Int32Array, q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+
+/** Exact percentiles and a log2 histogram (bins [0,1), [1,2), [2,4), [4,8), ...). */
+export function distribution(values: IntList): Distribution | null {
+  if (values.length === 0) return null;
+  const s = values.sorted();
+  let sum = 0;
+  for (let i = 0; i < s.length; i++) sum += s[i]!;
+  const max = s[s.length - 1]!;
+  const edges = [0, 1];
+  while (edges[edges.length - 1]! <= max) edges.push(edges[edges.length - 1]! * 2);
+  const counts = new Array<number>(edges.length - 1).fill(0);
+  for (let i = 0, k = 0; i < s.length; i++) {
+    while (s[i]! >= edges[k + 1]!) k++;
+    counts[k]!++;
+  }
+  return {
+    count: s.length,
+    min: s[0]!,
+    p10: at(s, 0.1),
+    p25: at(s, 0.25),
+    p50: at(s, 0.5),
+    p75: at(s, 0.75),
+    p90: at(s, 0.9),
+    p99: at(s, 0.99),
+    max,
+    mean: Math.round((10 * sum) / s.length) / 10,
+    histogram: { edges, counts },
+  };
+}

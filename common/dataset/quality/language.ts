@@ -1,0 +1,109 @@
+/**
+ * Language of a text without a model or any download: the dominant script decides where it
+ * names one language (Hangul, kana, Thai, Greek, Hebrew, ...); Latin and Cyrillic text is told
+ * apart by a small profile of frequent function words per language (and a few letters only one
+ * language uses). Short or mixed text, and text that is mostly code or numbers, is `und`.
+ */
+
+/** Language codes (ISO 639-1, `und` undetermined) and their names. */
+export const LANGUAGE_NAMES: Readonly<Record<string, string>> = {
+  en: 'English', es: 'Spanish', fr: 'French', de: 'German', it: 'Italian', pt: 'Portuguese', nl: 'Dutch', sv: 'Swedish', pl: 'Polish', tr: 'Turkish',
+  id: 'Indonesian', vi: 'Vietnamese', ru: 'Russian', uk: 'Ukrainian', zh: 'Chinese', ja: 'Japanese', ko: 'Korean', ar: 'Arabic', he: 'Hebrew', el: 'Greek',
+  hi: 'Hindi', bn: 'Bengali', th: 'Thai', ta: 'Tamil', ka: 'Georgian', hy: 'Armenian', und: 'undetermined',
+};
+
+/** Frequent function words, by language (no word in two lists). */
+const STOP: Record<string, string> = {
+  en: 'the and of to is in that it for you was with on are this be have not but what can how which there their would should about your',
+  es: 'el la los las de que y en un una por con para es del se no lo al como más pero sus está este esta también cuando muy sobre',
+  fr: 'le les des et est un une du dans que qui pour pas sur au avec ce il elle sont mais ou vous nous cette aux leur être fait',
+  de: 'der die und das ist nicht ein eine zu den mit sich des auf für im dem ich sie es auch wie wird oder aus bei nach wenn sind',
+  it: 'il di che è e la per un una del della non sono con gli le si anche come questo più nel alla ma ci ha dei delle essere',
+  pt: 'o os de que e do da em um uma para com não é no na por mais as dos das ao se sua seu ou quando muito também são você',
+  nl: 'de het een en van is dat op te in zijn niet met voor er maar ook als aan bij om wordt deze dit naar hij ze uit heeft',
+  sv: 'och att det som en är på för med av den till inte har jag om ett var men sig så vi kan hon från eller',
+  pl: 'i w nie na się jest że z do to jak ale co o przez dla tak od po jego czy są już może jej było tym',
+  tr: 've bir bu da de için ile çok ne ama daha gibi olan var mı en kadar sonra ben sen o ise değil olarak',
+  id: 'yang dan di ini itu dengan untuk tidak dari dalam akan pada juga ke karena ada saya bisa mereka atau sudah oleh adalah',
+  ru: 'и в не на что с по как это он я его но она к из же от за для то так все бы был только или',
+  uk: 'і в не на що з як це до та але від за для так він його вона ти ми чи був бути їх',
+};
+const STOP_SETS: [string, Set<string>][] = Object.entries(STOP).map(([lang, words]) => [lang, new Set(words.split(' '))]);
+
+type Script = 'latin' | 'cyrillic' | 'greek' | 'arabic' | 'hebrew' | 'devanagari' | 'bengali' | 'thai' | 'tamil' | 'georgian' | 'armenian' | 'hangul' | 'kana' | 'han';
+
+function scriptOf(c: number): Script | undefined {
+  if (c < 0x80) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 'latin' : undefined;
+  if (c < 0x250) return c >= 0xc0 && c !== 0xd7 && c !== 0xf7 ? 'latin' : undefined;
+  if (c >= 0x1e00 && c <= 0x1eff) return 'latin';
+  if (c >= 0x370 && c <= 0x3ff) return 'greek';
+  if (c >= 0x400 && c <= 0x52f) return 'cyrillic';
+  if (c >= 0x530 && c <= 0x58f) return 'armenian';
+  if (c >= 0x590 && c <= 0x5ff) return 'hebrew';
+  if ((c >= 0x600 && c <= 0x6ff) || (c >= 0x750 && c <= 0x77f)) return 'arabic';
+  if (c >= 0x900 && c <= 0x97f) return 'devanagari';
+  if (c >= 0x980 && c <= 0x9ff) return 'bengali';
+  if (c >= 0xb80 && c <= 0xbff) return 'tamil';
+  if (c >= 0xe00 && c <= 0xe7f) return 'thai';
+  if (c >= 0x10a0 && c <= 0x10ff) return 'georgian';
+  if ((c >= 0x1100 && c <= 0x11ff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0x3130 && c <= 0x318f)) return 'hangul';
+  if (c >= 0x3040 && c <= 0x30ff) return 'kana';
+  if ((c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) return 'han';
+  return undefined;
+}
+
+const BY_SCRIPT: Partial<Record<Script, string>> = { greek: 'el', armenian: 'hy', hebrew: 'he', arabic: 'ar', devanagari: 'hi', bengali: 'bn', tamil: 'ta', thai: 'th', georgian: 'ka', hangul: 'ko' };
+
+/** Characters looked at per text: enough to decide, bounded cost on long records. */
+const SAMPLE = 1500;
+
+/** The language of `text` (ISO 639-1 code, or `und`). */
+export function detectLanguage(text: string): string {
+  const s = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
+  const counts: Partial<Record<Script, number>> = {};
+  let letters = 0;
+  for (let i = 0; i < s.length; i++) {
+    const sc = scriptOf(s.charCodeAt(i));
+    if (!sc) continue;
+    counts[sc] = (counts[sc] ?? 0) + 1;
+    letters++;
+  }
+  if (letters < 12) return 'und';
+  // Japanese mixes kana with Han; any real share of kana makes it Japanese.
+  if ((counts.kana ?? 0) >= letters * 0.1) return 'ja';
+  let top: Script = 'latin';
+  for (const k of Object.keys(counts) as Script[]) if ((counts[k] ?? 0) > (counts[top] ?? 0)) top = k;
+  if ((counts[top] ?? 0) < letters * 0.5) return 'und';
+  if (top === 'han') return 'zh';
+  const fixed = BY_SCRIPT[top];
+  if (fixed) return fixed;
+  if (top === 'cyrillic') return /[іїєґ]/i.test(s) ? 'uk' : /[ыэъё]/i.test(s) ? 'ru' : byStopWords(s, ['ru', 'uk']) ?? 'ru';
+  // Latin: letters only one of the languages uses first, then function words.
+  if (/[ăâđêôơư][^\s]*[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]|[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i.test(s)) return 'vi';
+  return byStopWords(s, undefined) ?? 'und';
+}
+
+/** The language whose function words are most frequent (at least 3 hits, and clearly ahead). */
+function byStopWords(s: string, only: string[] | undefined): string | undefined {
+  const words = s.toLowerCase().match(/[\p{L}']+/gu) ?? [];
+  if (words.length < 4) return undefined;
+  const scores = new Map<string, number>();
+  for (const w of words) {
+    for (const [lang, set] of STOP_SETS) {
+      if (only && !only.includes(lang)) continue;
+      if (set.has(w)) scores.set(lang, (scores.get(lang) ?? 0) + 1);
+    }
+  }
+  let best: string | undefined;
+  let bestScore = 0;
+  let second = 0;
+  for (const [lang, n] of scores) {
+    if (n > bestScore) {
+      second = bestScore;
+      bestScore = n;
+      best = lang;
+    } else if (n > second) second = n;
+  }
+  if (bestScore < 3 || bestScore < second * 1.3 || bestScore < words.length * 0.08) return undefined;
+  return best;
+}
