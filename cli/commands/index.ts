@@ -9,6 +9,7 @@ import { trainCommand } from './train';
 import { evalCommand } from './eval';
 import { mergeLoraCommand } from './mergeLora';
 import { generateCommand } from './generate';
+import { serveCommand } from './serve';
 
 /**
  * Every sub-command, in the order `tunelab --help` lists them. Add a command by writing
@@ -25,4 +26,5 @@ export const commands: CliCommand[] = [
   evalCommand,
   mergeLoraCommand,
   generateCommand,
+  serveCommand,
 ];

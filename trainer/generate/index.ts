@@ -3,7 +3,7 @@
  * against the cached keys and values. Stops at a stop id (EOS / end of turn), at maxNewTokens, or
  * at the model's position limit.
  */
-import { KvCache, seededRandom, type CausalLM } from '../model/index';
+import { KvCache, seededRandom, type CausalLM, type ForwardHooks } from '../model/index';
 import { sampleToken, type SamplingOptions } from './sampling';
 
 export type { SamplingOptions } from './sampling';
@@ -29,6 +29,20 @@ export interface GenerateResult {
 
 /** Generates a continuation of `prompt` (token ids) with `model` on the current backend. */
 export function generate(model: CausalLM, prompt: readonly number[], opts: GenerateOptions): GenerateResult {
+  const steps = generateSteps(model, prompt, opts);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    opts.onToken?.(step.value);
+  }
+}
+
+/**
+ * The same generation one token at a time: yields each new id and returns the result. A caller
+ * can pause between tokens (the server yields to the event loop there) or stop early with
+ * `return()`, which frees the KV cache. `hooks` reach every forward (prompt / prefix adapters).
+ */
+export function* generateSteps(model: CausalLM, prompt: readonly number[], opts: GenerateOptions & { hooks?: ForwardHooks }): Generator<number, GenerateResult, void> {
   if (prompt.length === 0) throw new RangeError('the prompt is empty (no tokens)');
   const sampling: SamplingOptions = { temperature: opts.temperature ?? 0, topP: opts.topP ?? 1, topK: opts.topK ?? 0 };
   const rand = seededRandom(opts.seed ?? 0);
@@ -51,13 +65,13 @@ export function generate(model: CausalLM, prompt: readonly number[], opts: Gener
         inputIds: Int32Array.from(seq),
         positionIds: Int32Array.from(seq, (_, i) => first + i),
       };
-      const logits = model.lastLogits(input, { cache });
+      const logits = model.lastLogits(input, { cache, hooks: opts.hooks });
       const row = logits.dataSync() as Float32Array;
       logits.dispose();
       const next = sampleToken(row, sampling, rand);
       if (stop.has(next)) return { ids: out, stopReason: 'stop' };
       out.push(next);
-      opts.onToken?.(next);
+      yield next;
       start = total;
       pending = [next];
     }
