@@ -4,11 +4,19 @@
  * A [r, in] is Kaiming-uniform with a = √5 (bound 1/√in), B [out, r] is zero, so at step 0 the
  * adapted model equals the base. Internally A and B are held transposed (Aᵀ [in, r], Bᵀ [r, out])
  * so both products are plain XNNPACK matmuls; names and saved tensors use PEFT's layout.
+ *
+ * DoRA (Liu et al. 2024, `use_dora`) as PEFT implements it: a magnitude m [out] (initialised to the
+ * per-output norm of W) rescales the adapted weight's direction,
+ *   y = m / ‖W + s·BA‖ ⊙ (W x + s·B A x) + bias,
+ * the norm taken per output row and detached (no gradient flows through it: paper §4.3, PEFT).
+ * With dropout while training, PEFT's form: y = W x + b + (m/‖·‖ − 1) ⊙ W x̃ + m/‖·‖ ⊙ s·B A x̃.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from './causalLm';
 import type { LinearContext, LinearLayer } from './linear';
 import { customOp } from './linear';
+import { scaleColumns } from './ia3';
+import { baseBias, baseKernel } from './quantLinear';
 import type { HostTensor } from './tensors';
 import { seededRandom } from './tensors';
 import { decays } from './weights';
@@ -29,6 +37,8 @@ export interface LoraOptions {
   useRslora?: boolean;
   /** Seed for A's initialisation. */
   seed?: number;
+  /** `peft_use_dora`: DoRA's magnitude vector on every wrapped linear. */
+  useDora?: boolean;
 }
 
 /** A linear layer with a LoRA adapter. */
@@ -42,6 +52,8 @@ export class LoraLinear implements LinearLayer {
   readonly loraB: tf.Variable;
   /** alpha / r, or alpha / √r with rsLoRA. */
   readonly scaling: number;
+  /** DoRA's magnitude m [out] (`lora_magnitude_vector`), or null for plain LoRA. */
+  readonly magnitude: tf.Variable | null = null;
 
   constructor(
     readonly base: LinearLayer,
@@ -49,7 +61,8 @@ export class LoraLinear implements LinearLayer {
     readonly alpha: number,
     readonly useRslora: boolean,
     readonly dropoutRate: number,
-    init: { a: Float32Array; b?: Float32Array },
+    init: { a: Float32Array; b?: Float32Array; magnitude?: Float32Array },
+    useDora = false,
   ) {
     this.scaling = loraScaling(r, alpha, useRslora);
     this.name = base.name;
@@ -57,12 +70,30 @@ export class LoraLinear implements LinearLayer {
     this.outFeatures = base.outFeatures;
     this.loraA = tf.tidy(() => tf.variable(tf.tensor2d(init.a, [this.inFeatures, r]), true));
     this.loraB = tf.tidy(() => tf.variable(init.b ? tf.tensor2d(init.b, [r, this.outFeatures]) : tf.zeros([r, this.outFeatures]), true));
+    if (useDora) {
+      if (init.magnitude && init.magnitude.length !== this.outFeatures) throw new Error(`${this.name}.lora_magnitude_vector has ${init.magnitude.length} values, expected ${this.outFeatures}`);
+      // PEFT: m = ‖W + s·BA‖ per output row at creation (B = 0 for a new adapter).
+      this.magnitude = tf.tidy(() => tf.variable(init.magnitude ? tf.tensor1d(init.magnitude) : doraNorm(this), true));
+    }
   }
 
   apply(x: tf.Tensor2D, ctx: LinearContext): tf.Tensor2D {
     const y = this.base.apply(x, ctx); // [N, out]
-    const xd = ctx.training && this.dropoutRate > 0 ? (tf.dropout(x, this.dropoutRate, undefined, ctx.nextSeed()) as tf.Tensor2D) : x;
-    return loraAdd(this.scaling)(xd, this.loraA, this.loraB, y);
+    const dropped = ctx.training && this.dropoutRate > 0;
+    const xd = dropped ? (tf.dropout(x, this.dropoutRate, undefined, ctx.nextSeed()) as tf.Tensor2D) : x;
+    if (!this.magnitude) return loraAdd(this.scaling)(xd, this.loraA, this.loraB, y);
+    // DoRA. mag = m / ‖W + s·BA‖ [out], the norm detached.
+    const mag = tf.div(this.magnitude, detachedNorm(this.loraA, this.loraB, this)) as tf.Tensor1D;
+    const bias = baseBias(this.base);
+    const noBias = (t: tf.Tensor2D) => (bias ? (tf.sub(t, bias) as tf.Tensor2D) : t);
+    if (!dropped) {
+      // mag ⊙ (W x + s·B A x) + b
+      const z = scaleColumns(loraAdd(this.scaling)(xd, this.loraA, this.loraB, noBias(y)), mag);
+      return bias ? (tf.add(z, bias) as tf.Tensor2D) : z;
+    }
+    // W x + b + (mag − 1) ⊙ W x̃ + mag ⊙ s·B A x̃ = y + mag ⊙ (W x̃ + s·B A x̃) − W x̃
+    const wxd = noBias(this.base.apply(xd, ctx));
+    return tf.sub(tf.add(y, scaleColumns(loraAdd(this.scaling)(xd, this.loraA, this.loraB, wxd), mag)), wxd) as tf.Tensor2D;
   }
 
   /** ΔW in the [in, out] kernel layout: scaling · Aᵀ Bᵀ. */
@@ -90,6 +121,22 @@ function loraAdd(s: number): (x: tf.Tensor, a: tf.Tensor, b: tf.Tensor, y: tf.Te
   );
 }
 
+/** ‖W + s·Aᵀ Bᵀ‖ over the input axis of the [in, out] kernel: one norm per output [out]. */
+function doraNorm(layer: LoraLinear): tf.Tensor1D {
+  return tf.tidy(() => {
+    const w = tf.add(baseKernel(layer.base), tf.mul(tf.matMul(layer.loraA as tf.Tensor2D, layer.loraB as tf.Tensor2D), layer.scaling));
+    return tf.sqrt(tf.sum(tf.square(w), 0)) as tf.Tensor1D;
+  });
+}
+
+/** DoRA's weight norm as a constant of the graph: A and B get no gradient through it. */
+function detachedNorm(a: tf.Variable, b: tf.Variable, layer: LoraLinear): tf.Tensor1D {
+  return customOp<tf.Tensor1D>(
+    () => doraNorm(layer),
+    (_dy, [ai, bi]) => [tf.zerosLike(ai), tf.zerosLike(bi)],
+  )(a, b);
+}
+
 /** scaling = alpha / r, or alpha / √r with rsLoRA. */
 export const loraScaling = (r: number, alpha: number, rslora = false): number => (rslora ? alpha / Math.sqrt(r) : alpha / r);
 
@@ -113,7 +160,7 @@ export function peftInitA(inFeatures: number, r: number, rand: () => number): Fl
  * wrapped module names. Throws when nothing matches (a typo in lora_target_modules would
  * otherwise train nothing). `weights` (PEFT layout, from an adapter file) replaces the init.
  */
-export function applyLora(model: CausalLM, opts: LoraOptions, weights?: Map<string, { a: HostTensor; b: HostTensor }>): string[] {
+export function applyLora(model: CausalLM, opts: LoraOptions, weights?: Map<string, { a: HostTensor; b: HostTensor; magnitude?: HostTensor }>): string[] {
   if (!Number.isInteger(opts.r) || opts.r <= 0) throw new RangeError(`lora_r must be a positive integer, got ${opts.r}`);
   if (!(opts.dropout >= 0 && opts.dropout < 1)) throw new RangeError(`lora_dropout must be in [0, 1), got ${opts.dropout}`);
   const rand = seededRandom(opts.seed ?? 42);
@@ -122,20 +169,26 @@ export function applyLora(model: CausalLM, opts: LoraOptions, weights?: Map<stri
     if (!isTargeted(name, opts)) continue;
     if (layer instanceof LoraLinear) throw new Error(`"${name}" already has a LoRA adapter`);
     const given = weights?.get(name);
-    let init: { a: Float32Array; b?: Float32Array };
+    let init: { a: Float32Array; b?: Float32Array; magnitude?: Float32Array };
     if (given) {
-      const { a, b } = given;
+      const { a, b, magnitude } = given;
+      if (opts.useDora && !magnitude) throw new Error(`${name} has no lora_magnitude_vector (the adapter is DoRA)`);
       if (a.shape[0] !== opts.r || a.shape[1] !== layer.inFeatures) throw new Error(`${name}.lora_A.weight has shape [${a.shape.join(', ')}], expected [${opts.r}, ${layer.inFeatures}]`);
       if (b.shape[0] !== layer.outFeatures || b.shape[1] !== opts.r) throw new Error(`${name}.lora_B.weight has shape [${b.shape.join(', ')}], expected [${layer.outFeatures}, ${opts.r}]`);
-      init = { a: transposeData(a), b: transposeData(b) };
+      init = { a: transposeData(a), b: transposeData(b), ...(opts.useDora && magnitude ? { magnitude: magnitude.data } : {}) };
     } else {
       init = { a: peftInitA(layer.inFeatures, opts.r, rand) };
     }
-    const lora = new LoraLinear(layer, opts.r, opts.alpha, opts.useRslora === true, opts.dropout, init);
+    const lora = new LoraLinear(layer, opts.r, opts.alpha, opts.useRslora === true, opts.dropout, init, opts.useDora === true);
     model.replaceLinear(name, lora);
     for (const [suffix, variable] of [['lora_A', lora.loraA], ['lora_B', lora.loraB]] as const) {
       const pname = `${name}.${suffix}.weight`;
       model.params.set(pname, { name: pname, variable, transposed: true, decay: decays(pname), kind: 'lora' });
+    }
+    if (lora.magnitude) {
+      // PEFT's saved key (the adapter name and ".weight" stripped).
+      const pname = `${name}.lora_magnitude_vector`;
+      model.params.set(pname, { name: pname, variable: lora.magnitude, transposed: false, decay: decays(pname), kind: 'lora' });
     }
     wrapped.push(name);
   }

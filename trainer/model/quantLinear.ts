@@ -94,8 +94,8 @@ export interface QuantizeReport {
 
 /**
  * Replaces every plain linear of the decoder blocks with a `QuantizedLinear` and frees its float32
- * kernel. Must run before adapters are applied (it refuses a model whose linears are already
- * wrapped). The parameters stay counted in `parameterCounts().total` (as PEFT counts a 4-bit
+ * kernel, and freezes the base. Must run before adapters are applied (it refuses a model whose
+ * linears are already wrapped). The parameters stay counted in `parameterCounts().total` (as PEFT counts a 4-bit
  * model's parameters unpacked).
  */
 export function quantizeBase(model: CausalLM, opts: QuantizeOptions): QuantizeReport {
@@ -120,6 +120,8 @@ export function quantizeBase(model: CausalLM, opts: QuantizeOptions): QuantizeRe
     report.float32Bytes += q.numel * 4;
   }
   if (report.modules.length === 0) throw new Error('the model has no linear layers to quantise');
+  // A quantised base is frozen (PEFT's prepare_model_for_kbit_training): only an adapter trains.
+  model.setBaseTrainable(false);
   return report;
 }
 
@@ -128,4 +130,10 @@ export function baseKernel(layer: LinearLayer): tf.Tensor2D {
   if (layer instanceof QuantizedLinear) return layer.kernel();
   if (layer instanceof Linear) return tf.clone(layer.kernel) as tf.Tensor2D;
   throw new Error(`"${layer.name}": no dense weight to read (an adapter wraps it)`);
+}
+
+/** The frozen bias of a base layer (plain or quantised), or null. */
+export function baseBias(layer: LinearLayer): tf.Variable | null {
+  if (layer instanceof QuantizedLinear || layer instanceof Linear) return layer.bias;
+  throw new Error(`"${layer.name}": no base bias to read (an adapter wraps it)`);
 }
