@@ -33,6 +33,7 @@ function property(spec: KeySpec): Json {
   const p: Json = spec.required ? typeSchema(spec.type, spec) : nullable(typeSchema(spec.type, spec));
   const doc = [spec.doc, spec.advice].filter(Boolean).join('\n\n');
   p.description = spec.plugin ? `${doc}\n\n(Plugin key: needs ${spec.plugin} under plugins.)` : doc;
+  if (spec.tunelab) p.description = `${p.description as string}\n\n(Tunelab key: read by Tunelab's built-in trainer, ignored by Axolotl.)`;
   if (spec.default !== undefined) p.default = spec.default;
   if (spec.deprecated) {
     p.deprecationMessage = spec.deprecated.message;

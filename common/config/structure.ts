@@ -2,7 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, type Node, type ParsedNode, type YAMLM
 import { Severity } from '../diagnostics';
 import { isPlainObject, truthy, type RuleContext } from './context';
 import { keyName, nodeRange } from './nodes';
-import { CHAT_TEMPLATE_SET, FALLBACK_PREFIX, PLUGIN_ADAPTERS } from './schema/enums';
+import { CHAT_TEMPLATE_SET, FALLBACK_PREFIX, PLUGIN_ADAPTERS, TUNELAB_ADAPTERS } from './schema/enums';
 import { DATASET_ENTRY, NESTED_TABLES, TOP_LEVEL } from './schema/index';
 import { describeType } from './schema/typeExpr';
 import { suggestKey } from './suggest';
@@ -186,6 +186,7 @@ function checkEnum(ctx: RuleContext, keyPath: NodePath, spec: KeySpec, val: unkn
     ctx.report('config-unknown-value', Severity.Warning, { path: keyPath, on: 'value' }, `'${rest}' is not a chat template Axolotl knows, so the fallback fails when the tokenizer has no template${near ? `: did you mean '${FALLBACK_PREFIX}${near}'?` : '.'}`, near ? { replaceValueWith: `${FALLBACK_PREFIX}${near}` } : undefined);
     return;
   }
+  if (top && name === 'adapter' && TUNELAB_ADAPTERS.has(s)) return; // Tunelab's methods and their aliases: rulesMethods.ts
   if (top && name === 'adapter' && PLUGIN_ADAPTERS[s]) {
     if (!ctx.pluginEnabled(PLUGIN_ADAPTERS[s]!)) {
       ctx.report('config-invalid-value', Severity.Error, { path: keyPath, on: 'value' }, `adapter '${s}' is registered by ${PLUGIN_ADAPTERS[s]}, which is not listed under plugins:.`, { addPlugin: PLUGIN_ADAPTERS[s] });

@@ -27,6 +27,8 @@ export interface ValueDoc {
   doc?: string;
   /** Set when the value still works but has a modern replacement. */
   deprecated?: string;
+  /** A value only Tunelab's built-in trainer accepts (e.g. `adapter: prefix`); Axolotl refuses it. */
+  tunelab?: boolean;
 }
 
 /** How a value outside `values` is reported: Axolotl refuses it (error), it may still work (warning), or the values are only suggestions (none). */
@@ -79,6 +81,12 @@ export interface KeySpec {
   scope?: string;
   /** For `object` types and lists of objects: the keys of the nested object. */
   children?: ReadonlyMap<string, KeySpec>;
+  /**
+   * A Tunelab key: read by Tunelab's built-in trainer (and its eval), ignored by Axolotl and the
+   * Hugging Face runner. Hover says so; the config check reports it as information (a warning with
+   * `tunelab_engine: axolotl`).
+   */
+  tunelab?: boolean;
 }
 
 /** A parsed config: the yaml library's document with offsets, plus Tunelab's own bad-input diagnostics. */

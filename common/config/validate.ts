@@ -3,6 +3,7 @@ import { Severity, sortDiagnostics } from '../diagnostics';
 import { RuleContext } from './context';
 import { checkStructure } from './structure';
 import { checkRules } from './rules';
+import { checkMethodRules } from './rulesMethods';
 import { checkDatasets } from './datasets';
 import { checkAdvice } from './advice';
 import { checkLocalModel } from './localModel';
@@ -26,6 +27,7 @@ export function validateConfig(doc: ConfigDocument, env: ConfigEnv = {}): Diagno
     if (doc.root) {
       checkRequired(ctx);
       checkRules(ctx);
+      checkMethodRules(ctx);
       checkDatasets(ctx);
       checkLocalModel(ctx);
       checkAdvice(ctx);

@@ -25,7 +25,8 @@ export function yamlValue(v: unknown): string {
 
 function valueLine(v: ValueDoc): string {
   const deprecated = v.deprecated ? ` *(deprecated: ${v.deprecated})*` : '';
-  return `- ${code(v.value)}${v.doc ? ` — ${v.doc}` : ''}${deprecated}`;
+  const tunelab = v.tunelab ? ' *(Tunelab only)*' : '';
+  return `- ${code(v.value)}${tunelab}${v.doc ? ` — ${v.doc}` : ''}${deprecated}`;
 }
 
 /**
@@ -50,6 +51,7 @@ export function keyMarkdown(spec: KeySpec, options: { title?: boolean; maxValues
     facts.push(`Range: ${[lo, hi].filter(Boolean).join(', ')}`);
   }
   if (spec.plugin) facts.push(`Plugin: ${code(spec.plugin)} (list it under ${code('plugins:')})`);
+  if (spec.tunelab) facts.push("Tunelab key: read by Tunelab's built-in trainer, ignored by Axolotl");
   if (spec.aliasOf) facts.push(`Alias of ${code(spec.aliasOf)}`);
   if (spec.scope) facts.push(`Only for: ${spec.scope}`);
   if (facts.length) out.push(facts.join('  \n'));

@@ -22,6 +22,8 @@ export interface KeyDef {
   scope?: string;
   /** Name of the nested key table for objects and lists of objects. */
   children?: string;
+  /** A Tunelab key, ignored by Axolotl (KeySpec.tunelab). */
+  tunelab?: boolean;
 }
 
 /** A table of keys sharing a category (and optionally a plugin). */

@@ -15,7 +15,17 @@ export const ADAPTERS: readonly ValueDoc[] = [
   v('lora', 'Low-rank adapters on a 16-bit (or 8-bit with load_in_8bit) base model.'),
   v('qlora', 'LoRA on a 4-bit quantized base model (needs load_in_4bit: true). The least memory for a given model.'),
   v('llama-adapter', 'LLaMA-Adapter (adaption prompts): learned prefixes on the top layers.'),
+  { value: 'prefix', tunelab: true, doc: "Prefix tuning: learned keys and values prepended to every layer's attention (peft_num_virtual_tokens, peft_prefix_projection). Tunelab's built-in trainer only: Axolotl refuses it." },
+  { value: 'prompt', tunelab: true, doc: 'Prompt tuning: learned input embeddings prepended to every example (peft_num_virtual_tokens, peft_prompt_tuning_init). Tunelab\'s built-in trainer only: Axolotl refuses it.' },
+  { value: 'ia3', tunelab: true, doc: "IA³: learned scaling vectors on keys, values and the MLP's inner activations; the fewest parameters. Tunelab's built-in trainer only: Axolotl refuses it." },
+  { value: 'bottleneck', tunelab: true, doc: "Bottleneck adapters (Houlsby / Pfeiffer): small down-up MLPs with a residual inside each layer (peft_adapter_size, peft_adapter_placement). Tunelab's built-in trainer only: Axolotl refuses it." },
 ];
+
+/** Other spellings of Tunelab's methods that the trainer and the estimator accept (not offered by completion). */
+export const TUNELAB_ADAPTER_ALIASES: Readonly<Record<string, string>> = { prefix_tuning: 'prefix', prompt_tuning: 'prompt', houlsby: 'bottleneck' };
+
+/** The adapter names only Tunelab's built-in trainer accepts, aliases included. */
+export const TUNELAB_ADAPTERS: ReadonlySet<string> = new Set([...ADAPTERS.filter((a) => a.tunelab).map((a) => a.value), ...Object.keys(TUNELAB_ADAPTER_ALIASES)]);
 
 /** Adapters that plugins register, valid only when the plugin is listed under `plugins:`. */
 export const PLUGIN_ADAPTERS: Readonly<Record<string, string>> = { mora: 'axolotl.integrations.mora.MoraPlugin' };

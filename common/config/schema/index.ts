@@ -6,6 +6,7 @@ import { DATA_KEYS } from './keysData';
 import { TRAINING_KEYS } from './keysTraining';
 import { OUTPUT_KEYS } from './keysOutput';
 import { PLUGIN_TABLES } from './keysPlugins';
+import { EVAL_TASK_KEYS, TUNELAB_DATASET_KEYS, TUNELAB_KEYS } from './keysTunelab';
 import { DATASET_ENTRY_KEYS, FSDP_CONFIG_KEYS, LR_GROUP_KEYS, PEFT_KEYS, SPECIAL_TOKENS_KEYS, USER_DEFINED_TYPE_KEYS } from './keysNested';
 
 /**
@@ -27,6 +28,7 @@ function compile(name: string, def: KeyDef, category: string, nested: ReadonlyMa
   if (def.snippet !== undefined) spec.snippet = def.snippet;
   if (def.scope !== undefined) spec.scope = def.scope;
   if (plugin !== undefined) spec.plugin = plugin;
+  if (def.tunelab) spec.tunelab = true;
   if (def.children !== undefined) {
     const c = nested.get(def.children);
     if (!c) throw new Error(`schema: unknown nested table '${def.children}'`);
@@ -42,13 +44,14 @@ function compileFlat(keys: Record<string, KeyDef>, category: string, nested: Rea
 const nested = new Map<string, Map<string, KeySpec>>();
 // Order matters: tables referenced by others are compiled first.
 nested.set('user_defined_type', compileFlat(USER_DEFINED_TYPE_KEYS, 'datasets', nested));
-nested.set('dataset', compileFlat(DATASET_ENTRY_KEYS, 'datasets', nested));
+nested.set('dataset', compileFlat({ ...DATASET_ENTRY_KEYS, ...TUNELAB_DATASET_KEYS }, 'datasets', nested));
+nested.set('eval_task', compileFlat(EVAL_TASK_KEYS, 'tunelab', nested));
 nested.set('special_tokens', compileFlat(SPECIAL_TOKENS_KEYS, 'model', nested));
 nested.set('fsdp_config', compileFlat(FSDP_CONFIG_KEYS, 'distributed', nested));
 nested.set('peft', compileFlat(PEFT_KEYS, 'adapter', nested));
 nested.set('lr_group', compileFlat(LR_GROUP_KEYS, 'training', nested));
 
-const CORE_TABLES: KeyTable[] = [MODEL_KEYS, DATA_KEYS, TRAINING_KEYS, OUTPUT_KEYS];
+const CORE_TABLES: KeyTable[] = [MODEL_KEYS, DATA_KEYS, TRAINING_KEYS, OUTPUT_KEYS, TUNELAB_KEYS];
 
 /** Every top-level key, core and plugin. */
 export const TOP_LEVEL: ReadonlyMap<string, KeySpec> = (() => {

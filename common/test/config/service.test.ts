@@ -56,7 +56,8 @@ test('keysAt: top level, dataset entry, nested blocks; plugin keys only with the
 });
 
 test('valuesFor and keySpec describe enums, booleans and docs', () => {
-  assert.deepEqual(valuesFor(['adapter']).map((v) => v.value), ['lora', 'qlora', 'llama-adapter']);
+  assert.deepEqual(valuesFor(['adapter']).map((v) => v.value), ['lora', 'qlora', 'llama-adapter', 'prefix', 'prompt', 'ia3', 'bottleneck']);
+  assert.deepEqual(valuesFor(['adapter']).filter((v) => v.tunelab).map((v) => v.value), ['prefix', 'prompt', 'ia3', 'bottleneck'], "Tunelab's own methods are marked");
   assert.deepEqual(valuesFor(['datasets', 2, 'train_on_eos']).map((v) => v.value), ['turn', 'all', 'last', 'none']);
   assert.deepEqual(valuesFor(['bf16']).map((v) => v.value), ['true', 'false', 'auto']);
   assert.deepEqual(valuesFor(['learning_rate']), []);

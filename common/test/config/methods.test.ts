@@ -1,0 +1,110 @@
+/**
+ * Method/key mismatches, Tunelab's own keys and methods, and the forgetting keys (rulesMethods.ts):
+ * whole diagnostics (code, severity, line, message) on small configs.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig, validateConfig, type ConfigEnv } from '../../config/index';
+
+const BASE = 'base_model: m\nlearning_rate: 1e-4\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: org/data\n    type: alpaca\n';
+/** Diagnostics of BASE + `extra` (extra starts on line 7, 0-based), as [severity, code, line, message]. */
+function check(extra: string, env: ConfigEnv = {}): [number | undefined, string, number, string][] {
+  return validateConfig(parseConfig(BASE + extra), env).map((d) => [d.severity, String(d.code), d.range.start.line, d.message]);
+}
+const info = (k: string, line: number): [number, string, number, string] => [3, 'config-tunelab-key', line, `${k} is a Tunelab key: Tunelab's built-in trainer reads it; Axolotl ignores it.`];
+
+test('LoRA keys without an adapter (full fine-tuning) or with another method have no effect', () => {
+  assert.deepEqual(check('lora_r: 16\nlora_dropout: 0\nlora_target_linear: true\n'), [
+    [2, 'config-method-key-unused', 7, 'lora_r is a LoRA setting, and without an adapter this config fully fine-tunes: it has no effect. Set adapter: lora (or qlora) to train LoRA.'],
+    [2, 'config-method-key-unused', 9, 'lora_target_linear is a LoRA setting, and without an adapter this config fully fine-tunes: it has no effect. Set adapter: lora (or qlora) to train LoRA.'],
+  ]);
+  // IA3 picks its modules by the same target names, but has no rank.
+  assert.deepEqual(check('adapter: ia3\nlora_alpha: 16\nlora_target_modules: [k_proj, v_proj]\n'), [
+    [3, 'config-tunelab-method', 7, "adapter: ia3 is a method of Tunelab's built-in trainer; Axolotl refuses it, so this config trains with Tunelab only."],
+    [2, 'config-method-key-unused', 8, 'lora_alpha is a LoRA setting, and adapter: ia3 does not read it: it has no effect.'],
+  ]);
+  assert.deepEqual(check('adapter: qlora\nload_in_4bit: true\nlora_r: 8\nlora_target_linear: true\n'), []);
+});
+
+test("a method's own keys with another method: virtual tokens, prefix projection, bottleneck size", () => {
+  assert.deepEqual(check('adapter: lora\nlora_target_linear: true\npeft_num_virtual_tokens: 10\npeft_adapter_placement: pfeiffer\n'), [
+    [2, 'config-method-key-unused', 9, 'peft_num_virtual_tokens is read only by adapter: prefix or prompt, and adapter: lora does not read it: it has no effect.'],
+    info('peft_num_virtual_tokens', 9),
+    [2, 'config-method-key-unused', 10, 'peft_adapter_placement is read only by adapter: bottleneck, and adapter: lora does not read it: it has no effect.'],
+    info('peft_adapter_placement', 10),
+  ]);
+  assert.deepEqual(check('adapter: prefix\npeft_num_virtual_tokens: 16\npeft_encoder_hidden_size: 64\n'), [
+    [3, 'config-tunelab-method', 7, "adapter: prefix is a method of Tunelab's built-in trainer; Axolotl refuses it, so this config trains with Tunelab only."],
+    info('peft_num_virtual_tokens', 8),
+    [2, 'config-method-key-unused', 9, 'peft_encoder_hidden_size sizes the prefix projection MLP, which is off: set peft_prefix_projection: true, or remove it.'],
+    info('peft_encoder_hidden_size', 9),
+  ]);
+  assert.deepEqual(check('adapter: houlsby\npeft_adapter_size: 32\n').map((d) => d.slice(0, 3)), [
+    [3, 'config-tunelab-method', 7],
+    [3, 'config-tunelab-key', 8],
+  ]);
+  assert.equal(check('adapter: houlsby\n')[0]![3], "adapter: houlsby is a method of Tunelab's built-in trainer (the same as bottleneck); Axolotl refuses it, so this config trains with Tunelab only.");
+});
+
+test('prompt tuning from text needs the text; the text alone does nothing', () => {
+  assert.deepEqual(check('adapter: prompt\npeft_prompt_tuning_init: TEXT\n').filter((d) => d[0] !== 3), [
+    [1, 'config-prompt-init-text-missing', 8, 'peft_prompt_tuning_init: TEXT initialises the virtual tokens from peft_prompt_tuning_init_text, which is not set (PEFT refuses this too).'],
+  ]);
+  assert.deepEqual(check('adapter: prompt\npeft_prompt_tuning_init_text: Classify\n').filter((d) => d[0] !== 3), [
+    [2, 'config-method-key-unused', 8, 'peft_prompt_tuning_init_text is used only with peft_prompt_tuning_init: TEXT (now RANDOM, the default).'],
+  ]);
+});
+
+test('4-bit loading: full fine-tuning is refused, plain LoRA is QLoRA', () => {
+  assert.deepEqual(check('load_in_4bit: true\n').map((d) => d.slice(0, 3)), [[1, 'config-quantized-full-finetune', 7]]);
+  const d = validateConfig(parseConfig(BASE + 'adapter: lora\nlora_target_linear: true\nload_in_4bit: true\n')).find((x) => x.code === 'config-lora-4bit')!;
+  assert.deepEqual(d.data, { replaceValueWith: 'qlora' });
+  assert.deepEqual([d.severity, d.range], [2, { start: { line: 7, character: 9 }, end: { line: 7, character: 13 } }]);
+});
+
+test('with tunelab_engine: axolotl, Tunelab methods are errors and Tunelab keys warnings', () => {
+  assert.deepEqual(check('tunelab_engine: axolotl\nadapter: bottleneck\nl2sp_lambda: 0.01\n'), [
+    [1, 'config-tunelab-method', 8, "adapter: bottleneck is a method of Tunelab's built-in trainer; Axolotl refuses adapters it does not build in (lora, qlora, llama-adapter), so tunelab_engine: axolotl cannot run it. Use tunelab_engine: builtin, or adapter: lora."],
+    [2, 'config-tunelab-key', 9, "l2sp_lambda is a Tunelab key and tunelab_engine: axolotl ignores it (Axolotl drops keys it does not know); only Tunelab's built-in trainer reads it."],
+  ]);
+  assert.deepEqual(check('tunelab_engine: deepspeed\n').map((d) => d.slice(0, 3)), [[1, 'config-invalid-value', 7]]);
+});
+
+test('forgetting keys: EWC needs general data that exists; partners without EWC do nothing', () => {
+  assert.deepEqual(check('ewc_lambda: 10\n'), [
+    [1, 'config-ewc-needs-data', 7, 'ewc_lambda needs ewc_data: the general text the Fisher information (which weights matter) is estimated on, e.g. a .txt or .jsonl file of ordinary text.'],
+    info('ewc_lambda', 7),
+  ]);
+  assert.deepEqual(check('ewc_samples: 32\neval_tasks_every: 2\n').filter((d) => d[0] !== 3), [
+    [2, 'config-method-key-unused', 7, 'ewc_samples is used only by EWC, which is off: set ewc_lambda (e.g. 10) or remove ewc_samples.'],
+    [2, 'config-method-key-unused', 8, 'eval_tasks_every has no effect without eval_tasks.'],
+  ]);
+  const env: ConfigEnv = { configPath: '/ws/cfg.yml', fileExists: (p) => p === '/ws/general.txt' };
+  assert.deepEqual(check('ewc_lambda: 10\newc_data: general.txt\n', env).filter((d) => d[0] !== 3), []);
+  assert.deepEqual(check('ewc_lambda: 10\newc_data: missing.txt\n', env).filter((d) => d[0] !== 3), [[1, 'config-ewc-data-missing', 8, "ewc_data 'missing.txt' does not exist (looked for '/ws/missing.txt')."]]);
+  assert.deepEqual(check('ewc_lambda: -1\newc_data: general.txt\n', env).filter((d) => d[0] !== 3), [[1, 'config-out-of-range', 7, "'ewc_lambda' should be at least 0, got -1."]]);
+});
+
+test('dataset weight and loss_weight: Tunelab keys with ranges; all-zero weights are refused', () => {
+  const cfg = 'base_model: m\nlearning_rate: 1e-4\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: org/a\n    type: alpaca\n    weight: 0\n  - path: org/b\n    type: alpaca\n    weight: 0\n    loss_weight: -2\n';
+  assert.deepEqual(
+    validateConfig(parseConfig(cfg)).map((d) => [d.severity, d.code, d.range.start.line]),
+    [
+      [3, 'config-tunelab-key', 7],
+      [1, 'config-dataset-weights-zero', 7],
+      [3, 'config-tunelab-key', 10],
+      [3, 'config-tunelab-key', 11],
+      [1, 'config-out-of-range', 11],
+    ],
+  );
+  const ok = cfg.replace('weight: 0\n  - path', 'weight: 3\n  - path').replace('loss_weight: -2', 'loss_weight: 2');
+  assert.deepEqual(validateConfig(parseConfig(ok)).filter((d) => d.severity !== 3), []);
+});
+
+test('eval_tasks: names or {task, data, limit, num_fewshot} mappings, checked like other nested keys', () => {
+  assert.deepEqual(check('eval_tasks: [mmlu, {task: arc_easy, limit: 50, num_fewshot: 0}]\n'), [info('eval_tasks', 7)]);
+  assert.deepEqual(check('eval_tasks:\n  - task: arc_easy\n    limitt: 5\n').map((d) => d.slice(0, 3)), [
+    [3, 'config-tunelab-key', 7],
+    [2, 'config-unknown-key', 9],
+  ]);
+});
