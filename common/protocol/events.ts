@@ -24,7 +24,8 @@ export interface RunStartEvent extends Base {
   config_path: string;
   output_dir: string;
   backend: string;
-  method: 'full' | 'lora' | 'qlora' | 'prefix' | 'prompt' | 'adapter';
+  /** The fine-tuning method (trainer/peft's registry). `adapter` is an older name for `bottleneck`. */
+  method: 'full' | 'lora' | 'qlora' | 'prefix' | 'prompt' | 'adapter' | 'bottleneck' | 'ia3';
   params: { total: number; trainable: number };
   dataset: { train_records: number; eval_records: number; train_tokens: number };
   total_steps: number;

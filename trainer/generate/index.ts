@@ -47,7 +47,8 @@ export function* generateSteps(model: CausalLM, prompt: readonly number[], opts:
   const sampling: SamplingOptions = { temperature: opts.temperature ?? 0, topP: opts.topP ?? 1, topK: opts.topK ?? 0 };
   const rand = seededRandom(opts.seed ?? 0);
   const stop = new Set(opts.stopIds ?? []);
-  const limit = model.config.maxPositions;
+  // Prefix / prompt tuning's virtual tokens take the first positions.
+  const limit = model.config.maxPositions - model.reservedPositions();
   const out: number[] = [];
   const cache = opts.noCache ? undefined : new KvCache();
   try {

@@ -77,7 +77,7 @@ export async function generateText(req: GenerateRequest): Promise<GenerateOutput
   let model;
   try {
     model = loadModel(req.modelDir);
-    if (req.adapterDir) loadAdapterInto(model, req.adapterDir, { encode: (t) => encode(chat, t) });
+    if (req.adapterDir) loadAdapterInto(model, req.adapterDir, { encode: (t) => encode(chat, t, true) });
   } catch (e) {
     model?.dispose();
     throw new GenerateError((e as Error).message);

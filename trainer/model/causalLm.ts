@@ -9,7 +9,8 @@ import type { LinearContext, LinearLayer } from './linear';
 import { customOp, matMulLinear } from './linear';
 import { attentionMask, crossEntropySum, groupedAttention } from './ops';
 import type { HostTensor } from './tensors';
-import type { ForwardOptions, ModelInput } from './types';
+import { composeHooks, gatherRows } from './hooks';
+import type { ForwardHooks, ForwardOptions, ModelInput } from './types';
 import type { NamedParameter } from './weights';
 import { toHost } from './weights';
 
@@ -41,8 +42,6 @@ export abstract class CausalLM {
   readonly linears = new Map<string, LinearLayer>();
   /** Tensor names that were in the checkpoint but are not used (reported, not fatal). */
   unusedWeights: string[] = [];
-  /** Base parameters stored outside `params` (quantised linears' packed weights), counted in totals. */
-  heldParams = 0;
   private cachedHeadT: { source: tf.Variable; t: tf.Tensor2D } | null = null;
 
   constructor(readonly config: ModelConfig) {}
@@ -50,14 +49,43 @@ export abstract class CausalLM {
   /** The final hidden states h [B·T, C] (after the last norm). */
   protected abstract hidden(state: ForwardState): tf.Tensor2D;
 
-  /** Runs `hidden` and frees the per-forward state afterwards. */
+  /**
+   * Runs `hidden` with the attached and the per-call hooks and frees the per-forward state
+   * afterwards. A hook's `input` map may add positions (prompt tuning); only the caller's rows
+   * come back, so every caller sees [B·T, C] for its own input.
+   */
   protected run(input: ModelInput, opts: ForwardOptions): tf.Tensor2D {
-    const state = this.state(input, opts);
+    const hooks = composeHooks([...this.attachedHooks, opts.hooks]);
+    let rows: Int32Array | undefined;
+    if (hooks?.input) {
+      const mapped = hooks.input(input, (opts.cache?.length ?? 0) > 0);
+      input = mapped.input;
+      rows = mapped.rows;
+    }
+    const state = this.state(input, hooks ? { ...opts, hooks } : opts);
     try {
-      return this.hidden(state);
+      const h = this.hidden(state);
+      return rows ? gatherRows(h, rows) : h;
     } finally {
       state.dispose();
     }
+  }
+
+  /** Hooks adapters attached to this model (prefix, prompt, bottleneck); they run on every forward, before per-call hooks. */
+  readonly attachedHooks: ForwardHooks[] = [];
+
+  /** Attaches `hooks` to every later forward; returns a function that detaches them. */
+  attachHooks(hooks: ForwardHooks): () => void {
+    this.attachedHooks.push(hooks);
+    return () => {
+      const i = this.attachedHooks.indexOf(hooks);
+      if (i >= 0) this.attachedHooks.splice(i, 1);
+    };
+  }
+
+  /** Positions the attached hooks occupy before the first real token (generation's limit is maxPositions minus this). */
+  reservedPositions(extra?: ForwardHooks): number {
+    return composeHooks([...this.attachedHooks, extra])?.reservedPositions ?? 0;
   }
   /** The LM head weight: either the tied embedding table [V, C] or lm_head's kernel [C, V]. */
   protected abstract head(): { weight: tf.Variable; tied: boolean };
@@ -86,7 +114,7 @@ export abstract class CausalLM {
 
   /** Counts elements: all parameters and the trainable ones. */
   parameterCounts(): { total: number; trainable: number } {
-    let total = this.heldParams;
+    let total = 0;
     let trainable = 0;
     for (const p of this.params.values()) {
       total += p.variable.size;
@@ -246,7 +274,7 @@ const tiedHead = customOp<tf.Tensor2D>(
 function validateInput(input: ModelInput, vocab: number): void {
   const n = input.batch * input.seqLen;
   if (!Number.isInteger(input.batch) || !Number.isInteger(input.seqLen) || input.batch <= 0 || input.seqLen <= 0) throw new RangeError(`batch and seqLen must be positive integers (got ${input.batch} x ${input.seqLen})`);
-  for (const [key, arr] of [['inputIds', input.inputIds], ['positionIds', input.positionIds], ['segmentIds', input.segmentIds]] as const) {
+  for (const [key, arr] of [['inputIds', input.inputIds], ['positionIds', input.positionIds], ['segmentIds', input.segmentIds], ['virtualSlots', input.virtualSlots]] as const) {
     if (arr && arr.length !== n) throw new RangeError(`${key} has ${arr.length} entries, expected batch·seqLen = ${n}`);
   }
   for (let i = 0; i < n; i++) {

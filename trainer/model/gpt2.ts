@@ -67,8 +67,11 @@ export class Gpt2Model extends CausalLM {
     const positions = input.positionIds ?? defaultPositions(B, T);
     for (const p of positions) if (p < 0 || p >= maxPositions) throw new RangeError(`position ${p} is outside GPT-2's ${maxPositions} learned positions`);
     // h [N, C]
-    let h = tf.add(embed(tf.tensor1d(input.inputIds, 'int32'), this.wte), embed(tf.tensor1d(positions, 'int32'), this.wpe)) as tf.Tensor2D;
-    if (opts.hooks?.embeddings) h = opts.hooks.embeddings(h, input);
+    // The embeddings hook sees the token embeddings alone: prompt tuning's virtual tokens get
+    // learned positions added like real ones, as in Hugging Face (inputs_embeds + wpe).
+    let tok = embed(tf.tensor1d(input.inputIds, 'int32'), this.wte);
+    if (opts.hooks?.embeddings) tok = opts.hooks.embeddings(tok, input);
+    let h = tf.add(tok, embed(tf.tensor1d(positions, 'int32'), this.wpe)) as tf.Tensor2D;
     h = this.dropout(h, dropout.embedding, state);
     const ln = (x: tf.Tensor2D, n: Gpt2Norm) => layerNorm2d(x, n.weight, n.bias, eps);
     for (let i = 0; i < this.config.numLayers; i++) {

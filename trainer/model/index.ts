@@ -41,7 +41,15 @@ export { numel, seededRandom, transpose2d } from './tensors';
 export type { ForwardHooks, ForwardOptions, ModelInput } from './types';
 export { KvCache } from './types';
 export type { NamedParameter } from './weights';
-export { decays } from './weights';
+export { decays, toHost } from './weights';
+// Adapters that plug into ForwardHooks (trainer/peft builds on these).
+export { composeHooks, gatherRows, shiftedPositions } from './hooks';
+export type { PrefixAdapter, PrefixOptions } from './prefix';
+export { createPrefix, normalInit, prefixTokenDim } from './prefix';
+export type { PromptOptions } from './prompt';
+export { createPrompt, embeddingRows, insertVirtualTokens, textInitIds } from './prompt';
+export type { BottleneckActivation, BottleneckOptions, BottleneckPlacement } from './bottleneck';
+export { BOTTLENECK_ACTIVATIONS, BOTTLENECK_PLACEMENTS, bottleneckSlots, createBottleneck, layerPrefix } from './bottleneck';
 
 /** Builds the model for `config` from Hugging Face tensors (F32 host copies; see trainer/io). */
 export function buildModel(config: ModelConfig, tensors: Map<string, HostTensor>): CausalLM {

@@ -22,11 +22,26 @@ export interface ModelInput {
    * only itself.
    */
   segmentIds?: Int32Array;
+  /**
+   * Prompt tuning: at each position, the index of the virtual token placed there, or -1 for a real
+   * token. Set by a `ForwardHooks.input` that inserts virtual positions; read by its `embeddings`.
+   */
+  virtualSlots?: Int32Array;
 }
 
 /** Extension points for parameter-efficient methods that change more than a linear layer. */
 export interface ForwardHooks {
-  /** Prompt tuning and similar: transform the token embeddings h [B·T, C] (same shape back). */
+  /**
+   * Rewrites the input before the forward: prompt tuning inserts virtual positions, prefix and
+   * prompt tuning shift the real tokens' positions past their virtual ones (as Hugging Face does
+   * with PEFT). `continuation`: a cached decoding step after the first (the virtual positions are
+   * in the cache already). `rows`: which rows of the result are the caller's positions, in order;
+   * the model returns only those, so logits and the loss keep the caller's shape.
+   */
+  input?(input: ModelInput, continuation: boolean): { input: ModelInput; rows?: Int32Array };
+  /** Positions a method occupies before the first real token (prefix / prompt: the virtual tokens); generation keeps below the model's limit minus this. */
+  reservedPositions?: number;
+  /** Prompt tuning and similar: transform the token embeddings h [B·T, C] (same shape back; GPT-2: before its learned positions are added). */
   embeddings?(h: tf.Tensor2D, input: ModelInput): tf.Tensor2D;
   /** Prefix tuning: extra keys/values for layer `layer`, each [Hkv, P, D]; visible to every query. */
   kvPrefix?(layer: number): { k: tf.Tensor3D; v: tf.Tensor3D } | null;

@@ -17,8 +17,8 @@ export interface NamedParameter {
   transposed: boolean;
   /** Whether AdamW applies weight decay (false for norms and biases, as transformers does). */
   decay: boolean;
-  /** `lora` parameters belong to an adapter and are saved in PEFT's format; `base` to the model. */
-  kind: 'base' | 'lora';
+  /** `lora` and `adapter` (prefix, prompt, bottleneck, ...) parameters belong to an adapter and are saved in PEFT's format; `base` to the model. */
+  kind: 'base' | 'lora' | 'adapter';
 }
 
 /** No decay for biases and normalisation weights (transformers' default AdamW grouping). */

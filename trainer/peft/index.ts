@@ -11,17 +11,23 @@
 import { mergeLora as mergeWith, ModelDirError, type MergeRequest, type MergeResult } from '../io/index';
 import type { CausalLM } from '../model/index';
 import { readAdapterJson, readAdapterTensors } from './files';
+import { bottleneckMethod } from './bottleneck';
 import { fullMethod } from './full';
 import { loraMethod } from './lora';
+import { prefixMethod } from './prefix';
+import { promptMethod } from './prompt';
 import type { AppliedMethod, ApplyOptions, LoadedAdapter, MethodName, PeftMethod, RawConfig, Refuse } from './types';
 
 export type { AppliedMethod, ApplyOptions, LoadedAdapter, MethodName, PeftMethod, RawConfig, Refuse, SaveOptions } from './types';
+export type { BottleneckSettings } from './bottleneck';
 export type { LoraSettings } from './lora';
+export type { PrefixSettings } from './prefix';
+export type { PromptSettings } from './prompt';
 export { loraTargets } from './lora';
 
 /** Every method the trainer runs. Order matters only for messages. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- entries differ in their settings type; each is checked in its own file
-export const METHODS: readonly PeftMethod<any>[] = [fullMethod, loraMethod];
+export const METHODS: readonly PeftMethod<any>[] = [fullMethod, loraMethod, prefixMethod, promptMethod, bottleneckMethod];
 
 /** A method chosen by a config, with its settings. */
 export interface MethodChoice {

@@ -4,7 +4,7 @@
  * only through this contract and the registry (index.ts), so a new method needs no edit there.
  */
 import type { RunStartEvent } from '../../common/protocol/events';
-import type { CausalLM, HostTensor, ModelConfig } from '../model/index';
+import type { CausalLM, ForwardHooks, HostTensor, ModelConfig } from '../model/index';
 
 /** A method's name, as `run_start` reports it (the protocol is the one list). */
 export type MethodName = RunStartEvent['method'];
@@ -21,7 +21,7 @@ export interface ApplyOptions {
   seed: number;
   /** Weights read from a saved adapter (`load`): the method starts from them, frozen for inference. */
   weights?: Map<string, HostTensor>;
-  /** The tokenizer, for methods that initialise from text (prompt tuning's TEXT init). */
+  /** The tokenizer with special tokens added (as PEFT's tokenizer call), for methods that initialise from text (prompt tuning's TEXT init). */
   encode?: (text: string) => number[];
 }
 
@@ -32,6 +32,14 @@ export interface AppliedMethod {
   readonly output: 'adapter' | 'model';
   /** Writes the trained state into `dir` (created); returns the file names written. */
   save(dir: string, opts: SaveOptions): string[];
+  /**
+   * The hooks the method attached to the model (prefix, prompt, bottleneck); absent for methods
+   * that only wrap linears. A server holding several adapters on one base can `detach` them and
+   * pass `hooks` per forward instead (`ForwardOptions.hooks`).
+   */
+  readonly hooks?: ForwardHooks;
+  /** Removes `hooks` from the model's attached hooks (the variables stay until the model is disposed). */
+  detach?(): void;
 }
 
 export interface SaveOptions {

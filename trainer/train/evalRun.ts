@@ -67,7 +67,7 @@ export async function runEval(req: EvalRequest): Promise<EvalOutcome> {
     model = loadModel(s.modelDir);
     if (req.adapter) {
       adapterDir = resolve(req.cwd, req.adapter);
-      loadAdapterInto(model, adapterDir, { encode: (text) => encode(s.chat, text) });
+      loadAdapterInto(model, adapterDir, { encode: (text) => encode(s.chat, text, true) });
     }
   } catch (e) {
     return { ok: false, problems: [{ code: 'trainer-model-invalid', message: (e as Error).message }] };

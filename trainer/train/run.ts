@@ -91,7 +91,7 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     return refuse([{ code: 'trainer-model-invalid', message: (e as Error).message }]);
   }
   try {
-    applied = applyMethod(model, { method: settings.method, settings: settings.methodSettings }, { seed: settings.seed, encode: (text) => encode(s.chat, text) });
+    applied = applyMethod(model, { method: settings.method, settings: settings.methodSettings }, { seed: settings.seed, encode: (text) => encode(s.chat, text, true) });
   } catch (e) {
     model.dispose();
     return refuse([{ code: 'trainer-model-invalid', message: (e as Error).message }]);
