@@ -23,3 +23,6 @@ export { adapterValues, loadAdapter, loadAdapterInto, mergeAdapterDir as mergeLo
 export { ModelConfigError, SUPPORTED_ARCHITECTURES } from './model/index';
 export type { EvalReport, EvalRequest, EvalSample } from './train/evalRun';
 export { runEval } from './train/evalRun';
+// Model merging (mergekit configs): owned with trainer/merge.
+export type { MergeRunRequest, MergeRunResult } from './merge/run';
+export { DEFAULT_MERGE_SEED, MergeError, RUNNABLE_METHODS, runMerge } from './merge/run';

@@ -8,6 +8,7 @@ import { lspCommand } from './lsp';
 import { trainCommand } from './train';
 import { evalCommand } from './eval';
 import { mergeLoraCommand } from './mergeLora';
+import { mergeCommand } from './merge';
 import { generateCommand } from './generate';
 import { serveCommand } from './serve';
 
@@ -25,6 +26,7 @@ export const commands: CliCommand[] = [
   trainCommand,
   evalCommand,
   mergeLoraCommand,
+  mergeCommand,
   generateCommand,
   serveCommand,
 ];
