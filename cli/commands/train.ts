@@ -1,6 +1,8 @@
 import { processStopSignal, runTraining, type BackendChoice } from '../../trainer/index';
 import { numberOption, parse } from '../args';
 import { UsageError, type CliCommand } from '../command';
+import { runEngine } from '../engines/launch';
+import { engineStopSignal, selectEngine } from '../engines/select';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm', 'webgpu', 'tensorflow'];
 
@@ -8,7 +10,8 @@ export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Fine-tune a model from a config',
   usage: [
-    'Usage: tunelab train CONFIG [--max-steps N] [--output DIR] [--backend auto|wasm|webgpu|tensorflow] [--json] [--resume]',
+    'Usage: tunelab train CONFIG [--engine builtin|axolotl|hf] [--max-steps N] [--output DIR] [--backend auto|wasm|webgpu|tensorflow] [--json] [--resume]',
+    '                            [--python PATH] [--gpus N]',
     '',
     'Trains as the config says (full fine-tuning, or LoRA with adapter: lora) on local data and a local',
     'Hugging Face model directory. Events go to <output_dir>/events.jsonl and, with --json, to stdout',
@@ -19,6 +22,11 @@ export const trainCommand: CliCommand = {
     '  --backend B     compute backend (default wasm; auto picks the fastest that loads)',
     '  --json          events as JSON lines on stdout',
     '  --resume        continue from the newest checkpoint in the output directory',
+    '  --engine E      builtin (TensorFlow.js), axolotl (your Axolotl install) or hf (Transformers Trainer +',
+    '                  PEFT); default: the config\'s tunelab_engine, else $TUNELAB_ENGINE, else builtin',
+    '  --python PATH   the interpreter for axolotl / hf (default: $TUNELAB_PYTHON, a workspace .venv/venv/env,',
+    '                  $VIRTUAL_ENV, $CONDA_PREFIX, conda environments, python3 on PATH)',
+    '  --gpus N        axolotl / hf: processes to launch (accelerate launch / torchrun); default $TUNELAB_GPUS or 1',
     '',
     'Ctrl-C / SIGTERM: the step finishes, a checkpoint is written, the run ends as "stopped" (exit 0).',
     'Exit codes: 0 completed or stopped, 1 the run failed, 2 bad config, data or arguments (error event).',
@@ -30,8 +38,36 @@ export const trainCommand: CliCommand = {
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
       resume: { type: 'boolean', default: false },
+      engine: { type: 'string' },
+      python: { type: 'string' },
+      gpus: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one CONFIG path');
+    const engine = selectEngine(values.engine, positionals[0]!, io.cwd, process.env);
+    if (engine !== 'builtin') {
+      const gpus = numberOption('gpus', values.gpus ?? process.env.TUNELAB_GPUS, { integer: true, min: 1 }) ?? 1;
+      const stopSignal = engineStopSignal((signal) => {
+        if (!values.json) io.err(`\ntunelab train: ${signal}: the engine saves a checkpoint and stops (again to kill it now)\n`);
+      });
+      try {
+        return await runEngine(
+          {
+            engine,
+            configPath: positionals[0]!,
+            cwd: io.cwd,
+            python: values.python,
+            gpus,
+            resume: values.resume ?? false,
+            maxSteps: numberOption('max-steps', values['max-steps'], { integer: true, min: 1 }),
+            outputDir: values.output,
+          },
+          { stdout: io.out, stderr: io.err, json: values.json ?? false },
+          stopSignal,
+        );
+      } finally {
+        stopSignal.dispose();
+      }
+    }
     const backend = values.backend ?? 'wasm';
     if (!(BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
     const stop = processStopSignal((signal) => {

@@ -1,0 +1,18 @@
+/**
+ * Runs the environment probe (common/engines PROBE_SCRIPT) with the chosen interpreter.
+ */
+import { spawnSync } from 'node:child_process';
+import { parseProbe, PROBE_SCRIPT, type EnvProbe } from '../../common/engines/index';
+
+export function runProbe(python: string, env: NodeJS.ProcessEnv, timeoutMs = 120_000): EnvProbe | { error: string } {
+  const r = spawnSync(python, ['-c', PROBE_SCRIPT], { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 4 << 20 });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { error: `no Python interpreter at '${python}' (set tunelab.python or pass --python)` };
+    if (code === 'ETIMEDOUT') return { error: `the interpreter '${python}' did not answer within ${timeoutMs / 1000} s` };
+    return { error: `could not run '${python}': ${r.error.message}` };
+  }
+  const parsed = parseProbe(r.stdout ?? '');
+  if ('error' in parsed) return { error: `${parsed.error} (exit ${r.status}${r.stderr ? `: ${r.stderr.trim().split('\n').at(-1)}` : ''})` };
+  return parsed;
+}
