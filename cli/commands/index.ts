@@ -11,6 +11,7 @@ import { mergeLoraCommand } from './mergeLora';
 import { mergeCommand } from './merge';
 import { generateCommand } from './generate';
 import { serveCommand } from './serve';
+import { generateDataCommand } from './generateData';
 
 /**
  * Every sub-command, in the order `tunelab --help` lists them. Add a command by writing
@@ -29,4 +30,5 @@ export const commands: CliCommand[] = [
   mergeCommand,
   generateCommand,
   serveCommand,
+  generateDataCommand,
 ];

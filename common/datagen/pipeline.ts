@@ -1,0 +1,231 @@
+/**
+ * The generation loops of `tunelab generate-data`, with the model behind an injected
+ * `ChatClient` and persistence behind `commit`, so this file does no I/O.
+ *
+ * Resumable by construction: every random choice comes from (seed, step number), and `commit`
+ * stores the state before the records of a step are appended. The output file is the truth
+ * for how many records exist; a state that ran ahead of it (a crash between the two writes)
+ * only holds an instruction in the novelty pool that has no record, which is harmless.
+ */
+import { mulberry32 } from '../random';
+import type { ChatClient, ChatMessage, ChatOptions, ChatReply } from './client';
+import { answerPrompt, equalityPrompt, EVOL_OPERATIONS, evolvePrompt, parseEqual, parseEvolved, type EvolOperation } from './evolInstruct';
+import { evolutionProblem, evolvedProblem, instanceKey, instanceProblem, InstructionPool, type DropReason, type Instance, type InstructionFilterOptions } from './filters';
+import { classificationPrompt, instancePrompt, instructionPrompt, parseInstances, parseInstructions, parseYesNo, pickExamples, sample, type SeedTask } from './selfInstruct';
+
+export type DatagenMethod = 'self-instruct' | 'evol-instruct';
+
+/** A generated record before it is written in the chosen dataset format. */
+export interface GeneratedRecord extends Instance {
+  /** How it was made: 'self-instruct', or the evol-instruct operation. */
+  origin: string;
+}
+
+/** Everything a resumed run needs (JSON; written next to the output). */
+export interface DatagenState {
+  v: 1;
+  method: DatagenMethod;
+  /** Identifies the seed data, so a resume with other seeds is refused. */
+  seedDigest: string;
+  seed: number;
+  /** Records in the output file. */
+  written: number;
+  /** Steps taken (a self-instruct round, or one evol-instruct evolution). */
+  step: number;
+  /** Self-instruct: generated instructions kept (the novelty pool beyond the seeds) and instance keys. */
+  generated: string[];
+  instanceKeys: string[];
+  /** Evol-instruct: the current instruction of each seed, and the epoch. */
+  current: string[];
+  epoch: number;
+  drops: Partial<Record<DropReason, number>>;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** Settings of a run. */
+export interface PipelineOptions {
+  method: DatagenMethod;
+  seeds: SeedTask[];
+  /** Records wanted in the output in total. */
+  count: number;
+  seed: number;
+  seedDigest: string;
+  /** Evol-instruct epochs over the seed pool (default 4, as WizardLM). */
+  epochs?: number;
+  filter?: InstructionFilterOptions;
+  /** Sampling for creative steps (new instructions, evolutions); the paper used 0.7 / 0.5 for instructions. */
+  creative?: ChatOptions;
+  /** Sampling for answers and judgements (instances, equality, classification). */
+  precise?: ChatOptions;
+  /** Steps in a row with nothing kept before the run stops as stalled (default 25). */
+  maxBarrenSteps?: number;
+}
+
+export interface PipelineIo {
+  client: ChatClient;
+  /** Saves `state` (atomically), then appends `records` to the output. */
+  commit(state: DatagenState, records: GeneratedRecord[]): Promise<void>;
+  /** Called after every model request and every commit. */
+  progress?(state: DatagenState): void;
+  /** Aborting stops the run after the current request (nothing half-written). */
+  signal?: AbortSignal;
+}
+
+export type StopReason = 'done' | 'stalled' | 'exhausted' | 'interrupted';
+
+export function initialState(opts: PipelineOptions): DatagenState {
+  return {
+    v: 1,
+    method: opts.method,
+    seedDigest: opts.seedDigest,
+    seed: opts.seed,
+    written: 0,
+    step: 0,
+    generated: [],
+    instanceKeys: [],
+    current: opts.seeds.map((s) => s.instruction),
+    epoch: 0,
+    drops: {},
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+  };
+}
+
+/** A state read back from disk, if it has the fields this version writes. */
+export function parseState(raw: unknown): DatagenState | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const s = raw as Partial<DatagenState>;
+  const ok =
+    s.v === 1 &&
+    (s.method === 'self-instruct' || s.method === 'evol-instruct') &&
+    typeof s.seedDigest === 'string' &&
+    [s.seed, s.written, s.step, s.epoch, s.requests, s.promptTokens, s.completionTokens].every((n) => typeof n === 'number') &&
+    [s.generated, s.instanceKeys, s.current].every((a) => Array.isArray(a) && a.every((x) => typeof x === 'string')) &&
+    typeof s.drops === 'object';
+  return ok ? (s as DatagenState) : undefined;
+}
+
+/** A per-step random source: the same (seed, step) gives the same choices after a resume. */
+const stepRandom = (seed: number, step: number): (() => number) => mulberry32((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0);
+
+class Stop extends Error {}
+
+/** Runs until `count` records exist, the seeds are exhausted (evol), the run stalls, or the signal aborts. */
+export async function runPipeline(opts: PipelineOptions, io: PipelineIo, resumed?: DatagenState): Promise<{ state: DatagenState; stop: StopReason }> {
+  const state = resumed ?? initialState(opts);
+  const drop = (r: DropReason): void => void (state.drops[r] = (state.drops[r] ?? 0) + 1);
+  const ask = async (messages: ChatMessage[], o: ChatOptions | undefined): Promise<ChatReply> => {
+    if (io.signal?.aborted) throw new Stop();
+    const reply = await io.client.chat(messages, o);
+    state.requests++;
+    state.promptTokens += reply.promptTokens;
+    state.completionTokens += reply.completionTokens;
+    io.progress?.(state);
+    return reply;
+  };
+  const commit = async (records: GeneratedRecord[]): Promise<void> => {
+    const room = records.slice(0, Math.max(0, opts.count - state.written));
+    state.written += room.length;
+    await io.commit(state, room);
+    io.progress?.(state);
+  };
+  const barrenLimit = opts.maxBarrenSteps ?? 25;
+  let barren = 0;
+  try {
+    while (state.written < opts.count) {
+      if (io.signal?.aborted) return { state, stop: 'interrupted' };
+      const before = state.written;
+      if (opts.method === 'self-instruct') await selfInstructStep(opts, state, ask, drop, commit);
+      else {
+        if (opts.seeds.length === 0) return { state, stop: 'exhausted' };
+        if (state.current.length !== opts.seeds.length) state.current = opts.seeds.map((s) => s.instruction);
+        const index = state.step % opts.seeds.length;
+        state.epoch = Math.floor(state.step / opts.seeds.length);
+        if (state.epoch >= (opts.epochs ?? 4)) return { state, stop: 'exhausted' };
+        await evolStep(opts, state, index, ask, drop, commit);
+      }
+      barren = state.written > before ? 0 : barren + 1;
+      if (barren >= barrenLimit) return { state, stop: 'stalled' };
+    }
+    return { state, stop: 'done' };
+  } catch (e) {
+    if (e instanceof Stop) return { state, stop: 'interrupted' };
+    throw e;
+  }
+}
+
+type Ask = (messages: ChatMessage[], o: ChatOptions | undefined) => Promise<ChatReply>;
+
+/** One self-instruct round: 8 examples → new instructions → filter → classify → instances → filter. */
+async function selfInstructStep(opts: PipelineOptions, state: DatagenState, ask: Ask, drop: (r: DropReason) => void, commit: (r: GeneratedRecord[]) => Promise<void>): Promise<void> {
+  const rand = stepRandom(opts.seed, state.step);
+  const pool = new InstructionPool([...opts.seeds.map((s) => s.instruction), ...state.generated]);
+  const seen = new Set(state.instanceKeys);
+  const examples = pickExamples(opts.seeds, state.generated, rand);
+  const reply = await ask(instructionPrompt(examples), opts.creative ?? { temperature: 0.7, topP: 0.5, maxTokens: 1024 });
+  const fresh = parseInstructions(reply.text, reply.finishReason === 'length');
+  if (reply.finishReason === 'length' && fresh.length === 0) drop('truncated');
+  // Later steps of this round must not repeat the request for this step's choices after a resume.
+  state.step++;
+  const known = opts.seeds.filter((s) => s.isClassification !== undefined);
+  for (const instruction of fresh) {
+    if (state.written >= opts.count) break;
+    const problem = pool.check(instruction, opts.filter);
+    if (problem) {
+      drop(problem);
+      continue;
+    }
+    pool.add(instruction);
+    state.generated.push(instruction);
+    const isClass = known.length > 0 ? parseYesNo((await ask(classificationPrompt(instruction, sample(known, 12, rand)), opts.precise ?? { temperature: 0, maxTokens: 3 })).text) === true : false;
+    const sameKind = opts.seeds.filter((s) => (s.isClassification ?? false) === isClass && s.instances.length > 0);
+    const shots = sample(sameKind.length ? sameKind : opts.seeds.filter((s) => s.instances.length > 0), 3, rand);
+    const answer = await ask(instancePrompt(instruction, isClass, shots), opts.precise ?? { temperature: 0, maxTokens: 1024 });
+    const instances = parseInstances(instruction, answer.text, isClass);
+    if (answer.finishReason === 'length' && instances.length) instances.pop();
+    const kept: GeneratedRecord[] = [];
+    for (const inst of instances) {
+      const p = instanceProblem(inst, seen);
+      if (p) {
+        drop(p);
+        continue;
+      }
+      seen.add(instanceKey(inst));
+      state.instanceKeys.push(instanceKey(inst));
+      kept.push({ ...inst, origin: 'self-instruct' });
+    }
+    if (instances.length === 0) drop('unparseable');
+    await commit(kept);
+  }
+}
+
+/** One evolution of the seed at `index`; a failed evolution leaves the seed's instruction as it was. */
+async function evolStep(opts: PipelineOptions, state: DatagenState, index: number, ask: Ask, drop: (r: DropReason) => void, commit: (r: GeneratedRecord[]) => Promise<void>): Promise<void> {
+  const rand = stepRandom(opts.seed, state.step);
+  const op: EvolOperation = EVOL_OPERATIONS[Math.floor(rand() * EVOL_OPERATIONS.length)]!;
+  const original = state.current[index]!;
+  const reply = await ask(evolvePrompt(op, original), opts.creative ?? { temperature: 0.7, maxTokens: 1024 });
+  const evolved = parseEvolved(reply.text);
+  // A failed evolution is counted and leaves the seed's instruction as it was.
+  const failed = async (reason: DropReason): Promise<void> => {
+    drop(reason);
+    state.step++;
+    await commit([]);
+  };
+  if (reply.finishReason === 'length') return failed('truncated');
+  // Cheapest checks first: the prompt-leak rule needs no answer.
+  const leak = evolvedProblem(evolved);
+  if (leak) return failed(leak);
+  const answer = await ask(answerPrompt(evolved), opts.precise ?? { temperature: 0, maxTokens: 2048 });
+  if (answer.finishReason === 'length') return failed('truncated');
+  const problem = evolutionProblem(evolved, answer.text);
+  if (problem) return failed(problem);
+  const judged = await ask(equalityPrompt(original, evolved), opts.precise ?? { temperature: 0, maxTokens: 4 });
+  if (parseEqual(judged.text)) return failed('no-information-gain');
+  state.current[index] = evolved;
+  state.step++;
+  await commit([{ instruction: evolved, input: '', output: answer.text.trim(), origin: `evol-instruct:${op}` }]);
+}
