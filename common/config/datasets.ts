@@ -26,11 +26,16 @@ export function checkDatasets(ctx: RuleContext): void {
   for (const list of DATASET_LISTS) {
     const entries = ctx.get(list);
     if (!Array.isArray(entries)) continue;
+    // Axolotl's lists have min_length 1 (an empty `datasets:` is config-missing-datasets).
+    if (entries.length === 0 && list === 'test_datasets') {
+      ctx.report('config-dataset-list-empty', Severity.Error, [{ path: [list], on: 'value' }, { path: [list] }], 'test_datasets is an empty list, which Axolotl refuses (at least one entry): remove the key or add an entry.');
+    }
     entries.forEach((entry, i) => {
       if (!isPlainObject(entry)) return;
       const path: NodePath = [list, i];
       checkPresence(ctx, path, entry, list);
       checkType(ctx, path, entry);
+      checkUserDefinedType(ctx, path, entry);
       checkKeysForType(ctx, path, entry);
       checkEntryRules(ctx, path, entry);
       checkPath(ctx, path, entry);
@@ -67,6 +72,34 @@ function checkType(ctx: RuleContext, path: NodePath, entry: Record<string, unkno
     `${verdict.message}${ask ? ` Did you mean '${suggestion}'?` : ''}`,
     suggestion && suggestion !== type ? { replaceValueWith: suggestion } : undefined,
   );
+}
+
+/**
+ * A user-defined type (a mapping under `type:`): Axolotl's prompter reads
+ * `record[field_instruction]` and `record[field_output]` and formats `format` (and
+ * `no_input_format` without an input) with str.format, so a missing field name or format fails on
+ * the first record (KeyError / AttributeError), and `{input}` in no_input_format fails on every
+ * record without an input.
+ */
+function checkUserDefinedType(ctx: RuleContext, path: NodePath, entry: Record<string, unknown>): void {
+  const t = entry.type;
+  if (!isPlainObject(t) || ctx.on('rl')) return;
+  const anchors = (k: string) => [{ path: [...path, 'type', k] }, { path: [...path, 'type'] }];
+  const missing = ['field_instruction', 'field_output', 'format'].filter((k) => !truthy(t[k]));
+  if (missing.length > 0) {
+    ctx.report(
+      'config-user-type-incomplete',
+      Severity.Error,
+      [{ path: [...path, 'type'] }],
+      `A user-defined type needs ${missing.join(', ')}: Axolotl reads the instruction and response columns by these names and formats the prompt with format, and fails on the first record without them.`,
+    );
+  }
+  if (typeof t.no_input_format === 'string' && t.no_input_format.includes('{input}')) {
+    ctx.report('config-user-type-no-input-format', Severity.Error, anchors('no_input_format'), 'no_input_format is used for records without an input, so it cannot contain {input} (formatting fails with KeyError).');
+  }
+  if (typeof t.format === 'string' && t.format !== '' && !t.format.includes('{instruction}')) {
+    ctx.report('config-user-type-no-instruction', Severity.Warning, anchors('format'), 'format has no {instruction} placeholder: the instruction column is never shown to the model.');
+  }
 }
 
 /** Whether Axolotl can resolve a dataset type string, and why not. */

@@ -85,6 +85,14 @@ export function checkMethodRules(ctx: RuleContext): void {
     }
   }
 
+  // Per-module ranks and alphas must be positive integers (Axolotl's LoRA validator).
+  for (const k of ['lora_rank_pattern', 'lora_alpha_pattern']) {
+    const v = ctx.get(k);
+    if (!isPlainObject(v)) continue;
+    const bad = Object.entries(v).filter(([, n]) => typeof n === 'number' && !(n > 0));
+    if (bad.length > 0) ctx.report('config-lora-pattern-value', E, [{ path: [k, bad[0]![0]], on: 'value' }, { path: [k] }], `${k} values must be positive integers: ${bad.map(([m, n]) => `${m}: ${String(n)}`).join(', ')}.`);
+  }
+
   // 4-bit base with plain LoRA: that is QLoRA, and Axolotl's 4-bit handling keys off adapter: qlora.
   if (method === 'lora' && adapter === 'lora' && ctx.on('load_in_4bit') && !ctx.on('merge_lora')) {
     ctx.report('config-lora-4bit', W, atValue('adapter'), 'adapter: lora with load_in_4bit: true trains LoRA on a 4-bit base model, which is QLoRA: write adapter: qlora (Axolotl checks and prepares 4-bit training for qlora).', { replaceValueWith: 'qlora' });

@@ -108,3 +108,27 @@ test('eval_tasks: names or {task, data, limit, num_fewshot} mappings, checked li
     [2, 'config-unknown-key', 9],
   ]);
 });
+
+test('refusals Axolotl makes at load time: incomplete user-defined types, {input} without input, non-positive rank patterns, empty test_datasets', () => {
+  const cfg = (entry: string) => 'base_model: m\nlearning_rate: 1e-4\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: org/a\n' + entry;
+  const diags = (text: string) => validateConfig(parseConfig(text)).map((d) => [d.severity, d.code, d.range.start.line, d.message]);
+  assert.deepEqual(diags(cfg('    type:\n      field_instruction: q\n      format: "Q: {question}"\n      no_input_format: "{instruction} {input}"\n')), [
+    [1, 'config-user-type-incomplete', 6, 'A user-defined type needs field_output: Axolotl reads the instruction and response columns by these names and formats the prompt with format, and fails on the first record without them.'],
+    [2, 'config-user-type-no-instruction', 8, 'format has no {instruction} placeholder: the instruction column is never shown to the model.'],
+    [1, 'config-user-type-no-input-format', 9, 'no_input_format is used for records without an input, so it cannot contain {input} (formatting fails with KeyError).'],
+  ]);
+  assert.deepEqual(diags(cfg('    type:\n      field_instruction: q\n      field_output: a\n      format: "{instruction}\\n"\n')), []);
+  assert.deepEqual(diags(cfg('    type: alpaca\nadapter: lora\nlora_target_linear: true\nlora_rank_pattern:\n  q_proj: 0\n')).filter((d) => d[1] === 'config-lora-pattern-value'), [
+    [1, 'config-lora-pattern-value', 10, 'lora_rank_pattern values must be positive integers: q_proj: 0.'],
+  ]);
+  assert.deepEqual(diags(cfg('    type: alpaca\ntest_datasets: []\n')), [[1, 'config-dataset-list-empty', 7, 'test_datasets is an empty list, which Axolotl refuses (at least one entry): remove the key or add an entry.']]);
+});
+
+test('a dataset type that is not built in: an error without a dot (it cannot be a module of the user), a warning with one', () => {
+  const cfg = (type: string) => `base_model: m\nlearning_rate: 1e-4\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\ndatasets:\n  - path: org/a\n    type: ${type}\n`;
+  const d = (type: string) => validateConfig(parseConfig(cfg(type))).map((x) => [x.severity, x.code, x.message]);
+  assert.deepEqual(d('my_format'), [[1, 'config-unknown-dataset-type', `'my_format' is not a built-in dataset type, and without a dot it cannot name a module of your own: Axolotl fails with "unhandled prompt tokenization strategy".`]]);
+  assert.deepEqual(d('alpacca'), [[1, 'config-unknown-dataset-type', `'alpacca' is not a built-in dataset type, and without a dot it cannot name a module of your own: Axolotl fails with "unhandled prompt tokenization strategy". Did you mean 'alpaca'?`]]);
+  assert.deepEqual(d('my_pkg.transforms.load'), []);
+  assert.deepEqual(d('chat_template.nope').map((x) => x.slice(0, 2)), [[2, 'config-unknown-dataset-type']]);
+});
