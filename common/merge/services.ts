@@ -66,6 +66,22 @@ function methodDoc(m: MergeMethodSpec): string {
 /** In a list of mappings, `- |` or `- na|` starts a new entry: a key position. */
 function location(doc: ConfigDocument, offset: number) {
   const loc = nodeAt(doc, offset);
+  if (loc.kind === 'key' && !loc.node) {
+    // Under a key whose value is still empty (`parameters:` then a deeper line): that key's mapping.
+    const pos = doc.lines.positionAt(offset);
+    const indent = doc.text.slice(doc.lines.lineStart(pos.line), offset).search(/\S|$/);
+    for (let line = pos.line - 1; line >= 0; line--) {
+      const start = doc.lines.lineStart(line);
+      const text = doc.text.slice(start, doc.lines.lineEnd(line));
+      if (text.trim() === '' || text.trimStart().startsWith('#')) continue;
+      const m = /^(\s*)(?:-\s+)?([A-Za-z_][\w-]*):\s*$/.exec(text);
+      if (m && m[1].length < indent) {
+        const keyPath = nodeAt(doc, start + text.indexOf(m[2])).path;
+        return { ...loc, parentPath: keyPath, path: [...keyPath, loc.text] };
+      }
+      break;
+    }
+  }
   const last = loc.path[loc.path.length - 1];
   if (loc.kind === 'value' && typeof last === 'number' && !loc.text.includes(':') && (tableFor(loc.path) !== undefined)) {
     return { ...loc, kind: 'key' as const, parentPath: loc.path, path: [...loc.path, loc.text] };
