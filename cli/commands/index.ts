@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { validateCommand } from './validate';
 import { inspectCommand } from './inspect';
 import { convertCommand } from './convert';
+import { filterCommand } from './filter';
 import { estimateCommand } from './estimate';
 import { planCommand } from './plan';
 import { lspCommand } from './lsp';
@@ -21,6 +22,7 @@ export const commands: CliCommand[] = [
   validateCommand,
   inspectCommand,
   convertCommand,
+  filterCommand,
   estimateCommand,
   planCommand,
   lspCommand,

@@ -3,9 +3,12 @@ import { resolve } from 'node:path';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 import { formatOption, numberOption, parse } from '../args';
 import { parseConfig, resolveConfig } from '../../common/config/index';
-import { inspectDataset, type InspectOutput } from '../../common/dataset/inspect';
+import { findDatasetEntry, inspectDataset, type InspectOutput } from '../../common/dataset/inspect';
+import { analyzeDatasetFile } from '../../common/dataset/quality/file';
+import { formatQualityText } from '../../common/dataset/quality/format';
 
 const USAGE = `Usage: tunelab inspect DATASET [--config CONFIG] [--model DIR] [--record N] [--format text|json]
+       tunelab inspect DATASET --quality [--threshold J] [--max-share X] [--min-share Y] [--config CONFIG] [--format text|json]
 
 Dataset statistics and the loss-mask view of one record. DATASET is a .jsonl/.ndjson, .json or
 .parquet file (Alpaca, ShareGPT, OpenAI chat, or chat messages read through a config's mappings).
@@ -21,6 +24,13 @@ Dataset statistics and the loss-mask view of one record. DATASET is a .jsonl/.nd
   --format F       text (default) or json:
                    {"format", "records", "stats": {...}, "record": {"text", "tokens": [{"id", "text", "trained"}]}}
                    (record only with --record; tokens need a model)
+  --quality        the quality report instead (docs/dataset-quality.md): task-type mix, phrasing
+                   diversity, length balance, languages, near-duplicates (MinHash + LSH, verified
+                   by exact Jaccard), refusals, boilerplate, truncated answers, echoed prompts and
+                   empty fields, with the line of each record; JSON: {"format", "records", "quality"}
+  --threshold J    near-duplicate Jaccard threshold over 3-word shingles (default 0.8)
+  --max-share X    a task type above this share is reported as dominant (default 0.5)
+  --min-share Y    a task type present below this share is reported as rare (default 0.02)
 
 Exit codes: 0 no errors in the dataset, 1 the dataset has errors, 2 usage or I/O error.`;
 
@@ -79,7 +89,16 @@ export const inspectCommand: CliCommand = {
   summary: 'Dataset statistics and the loss-mask view of one record',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parse(args, { config: { type: 'string' }, model: { type: 'string' }, record: { type: 'string' }, format: { type: 'string' } });
+    const { values, positionals } = parse(args, {
+      config: { type: 'string' },
+      model: { type: 'string' },
+      record: { type: 'string' },
+      format: { type: 'string' },
+      quality: { type: 'boolean' },
+      threshold: { type: 'string' },
+      'max-share': { type: 'string' },
+      'min-share': { type: 'string' },
+    });
     const format = formatOption(values.format, ['text', 'json'] as const, 'text');
     if (positionals.length !== 1) throw new UsageError(`expected one DATASET, got ${positionals.length} (tunelab inspect --help)`);
     const path = fileArg(io, positionals[0]!, 'dataset');
@@ -90,6 +109,21 @@ export const inspectCommand: CliCommand = {
       configPath = fileArg(io, values.config, 'config');
       const doc = parseConfig(readFileSync(configPath, 'utf8'));
       config = resolveConfig(doc) as Record<string, unknown>;
+    }
+    if (values.quality) {
+      if (record !== undefined || values.model !== undefined) throw new UsageError('--quality takes no --record or --model');
+      const share = (name: 'max-share' | 'min-share') => numberOption(name, values[name], { min: 0 });
+      const threshold = numberOption('threshold', values.threshold, { min: 0 });
+      if (threshold !== undefined && (threshold <= 0 || threshold > 1)) throw new UsageError(`--threshold must be in (0, 1], got '${values.threshold}'`);
+      // Read by the config's entry when it lists the file, else by the records' own shape.
+      const entry = config ? findDatasetEntry(config, configPath, path, io.cwd) : undefined;
+      const maxShare = share('max-share');
+      const minShare = share('min-share');
+      const run = await analyzeDatasetFile(path, { ...(entry ? { entry } : {}), ...(threshold !== undefined ? { threshold } : {}), ...(maxShare !== undefined ? { maxShare } : {}), ...(minShare !== undefined ? { minShare } : {}) });
+      const s = run.dataset.summary;
+      if (format === 'json') io.out(JSON.stringify({ format: s.format, records: s.records, quality: run.report }) + '\n');
+      else io.out(formatQualityText(run.report, `${positionals[0]!}: ${s.records} record${s.records === 1 ? '' : 's'}, ${s.format ?? 'unknown format'}${s.errors ? ` (${s.errors} error${s.errors === 1 ? '' : 's'}: see tunelab validate)` : ''}`));
+      return s.errors > 0 ? 1 : 0;
     }
     const modelDir = values.model !== undefined ? fileArg(io, values.model, 'model folder', true) : undefined;
     const outcome = await inspectDataset({

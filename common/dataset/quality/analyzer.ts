@@ -232,6 +232,16 @@ export class QualityAnalyzer {
     if (this.mattr.words < MATTR_WORDS) forEachWordHash(text, (h) => this.mattr.add(h));
   }
 
+  /** Records added so far. */
+  get recordCount(): number {
+    return this.records;
+  }
+
+  /** The 0-based line of record `index`. */
+  lineOf(index: number): number {
+    return this.lines.get(index);
+  }
+
   /** Whether LSH found candidate pairs that `verify` should confirm. */
   get candidates(): number {
     return this.pairLater.length;

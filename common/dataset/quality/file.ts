@@ -5,6 +5,7 @@
  * validator's budget plus the analyzer's per-record bytes (see analyzer.ts).
  */
 import { readDatasetRecords, validateDatasetFile } from '../file';
+import { IntList } from '../hash';
 import type { DatasetEntry } from '../types';
 import type { DatasetReport } from '../validator';
 import { QualityAnalyzer, type QualityOptions } from './analyzer';
@@ -15,19 +16,27 @@ export interface QualityRun {
   /** The validator's report of the same pass (duplicates are the analyzer's, so the validator's are off). */
   dataset: DatasetReport;
   analyzer: QualityAnalyzer;
+  /** Records with errors (unreadable, or readable with an error diagnostic), by index. */
+  invalid: IntList;
 }
 
 /** Runs the quality pass (and the verification pass when needed) over a file. */
 export async function analyzeDatasetFile(path: string, options: QualityOptions & { entry?: DatasetEntry } = {}): Promise<QualityRun> {
   const { entry, ...quality } = options;
   const analyzer = new QualityAnalyzer(quality);
+  const invalid = new IntList();
   const dataset = await validateDatasetFile(path, {
     ...(entry ? { entry } : {}),
     duplicates: false,
-    onRecord: (record, loc) => analyzer.add(record, loc),
+    // Enough diagnostics to name the error of each invalid record `tunelab filter` drops.
+    maxDiagnostics: 10_000,
+    onRecord: (record, loc, hasErrors) => {
+      analyzer.add(record, loc);
+      if (hasErrors) invalid.push(loc.index);
+    },
   });
   if (analyzer.candidates > 0) await verifyFromFile(path, entry, analyzer);
-  return { report: analyzer.finish(), dataset, analyzer };
+  return { report: analyzer.finish(), dataset, analyzer, invalid };
 }
 
 /** Reads the file again and hands the records LSH paired to the analyzer, stopping after the last one. */
