@@ -218,8 +218,12 @@ function methodFromConfig(cfg: Cfg, shape: ModelShape, notes: string[]): { metho
       return { method: { kind: 'llama-adapter', length, layers }, quantization: in4 ? 'nf4' : in8 ? 'int8' : 'none', label: 'llama-adapter' };
     }
     case 'prefix':
-    case 'prefix_tuning':
-      return { method: { kind: 'prefix', virtualTokens: vt, projection: truthy(cfg.peft_prefix_projection) }, quantization: in4 ? 'nf4' : in8 ? 'int8' : 'none', label: 'prefix' };
+    case 'prefix_tuning': {
+      // PEFT's encoder_hidden_size (the MLP width with prefix_projection); unset: the token dimension.
+      const enc = cfg.peft_encoder_hidden_size === undefined || cfg.peft_encoder_hidden_size === null ? undefined : positiveInt(cfg, 'peft_encoder_hidden_size', 1, 1 << 24);
+      if (bad(enc)) return enc;
+      return { method: { kind: 'prefix', virtualTokens: vt, projection: truthy(cfg.peft_prefix_projection), ...(enc !== undefined ? { encoderHidden: enc } : {}) }, quantization: in4 ? 'nf4' : in8 ? 'int8' : 'none', label: 'prefix' };
+    }
     case 'prompt':
     case 'prompt_tuning':
       return { method: { kind: 'prompt', virtualTokens: vt }, quantization: in4 ? 'nf4' : in8 ? 'int8' : 'none', label: 'prompt' };
@@ -229,7 +233,8 @@ function methodFromConfig(cfg: Cfg, shape: ModelShape, notes: string[]): { metho
     case 'houlsby': {
       const size = positiveInt(cfg, 'peft_adapter_size', 64, 1 << 20);
       if (bad(size)) return size;
-      return { method: { kind: 'bottleneck', size }, quantization: in4 ? 'nf4' : in8 ? 'int8' : 'none', label: 'bottleneck' };
+      const placement = adapter !== 'houlsby' && String(cfg.peft_adapter_placement ?? '').trim().toLowerCase() === 'pfeiffer' ? 'pfeiffer' : 'houlsby';
+      return { method: { kind: 'bottleneck', size, placement }, quantization: in4 ? 'nf4' : in8 ? 'int8' : 'none', label: 'bottleneck' };
     }
     default:
       return { unknown: `adapter '${adapter}' is not one the estimator knows (lora, qlora, llama-adapter, prefix, prompt, ia3, bottleneck)`, key: 'adapter' };

@@ -40,7 +40,8 @@ export function baseParams(shape: ModelShape): BaseParams {
  *   `modulesToSave` (e.g. embed_tokens, lm_head) become fully trainable copies.
  * - `prefix`: prefix tuning, key and value vectors for every layer (GQA-aware, as PEFT since #1901).
  * - `prompt`: prompt tuning, virtual input embeddings.
- * - `bottleneck`: Houlsby adapters, two per layer (after attention and after the MLP).
+ * - `bottleneck`: bottleneck adapters, two per layer (Houlsby: after attention and after the MLP) or one
+ *   (Pfeiffer: after the MLP).
  * - `ia3`: one learned scaling vector per targeted module.
  * - `llama-adapter`: PEFT adaption prompts on the top `layers` layers (Axolotl's `llama-adapter`).
  */
@@ -49,7 +50,7 @@ export type Method =
   | { kind: 'lora'; r: number; targets: readonly string[] | 'all-linear' | { regex: string }; layers?: readonly number[]; bias?: boolean; dora?: boolean; modulesToSave?: readonly string[]; rankPattern?: Readonly<Record<string, number>> }
   | { kind: 'prefix'; virtualTokens: number; projection?: boolean; encoderHidden?: number }
   | { kind: 'prompt'; virtualTokens: number }
-  | { kind: 'bottleneck'; size: number }
+  | { kind: 'bottleneck'; size: number; placement?: 'houlsby' | 'pfeiffer' }
   | { kind: 'ia3'; targets?: readonly string[]; feedforward?: readonly string[] }
   | { kind: 'llama-adapter'; length: number; layers: number };
 
@@ -169,7 +170,8 @@ export function trainableParams(shape: ModelShape, method: Method): TrainablePar
       return done(method.virtualTokens * h, method.virtualTokens * h);
     case 'bottleneck': {
       const m = method.size;
-      const p = L * 2 * (2 * m * h + h + m);
+      // Each adapter: down [h, m] + bias m, up [m, h] + bias h.
+      const p = L * (method.placement === 'pfeiffer' ? 1 : 2) * (2 * m * h + h + m);
       return done(p, p);
     }
     case 'ia3': {

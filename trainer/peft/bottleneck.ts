@@ -1,6 +1,6 @@
 /**
- * Bottleneck adapters as a registry entry (`adapter: bottleneck`, or `houlsby` / `pfeiffer` for the
- * placement). PEFT has no such method, so the file layout is PEFT's with a Tunelab config:
+ * Bottleneck adapters as a registry entry (`adapter: bottleneck`, or `houlsby`; `peft_adapter_placement`
+ * chooses Houlsby or Pfeiffer). PEFT has no such method, so the file layout is PEFT's with a Tunelab config:
  *   adapter_config.json        {"peft_type": "BOTTLENECK", "adapter_size", "placement", "non_linearity", ...}
  *   adapter_model.safetensors  base_model.model.<layers>.<i>.adapter_{attn,mlp}.{down,up}.{weight,bias}
  * with weights in Hugging Face's [out, in] layout (down [m, C], up [C, m]).
@@ -23,11 +23,11 @@ const PREFIX = 'base_model.model.';
 
 export const bottleneckMethod: PeftMethod<BottleneckSettings> = {
   name: 'bottleneck',
-  adapterValues: ['bottleneck', 'houlsby', 'pfeiffer'],
+  adapterValues: ['bottleneck', 'houlsby'],
   peftTypes: ['BOTTLENECK'],
   readSettings(cfg, refuse) {
     const adapter = String(cfg.adapter).trim().toLowerCase();
-    const implied: BottleneckPlacement | null = adapter === 'houlsby' || adapter === 'pfeiffer' ? adapter : null;
+    const implied: BottleneckPlacement | null = adapter === 'houlsby' ? 'houlsby' : null;
     let placement: BottleneckPlacement = implied ?? 'houlsby';
     const rawPlacement = cfg.peft_adapter_placement;
     if (rawPlacement !== undefined && rawPlacement !== null) {
