@@ -147,8 +147,10 @@ export class HttpChatClient implements ChatClient {
         wait = retryAfterMs(res.headers, this.now());
       } catch (e) {
         if (e instanceof ApiRequestError) throw e;
-        const err = e as Error & { cause?: { code?: string } };
-        reason = err.name === 'TimeoutError' ? 'timed out' : `${err.message}${err.cause?.code ? ` (${err.cause.code})` : ''}`;
+        // fetch says "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, ...).
+        const err = e as Error & { cause?: { code?: string; message?: string } };
+        const why = err.cause?.code ?? err.cause?.message;
+        reason = err.name === 'TimeoutError' ? 'timed out' : `${err.message}${why ? ` (${why})` : ''}`;
       }
       if (attempt >= maxRetries) throw new ApiRequestError(`${this.url}: giving up after ${attempt + 1} attempts: ${reason}`, undefined, true);
       // Full jitter: uniform in [0, min(cap, base·2^attempt)], unless the server said how long.
