@@ -3,7 +3,9 @@
  *   adapter_config.json       {"peft_type": "LORA", "r", "lora_alpha", "target_modules", ...}
  *   adapter_model.safetensors base_model.model.<module>.lora_A.weight [r, in]
  *                             base_model.model.<module>.lora_B.weight [out, r]
- * and the merge W = W0 + scaling·B·A (transposed for GPT-2's Conv1D: PEFT's fan_in_fan_out).
+ *                             base_model.model.<module>.lora_magnitude_vector [out]  (DoRA, use_dora)
+ * and the merge W = W0 + scaling·B·A (transposed for GPT-2's Conv1D: PEFT's fan_in_fan_out); for
+ * DoRA each output row of that is then rescaled to the magnitude: W = m / ‖W′‖ ⊙ W′.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,15 @@ export interface AdapterConfig {
   targetModules: string[] | string;
   baseModel: string | null;
   fanInFanOut: boolean;
+  /** DoRA (`use_dora`): each module also has a magnitude vector. */
+  useDora?: boolean;
+}
+
+/** One module's saved LoRA tensors (PEFT layout); `magnitude` [out] for DoRA. */
+export interface LoraPair {
+  a: HostTensor;
+  b: HostTensor;
+  magnitude?: HostTensor;
 }
 
 /** A PEFT adapter read from disk: its config and A/B pairs by module name (PEFT layout). */
@@ -30,7 +41,7 @@ export interface LoadedAdapter {
   dir: string;
   config: AdapterConfig;
   /** Keyed by module name without the `base_model.model.` prefix, e.g. `model.layers.0.self_attn.q_proj`. */
-  weights: Map<string, { a: HostTensor; b: HostTensor }>;
+  weights: Map<string, LoraPair>;
 }
 
 /** Writes adapter_config.json + adapter_model.safetensors for the LoRA layers of `model`. */
@@ -44,6 +55,7 @@ export function saveAdapter(model: CausalLM, out: string, opts: { baseModel?: st
     // Internal Aᵀ [in, r] / Bᵀ [r, out] -> PEFT A [r, in] / B [out, r].
     tensors.set(`${PREFIX}${name}.lora_A.weight`, transpose2d({ shape: [...layer.loraA.shape], data: layer.loraA.dataSync() as Float32Array }));
     tensors.set(`${PREFIX}${name}.lora_B.weight`, transpose2d({ shape: [...layer.loraB.shape], data: layer.loraB.dataSync() as Float32Array }));
+    if (layer.magnitude) tensors.set(`${PREFIX}${name}.lora_magnitude_vector`, { shape: [...layer.magnitude.shape], data: new Float32Array(layer.magnitude.dataSync() as Float32Array) });
   }
   const config = {
     alpha_pattern: {},
@@ -64,7 +76,7 @@ export function saveAdapter(model: CausalLM, out: string, opts: { baseModel?: st
     revision: null,
     target_modules: [...new Set(layers.map(([n]) => n.split('.').pop() as string))].sort(),
     task_type: 'CAUSAL_LM',
-    use_dora: false,
+    use_dora: first.magnitude !== null,
     use_rslora: first.useRslora,
   };
   writeSafetensors(join(out, 'adapter_model.safetensors'), tensors, { metadata: { format: 'pt' } });
@@ -84,7 +96,6 @@ export function parseLoraConfig(raw: Record<string, unknown>, path: string): Ada
     throw new ModelDirError(`${path}: ${msg}`);
   };
   if (raw.peft_type !== undefined && raw.peft_type !== 'LORA') fail(`peft_type ${JSON.stringify(raw.peft_type)} is not a LoRA adapter`);
-  if (raw.use_dora === true) fail('DoRA adapters (use_dora) are not supported');
   if (raw.bias !== undefined && raw.bias !== 'none') fail(`bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
   for (const key of ['rank_pattern', 'alpha_pattern'] as const) {
     const v = raw[key];
@@ -105,6 +116,7 @@ export function parseLoraConfig(raw: Record<string, unknown>, path: string): Ada
     targetModules,
     baseModel: typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : null,
     fanInFanOut: raw.fan_in_fan_out === true,
+    useDora: raw.use_dora === true,
   };
 }
 
@@ -121,9 +133,16 @@ export function readAdapter(dir: string): LoadedAdapter {
 }
 
 /** Groups adapter tensors into A/B pairs by module name (PEFT layout); `path` names the file in errors. */
-export function loraPairs(tensors: Map<string, HostTensor>, r: number, path: string): Map<string, { a: HostTensor; b: HostTensor }> {
-  const weights = new Map<string, { a?: HostTensor; b?: HostTensor }>();
+export function loraPairs(tensors: Map<string, HostTensor>, r: number, path: string): Map<string, LoraPair> {
+  const weights = new Map<string, { a?: HostTensor; b?: HostTensor; magnitude?: HostTensor }>();
   for (const [key, t] of tensors) {
+    // DoRA's magnitude: PEFT saves `<module>.lora_magnitude_vector` (adapter name and .weight stripped).
+    const mag = /^(?:base_model\.model\.)?(.+)\.lora_magnitude_vector(?:\.[^.]+)?(?:\.weight)?$/.exec(key);
+    if (mag) {
+      if (t.shape.length !== 1) throw new ModelDirError(`${path}: "${key}" has shape [${t.shape.join(', ')}], expected one dimension`);
+      weights.set(mag[1], { ...weights.get(mag[1]), magnitude: t });
+      continue;
+    }
     // PEFT strips the adapter name on save; tolerate files that kept it (`lora_A.default.weight`).
     const m = /^(?:base_model\.model\.)?(.+)\.lora_([AB])(?:\.[^.]+)?\.weight$/.exec(key);
     if (!m) throw new ModelDirError(`${path}: unexpected tensor "${key}" (expected <module>.lora_A.weight / lora_B.weight)`);
@@ -132,13 +151,14 @@ export function loraPairs(tensors: Map<string, HostTensor>, r: number, path: str
     else entry.b = t;
     weights.set(m[1], entry);
   }
-  const out = new Map<string, { a: HostTensor; b: HostTensor }>();
-  for (const [name, { a, b }] of weights) {
+  const out = new Map<string, LoraPair>();
+  for (const [name, { a, b, magnitude }] of weights) {
     if (!a || !b) throw new ModelDirError(`${path}: module "${name}" has lora_${a ? 'A' : 'B'} but no lora_${a ? 'B' : 'A'}`);
     if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[0] !== r || b.shape[1] !== r) {
       throw new ModelDirError(`${path}: module "${name}" has A [${a.shape.join(', ')}] and B [${b.shape.join(', ')}], inconsistent with r = ${r}`);
     }
-    out.set(name, { a, b });
+    if (magnitude && magnitude.shape[0] !== b.shape[0]) throw new ModelDirError(`${path}: module "${name}" has a magnitude of ${magnitude.shape[0]} values for ${b.shape[0]} outputs`);
+    out.set(name, magnitude ? { a, b, magnitude } : { a, b });
   }
   if (out.size === 0) throw new ModelDirError(`${path}: no LoRA tensors`);
   return out;
@@ -148,7 +168,7 @@ export function loraPairs(tensors: Map<string, HostTensor>, r: number, path: str
 export function attachAdapter(model: CausalLM, adapter: LoadedAdapter): string[] {
   const { config, weights } = adapter;
   try {
-    return applyLora(model, { r: config.r, alpha: config.loraAlpha, dropout: config.loraDropout, useRslora: config.useRslora, targetModules: [...weights.keys()] }, weights);
+    return applyLora(model, { r: config.r, alpha: config.loraAlpha, dropout: config.loraDropout, useRslora: config.useRslora, useDora: config.useDora === true, targetModules: [...weights.keys()] }, weights);
   } catch (e) {
     throw new ModelDirError(`${adapter.dir}: ${(e as Error).message}`);
   }
@@ -163,7 +183,8 @@ export function mergeAdapter(config: ModelConfig, base: Map<string, HostTensor>,
   const out = new Map(base);
   const scaling = loraScaling(adapter.config.r, adapter.config.loraAlpha, adapter.config.useRslora);
   const conv1d = config.family === 'gpt2';
-  for (const [module, { a, b }] of adapter.weights) {
+  for (const [module, { a, b, magnitude }] of adapter.weights) {
+    if (adapter.config.useDora && !magnitude) throw new ModelDirError(`${adapter.dir}: module "${module}" has no lora_magnitude_vector (the adapter is DoRA)`);
     const key = [`${module}.weight`, `${module.replace(/^transformer\./, '')}.weight`].find((k) => base.has(k));
     if (!key) throw new ModelDirError(`${adapter.dir}: the base model has no weight for module "${module}"`);
     const w = base.get(key) as HostTensor;
@@ -187,7 +208,19 @@ export function mergeAdapter(config: ModelConfig, base: Map<string, HostTensor>,
       if (conv1d) for (let i = 0; i < inF; i++) merged[i * outF + o] += row[i];
       else for (let i = 0; i < inF; i++) merged[o * inF + i] += row[i];
     }
+    if (adapter.config.useDora && magnitude) doraRescale(merged, magnitude.data, outF, inF, conv1d);
     out.set(key, { shape: w.shape, data: merged });
   }
   return out;
+}
+
+/** DoRA's merge: each output row o of W′ = W0 + s·BA scaled to m[o] / ‖W′[o, :]‖ (a column for Conv1D's [in, out]). */
+function doraRescale(w: Float32Array, m: Float32Array, outF: number, inF: number, conv1d: boolean): void {
+  const at = (o: number, i: number) => (conv1d ? i * outF + o : o * inF + i);
+  for (let o = 0; o < outF; o++) {
+    let sq = 0;
+    for (let i = 0; i < inF; i++) sq += w[at(o, i)] ** 2;
+    const k = m[o] / Math.sqrt(sq);
+    for (let i = 0; i < inF; i++) w[at(o, i)] *= k;
+  }
 }

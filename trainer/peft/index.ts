@@ -13,9 +13,11 @@ import type { CausalLM } from '../model/index';
 import { readAdapterJson, readAdapterTensors } from './files';
 import { bottleneckMethod } from './bottleneck';
 import { fullMethod } from './full';
+import { ia3Method } from './ia3';
 import { loraMethod } from './lora';
 import { prefixMethod } from './prefix';
 import { promptMethod } from './prompt';
+import { qloraMethod } from './quantized';
 import type { AppliedMethod, ApplyOptions, LoadedAdapter, MethodName, PeftMethod, RawConfig, Refuse } from './types';
 
 export type { AppliedMethod, ApplyOptions, LoadedAdapter, MethodName, PeftMethod, RawConfig, Refuse, SaveOptions } from './types';
@@ -27,7 +29,7 @@ export { loraTargets } from './lora';
 
 /** Every method the trainer runs. Order matters only for messages. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- entries differ in their settings type; each is checked in its own file
-export const METHODS: readonly PeftMethod<any>[] = [fullMethod, loraMethod, prefixMethod, promptMethod, bottleneckMethod];
+export const METHODS: readonly PeftMethod<any>[] = [fullMethod, loraMethod, prefixMethod, promptMethod, bottleneckMethod, qloraMethod, ia3Method];
 
 /** A method chosen by a config, with its settings. */
 export interface MethodChoice {

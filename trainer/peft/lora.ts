@@ -15,6 +15,8 @@ export interface LoraSettings {
   targetModules: string[] | string | null;
   targetLinear: boolean;
   rslora: boolean;
+  /** `peft_use_dora`: DoRA (a magnitude vector per wrapped linear). */
+  dora?: boolean;
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
@@ -40,6 +42,7 @@ export function readLoraSettings(cfg: RawConfig, refuse: Refuse): LoraSettings {
     targetModules: Array.isArray(cfg.lora_target_modules) ? cfg.lora_target_modules.map(String) : str(cfg.lora_target_modules),
     targetLinear: bool(cfg.lora_target_linear) ?? false,
     rslora: bool(cfg.peft_use_rslora) ?? bool(cfg.use_rslora) ?? false,
+    dora: bool(cfg.peft_use_dora) ?? false,
   };
 }
 
@@ -71,10 +74,10 @@ export const loraMethod: PeftMethod<LoraSettings> = {
   apply(model, s, opts) {
     if (opts.weights) {
       const w = pairs(opts.weights, s.r);
-      applyLora(model, { r: s.r, alpha: s.alpha, dropout: s.dropout, useRslora: s.rslora, targetModules: [...w.keys()] }, w);
+      applyLora(model, { r: s.r, alpha: s.alpha, dropout: s.dropout, useRslora: s.rslora, useDora: s.dora === true, targetModules: [...w.keys()] }, w);
     } else {
       const targets = loraTargets(s.targetModules, [...model.linears.keys()], model.config.family);
-      applyLora(model, { r: s.r, alpha: s.alpha, dropout: s.dropout, targetModules: s.targetLinear ? undefined : targets, targetLinear: s.targetLinear, useRslora: s.rslora, seed: opts.seed });
+      applyLora(model, { r: s.r, alpha: s.alpha, dropout: s.dropout, targetModules: s.targetLinear ? undefined : targets, targetLinear: s.targetLinear, useRslora: s.rslora, useDora: s.dora === true, seed: opts.seed });
     }
     return { method: 'lora', output: 'adapter', save: (dir, o) => saveAdapter(model, dir, o.baseModel !== undefined ? { baseModel: o.baseModel } : {}) };
   },
@@ -83,18 +86,20 @@ export const loraMethod: PeftMethod<LoraSettings> = {
     // Checked here so a bad file is reported with its path, before any model change.
     const byModule = loraPairs(tensors, c.r, where);
     const weights = new Map<string, HostTensor>();
-    for (const [m, { a, b }] of byModule) {
+    for (const [m, { a, b, magnitude }] of byModule) {
+      if (c.useDora && !magnitude) throw new Error(`module "${m}" has no lora_magnitude_vector (use_dora is true)`);
       weights.set(`${m}.lora_A.weight`, a);
       weights.set(`${m}.lora_B.weight`, b);
+      if (magnitude) weights.set(`${m}.lora_magnitude_vector`, magnitude);
     }
-    return { settings: { r: c.r, alpha: c.loraAlpha, dropout: c.loraDropout, targetModules: [...byModule.keys()], targetLinear: false, rslora: c.useRslora }, weights };
+    return { settings: { r: c.r, alpha: c.loraAlpha, dropout: c.loraDropout, targetModules: [...byModule.keys()], targetLinear: false, rslora: c.useRslora, dora: c.useDora === true }, weights };
   },
   merge(config, base, loaded) {
     const s = loaded.settings;
     const weights = pairs(loaded.weights, s.r);
     const tensors = mergeAdapter(config, base, {
       dir: loaded.dir,
-      config: { r: s.r, loraAlpha: s.alpha, loraDropout: s.dropout, useRslora: s.rslora, targetModules: [...weights.keys()], baseModel: loaded.baseModel, fanInFanOut: config.family === 'gpt2' },
+      config: { r: s.r, loraAlpha: s.alpha, loraDropout: s.dropout, useRslora: s.rslora, targetModules: [...weights.keys()], baseModel: loaded.baseModel, fanInFanOut: config.family === 'gpt2', useDora: s.dora === true },
       weights,
     });
     return { tensors, modules: [...weights.keys()], scaling: loraScaling(s.r, s.alpha, s.rslora) };

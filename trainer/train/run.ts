@@ -14,6 +14,7 @@ import { EventWriter } from '../events/writer';
 import { loadModel } from '../io/index';
 import type { CausalLM } from '../model/index';
 import { applyMethod, type AppliedMethod } from '../peft/index';
+import { applyQuantization, describeQuantization } from '../peft/quantized';
 import { AdamW } from './adamw';
 import { initialState, TrainingLoop, type LoopState } from './loop';
 import { lossModel } from './modelPort';
@@ -90,7 +91,11 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
   } catch (e) {
     return refuse([{ code: 'trainer-model-invalid', message: (e as Error).message }]);
   }
+  // load_in_4bit / load_in_8bit: the frozen base is quantised before the method wraps it.
+  let quantNote: string | null = null;
   try {
+    const q = applyQuantization(model, settings.quantization);
+    if (q && settings.quantization) quantNote = describeQuantization(settings.quantization, q);
     applied = applyMethod(model, { method: settings.method, settings: settings.methodSettings }, { seed: settings.seed, encode: (text) => encode(s.chat, text, true) });
   } catch (e) {
     model.dispose();
@@ -136,6 +141,7 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
   }
 
   for (const n of s.notes) events.emit({ type: 'log', level: 'info', message: n });
+  if (quantNote) events.emit({ type: 'log', level: 'info', message: quantNote });
   events.emit({ type: 'log', level: 'info', message: `backend: ${backend.detail}${backend.skipped.length ? ` (not used: ${backend.skipped.map((k) => `${k.name}: ${k.reason}`).join('; ')})` : ''}` });
   const counts = model.parameterCounts();
   events.emit({

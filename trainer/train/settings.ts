@@ -6,6 +6,8 @@
 import { SCHEDULE_KINDS, type ScheduleKind } from './schedule';
 import type { ExcessLength } from '../data/batches';
 import { readMethodSettings, type LoraSettings, type MethodName } from '../peft/index';
+import { readQuantSettings } from '../peft/quantized';
+import type { QuantizeOptions } from '../model/quantLinear';
 
 export type { LoraSettings } from '../peft/index';
 
@@ -16,6 +18,8 @@ export interface TrainSettings {
   methodSettings: unknown;
   /** The method's settings when it is LoRA (kept for readers that only know LoRA). */
   lora: LoraSettings | null;
+  /** `load_in_4bit` / `load_in_8bit`: the frozen base is quantised before the method applies; null = float32. */
+  quantization: QuantizeOptions | null;
   learningRate: number;
   scheduler: ScheduleKind;
   warmupSteps: number | null;
@@ -69,7 +73,7 @@ export function readSettings(cfg: Raw): { settings: TrainSettings; problems: Set
   const refuse = (code: string, key: string, message: string) => problems.push({ code, key, message });
 
   const { method, settings: methodSettings } = readMethodSettings(cfg, refuse);
-  for (const k of ['load_in_8bit', 'load_in_4bit', 'gptq']) if (cfg[k] === true) refuse('trainer-unsupported-quantization', k, `${k} is not supported by the Tunelab trainer yet; remove it to train in float32`);
+  const quantization = readQuantSettings(cfg, method, refuse);
 
   const optimizer = str(cfg.optimizer) ?? 'adamw_torch_fused';
   if (!ADAMW.has(optimizer)) refuse('trainer-unsupported-optimizer', 'optimizer', `optimizer "${optimizer}" is not available; Tunelab trains with AdamW (adamw_torch, adamw_torch_fused)`);
@@ -95,13 +99,14 @@ export function readSettings(cfg: Raw): { settings: TrainSettings; problems: Set
 
   const samplePacking = bool(cfg.sample_packing) ?? false;
   const microBatchSize = posInt('micro_batch_size', 1)!;
-  const lora = method === 'lora' ? (methodSettings as LoraSettings) : null;
+  const lora = method === 'lora' || method === 'qlora' ? (methodSettings as LoraSettings) : null;
 
   const settings: TrainSettings = {
     baseModel: str(cfg.base_model) ?? '',
     method,
     methodSettings,
     lora,
+    quantization,
     learningRate: lr ?? 0,
     scheduler: sched as ScheduleKind,
     warmupSteps: num(cfg.warmup_steps),

@@ -10,6 +10,7 @@ test('defaults follow Axolotl / Transformers', () => {
     method: 'full',
     methodSettings: {},
     lora: null,
+    quantization: null,
     learningRate: 2e-4,
     scheduler: 'cosine',
     warmupSteps: null,
@@ -46,19 +47,19 @@ test('defaults follow Axolotl / Transformers', () => {
 
 test('LoRA keys', () => {
   const { settings } = readSettings({ base_model: 'm', learning_rate: '1e-3', adapter: 'lora', lora_r: 16, lora_alpha: 32, lora_dropout: 0.05, lora_target_modules: ['q_proj', 'v_proj'], peft_use_rslora: true, sample_packing: true });
-  assert.deepEqual(settings.lora, { r: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'v_proj'], targetLinear: false, rslora: true });
+  assert.deepEqual(settings.lora, { r: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'v_proj'], targetLinear: false, rslora: true, dora: false });
   assert.equal(settings.learningRate, 1e-3);
   assert.equal(settings.padToSequenceLen, true);
   assert.equal(settings.evalSamplePacking, true);
 });
 
 test('what the trainer cannot honour is refused with the key, not ignored', () => {
-  const { problems } = readSettings({ base_model: 'm', learning_rate: 1e-4, adapter: 'qlora', load_in_4bit: true, optimizer: 'lion_8bit', lr_scheduler: 'polynomial', micro_batch_size: 0 });
+  const { problems } = readSettings({ base_model: 'm', learning_rate: 1e-4, adapter: 'vera', gptq: true, optimizer: 'lion_8bit', lr_scheduler: 'polynomial', micro_batch_size: 0 });
   assert.deepEqual(
     problems.map((p) => [p.code, p.key]),
     [
       ['trainer-unsupported-adapter', 'adapter'],
-      ['trainer-unsupported-quantization', 'load_in_4bit'],
+      ['trainer-unsupported-quantization', 'gptq'],
       ['trainer-unsupported-optimizer', 'optimizer'],
       ['trainer-unsupported-scheduler', 'lr_scheduler'],
       ['trainer-invalid-setting', 'micro_batch_size'],
