@@ -10,7 +10,8 @@
 import { extensionOf, uriToPath } from './uri';
 import { matchesAnyGlob } from './glob';
 
-export type DocumentKind = 'config' | 'dataset' | 'none';
+/** `merge`: a mergekit merge config (common/merge), served by server/mergeFeatures.ts. */
+export type DocumentKind = 'config' | 'merge' | 'dataset' | 'none';
 
 export interface SelectionInput {
   uri: string;
@@ -23,6 +24,8 @@ export interface SelectionContext {
   roots: readonly string[];
   /** The config core's content check. */
   looksLikeConfig(text: string): boolean;
+  /** The merge core's content check (mergekit configs); none: never `merge`. */
+  looksLikeMergeConfig?(text: string): boolean;
 }
 
 const YAML_EXT = new Set(['.yml', '.yaml']);
@@ -36,6 +39,7 @@ export function classify(doc: SelectionInput, ctx: SelectionContext): DocumentKi
   const lang = doc.languageId;
   if (lang === 'dockercompose' || lang === 'github-actions-workflow') return 'none';
   if (lang === 'yaml' || YAML_EXT.has(ext)) {
+    if (ctx.looksLikeMergeConfig?.(doc.text)) return 'merge';
     const path = uriToPath(doc.uri);
     if (path && matchesAnyGlob(path, ctx.configFiles, ctx.roots)) return 'config';
     return ctx.looksLikeConfig(doc.text) ? 'config' : 'none';

@@ -28,6 +28,8 @@ import type { ConfigDocument } from '../common/config/types';
 import { resolveLocalPath } from '../common/paths';
 import { LspRequests, type DatasetSummaryParams, type EstimateParams, type EstimateResult, type LossMaskParams } from '../common/protocol/lsp';
 import { ConfigFeatures, type ConfigContext } from './configFeatures';
+import { looksLikeMergeConfig } from '../common/merge/index';
+import { MergeFeatures } from './mergeFeatures';
 import { ConfigModelCheck } from '../common/config/modelCheck';
 import { resolveCompletion } from './services/configCompletion';
 import { compactCompletionList } from './services/completionList';
@@ -44,6 +46,8 @@ import { uriToPath } from './uri';
 interface Analysis {
   kind: DocumentKind;
   config: ConfigDocument | null;
+  /** The parsed mergekit config when kind is 'merge' (kept apart from `config`: Axolotl features skip it). */
+  merge?: ConfigDocument | null;
 }
 
 const cancelled = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
@@ -60,6 +64,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   const settings = new SettingsStore(connection, () => features.configuration);
   const analyses = new VersionedCache<Analysis>();
   const configs = new ConfigFeatures();
+  const merges = new MergeFeatures();
   // Local base_model folders are checked once their tokenizer has loaded (in the background, so a
   // keystroke never waits on it); when one arrives, the open configs are validated again.
   const modelCheck = new ConfigModelCheck({
@@ -101,8 +106,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     analyses.get(doc.uri, doc.version, () =>
       guard(log, `analysing ${doc.uri}`, { kind: 'none', config: null } as Analysis, () => {
         const s = settings.now();
-        const kind = classify({ uri: doc.uri, languageId: doc.languageId, text: doc.getText() }, { configFiles: s.configFiles, roots, looksLikeConfig });
-        return { kind, config: kind === 'config' ? parseConfig(doc.getText()) : null };
+        const kind = classify({ uri: doc.uri, languageId: doc.languageId, text: doc.getText() }, { configFiles: s.configFiles, roots, looksLikeConfig, looksLikeMergeConfig });
+        return { kind, config: kind === 'config' ? parseConfig(doc.getText()) : null, merge: kind === 'merge' ? parseConfig(doc.getText()) : null };
       }),
     );
 
@@ -165,6 +170,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       noteDatasetSignature(uri, cfg);
       const ds = guard(log, `validating ${uri}`, [] as Diagnostic[], () => configs.diagnostics(doc, cfg, configContext()));
       publisher.publish(uri, doc.version, ds);
+    } else if (a.kind === 'merge' && a.merge) {
+      const merge = a.merge;
+      publisher.publish(uri, doc.version, guard(log, `validating ${uri}`, [] as Diagnostic[], () => merges.diagnostics(doc, merge, roots)));
     } else if (a.kind === 'dataset') {
       datasets.validate(doc);
     } else {
@@ -244,7 +252,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onDidChangeWatchedFiles(() => {
     for (const d of documents.all()) {
-      if (analyses.peek(d.uri, d.version)?.kind !== 'config') continue;
+      const kind = analyses.peek(d.uri, d.version)?.kind;
+      if (kind !== 'config' && kind !== 'merge') continue;
       configs.forget(d.uri);
       publisher.schedule(d.uri);
     }
@@ -270,6 +279,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onCompletion((p, token: CancellationToken) => {
     const s = served(p.textDocument.uri);
+    const merge = s?.a.merge;
+    if (s && merge) {
+      const r = guard(log, 'merge completion', null, () => merges.completion(merge, p.position, features.snippets));
+      return token.isCancellationRequested ? cancelled() : r;
+    }
     if (!s?.a.config) return null;
     const cfg = s.a.config;
     const r = guard(log, 'completion', null, () => compactCompletionList(configs.completion(s.doc, cfg, p.position, configContext()), features.completionItemDefaults));
@@ -281,6 +295,11 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onHover(async (p, token) => {
     const s = served(p.textDocument.uri);
     if (!s) return null;
+    const merge = s.a.merge;
+    if (merge) {
+      const r = guard(log, 'merge hover', null, () => merges.hover(merge, p.position));
+      return token.isCancellationRequested ? cancelled() : r;
+    }
     if (s.a.config) {
       const cfg = s.a.config;
       const r = guard(log, 'hover', null, () => configs.hover(s.doc, cfg, p.position, configContext()));
@@ -301,8 +320,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const r = guard(log, 'dataset code actions', [], () => datasetCodeActions(s.doc, p.context.diagnostics, published, container));
       return token.isCancellationRequested ? cancelled() : r;
     }
-    if (!s?.a.config) return null;
-    const cfg = s.a.config;
+    // Merge configs: the same data-shaped quick fixes (replaceKeyWith, replaceValueWith).
+    const cfg = s?.a.config ?? s?.a.merge;
+    if (!s || !cfg) return null;
     // Clients that drop `data` on the way back get it restored from what we published.
     const known = lastPublished.get(p.textDocument.uri) ?? [];
     const withData = p.context.diagnostics.map((d) => {
@@ -316,8 +336,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onDocumentSymbol((p, token) => {
     const s = served(p.textDocument.uri);
-    if (!s?.a.config) return null;
-    const cfg = s.a.config;
+    const cfg = s?.a.config ?? s?.a.merge;
+    if (!s || !cfg) return null;
     const r = guard(log, 'document symbols', [], () => configs.symbols(s.doc, cfg, configContext()));
     return token.isCancellationRequested ? cancelled() : r;
   });
