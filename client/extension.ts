@@ -3,6 +3,7 @@ import { LspCommands, type EstimateResult } from '../common/protocol/lsp';
 import { looksLikeConfigText } from './configDetect';
 import { ServerConnection } from './languageClient';
 import { DASHBOARD_VIEW_TYPE, DashboardController } from './panels/dashboardPanel';
+import { EVALUATION_VIEW_TYPE, EvaluationController } from './panels/evaluationPanel';
 import { INSPECTOR_VIEW_TYPE, InspectorController } from './panels/inspectorPanel';
 import { PLAN_VIEW_TYPE, PlanController } from './panels/planPanel';
 import { RunManager } from './runs/runManager';
@@ -28,7 +29,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const dashboard = new DashboardController(context.extensionUri, runs, log);
   const inspector = new InspectorController(context.extensionUri, () => server.client, log);
   const plan = new PlanController(context.extensionUri, log);
-  context.subscriptions.push(output, runs, dashboard, inspector, plan, { dispose: () => void server.dispose() });
+  const evaluation = new EvaluationController(context.extensionUri, log);
+  context.subscriptions.push(output, runs, dashboard, inspector, plan, evaluation, { dispose: () => void server.dispose() });
 
   const guard = <A extends unknown[]>(fn: (...args: A) => unknown) => (...args: A) => {
     if (!vscode.workspace.isTrusted) {
@@ -56,6 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (uri) inspector.show(uri, typeof record === 'number' && Number.isInteger(record) && record >= 0 ? record : undefined);
   });
   command('tunelab.plan', (arg?: unknown) => plan.show(toUri(arg)));
+  command('tunelab.showEvaluation', (arg?: unknown) => evaluation.show(toUri(arg)));
   command(LspCommands.showEstimate, (_uri?: unknown, breakdown?: EstimateResult) => showEstimate(breakdown));
   command('tunelab.restartServer', () => server.restart());
   command('tunelab.showOutput', () => output.show(true));
@@ -64,6 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, { deserializeWebviewPanel: async (p) => dashboard.revive(p) }),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, { deserializeWebviewPanel: async (p, state) => inspector.revive(p, state) }),
     vscode.window.registerWebviewPanelSerializer(PLAN_VIEW_TYPE, { deserializeWebviewPanel: async (p, state) => plan.revive(p, state) }),
+    vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, { deserializeWebviewPanel: async (p, state) => evaluation.revive(p, state) }),
     vscode.tasks.registerTaskProvider('tunelab', new TunelabTaskProvider(context.extensionPath, runs)),
     vscode.window.onDidChangeActiveTextEditor((e) => updateIsConfig(e)),
     vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && updateIsConfig(vscode.window.activeTextEditor)),

@@ -1,7 +1,9 @@
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { parseDashboardToHost, type DashboardToHost, type HostToDashboard } from '../../common/protocol/webview';
 import type { RunManager } from '../runs/runManager';
+import { RUN_EVAL_REPORT } from './evaluationPanel';
 import { PanelHost, panelOptions, type PanelSpec } from './panel';
 
 const spec: PanelSpec<DashboardToHost> = { kind: 'dashboard', title: 'Tunelab Runs', parseIncoming: parseDashboardToHost, retainContextWhenHidden: true };
@@ -67,7 +69,14 @@ export class DashboardController implements vscode.Disposable {
   }
 
   private postRuns(): void {
-    this.host?.post({ type: 'runs', runs: this.runs.summaries(), focus: this.focus });
+    if (!this.host) return;
+    // A run's evaluation report is a file the trainer (eval_tasks) or `tunelab eval --out` writes
+    // into its output folder, whoever trained it: look for it rather than trust an event.
+    const runs = this.runs.summaries().map((s) => {
+      const report = join(s.outputDir, RUN_EVAL_REPORT);
+      return { ...s, evalReport: existsSync(report) ? report : null };
+    });
+    this.host.post({ type: 'runs', runs, focus: this.focus });
   }
 
   private async handle(m: Exclude<DashboardToHost, { type: 'ready' }>): Promise<void> {
@@ -81,6 +90,11 @@ export class DashboardController implements vscode.Disposable {
         const known = this.runs.summaries().some((s) => s.outputDir === m.path || s.checkpoints.some((c) => c.path === m.path));
         if (!known) return this.log(`dashboard asked to reveal an unknown path: ${m.path}`);
         await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(m.path));
+        return;
+      }
+      case 'openEvaluation': {
+        const run = this.runs.summaries().find((s) => s.id === m.runId);
+        if (run) await vscode.commands.executeCommand('tunelab.showEvaluation', vscode.Uri.file(join(run.outputDir, RUN_EVAL_REPORT)));
         return;
       }
       case 'openConfig': {

@@ -26,9 +26,10 @@ import {
   type Check,
 } from './check';
 import type { PlanInputs } from '../estimate/plan';
+import { parseEvalReport, type AnyEvalReport } from '../eval/report';
 
 /** The panels, by VS Code view type suffix (`tunelab.<kind>`); each has `dist/webviews/<kind>.js`. */
-export type PanelKind = 'dashboard' | 'inspector' | 'plan';
+export type PanelKind = 'dashboard' | 'inspector' | 'plan' | 'evaluation';
 
 /** Webview → host, every panel: the script is running and listens. */
 export interface ReadyMessage {
@@ -71,6 +72,8 @@ export interface RunSummary {
   final: { trainLoss: number | null; evalLoss: number | null; perplexity: number | null; elapsed: number } | null;
   /** The last error event or failure, shown on the run's card. */
   error: string | null;
+  /** The run's evaluation report (`<output_dir>/eval_report.json`) when it exists; the card links to the eval-results panel. */
+  evalReport?: string | null;
 }
 
 /**
@@ -110,7 +113,9 @@ export type DashboardToHost =
   /** Show a checkpoint or output folder in the OS file manager / explorer. */
   | { type: 'reveal'; path: string }
   /** Open the run's config in an editor. */
-  | { type: 'openConfig'; runId: string };
+  | { type: 'openConfig'; runId: string }
+  /** Open the run's evaluation report in the eval-results panel. */
+  | { type: 'openEvaluation'; runId: string };
 
 const numOrNull = nullable(num);
 const runSummary: Check<RunSummary> = object({
@@ -132,6 +137,7 @@ const runSummary: Check<RunSummary> = object({
   checkpoints: array(object({ step: count, path: str })),
   final: nullable(object({ trainLoss: numOrNull, evalLoss: numOrNull, perplexity: numOrNull, elapsed: num })),
   error: nullable(str),
+  evalReport: optional(nullable(str)),
 }) as Check<RunSummary>;
 
 const metricBatch: Check<MetricBatch> = (v, path) => {
@@ -165,6 +171,7 @@ const dashboardToHost: Check<DashboardToHost> = union<DashboardToHost>({
   resume: object({ type: literal('resume'), runId: str }),
   reveal: object({ type: literal('reveal'), path: str }),
   openConfig: object({ type: literal('openConfig'), runId: str }),
+  openEvaluation: object({ type: literal('openEvaluation'), runId: str }),
 });
 
 // ───────────────────────────────────────── inspector ─────────────────────────────────────────
@@ -399,3 +406,43 @@ const planToHost: Check<PlanToHost> = union<PlanToHost>({
 
 export const parseHostToPlan = (v: unknown): Parsed<HostToPlan> => parseWith(hostToPlan, v);
 export const parsePlanToHost = (v: unknown): Parsed<PlanToHost> => parseWith(planToHost, v);
+
+// ───────────────────────────────────────── evaluation ────────────────────────────────────────
+// The eval-results panel ("Tunelab: Show Evaluation"): one report file (`tunelab eval --out`, or a
+// run's `<output_dir>/eval_report.json`), base vs tuned. The host reads and checks the file and
+// sends it again whenever it changes on disk; the webview computes everything it draws.
+
+/** Host → evaluation, after every `ready` and whenever the file changes. */
+export type HostToEvaluation =
+  /** The report at `path` (an EvalReport of one model, or a ForgettingReport of two). */
+  | { type: 'report'; path: string; report: AnyEvalReport }
+  /** `path` could not be read or is not an eval report: say why, keep nothing stale. */
+  | { type: 'error'; path: string | null; message: string };
+
+/** Evaluation → host. */
+export type EvaluationToHost =
+  | ReadyMessage
+  /** Open the report file itself in an editor. */
+  | { type: 'openSource' }
+  /** Choose another report file. */
+  | { type: 'pickReport' };
+
+/** The report field goes through the report's own shape check (common/eval/report.ts). */
+const reportMessage: Check<Extract<HostToEvaluation, { type: 'report' }>> = (v, path) => {
+  const m = object({ type: literal('report'), path: str, report: record })(v, path);
+  const r = parseEvalReport(m.report);
+  if ('error' in r) throw new Error(`${path ? `${path}.` : ''}report: ${r.error}`);
+  return { type: 'report', path: m.path, report: r };
+};
+const hostToEvaluation: Check<HostToEvaluation> = union<HostToEvaluation>({
+  report: reportMessage,
+  error: object({ type: literal('error'), path: nullable(str), message: str }),
+});
+const evaluationToHost: Check<EvaluationToHost> = union<EvaluationToHost>({
+  ready,
+  openSource: object({ type: literal('openSource') }),
+  pickReport: object({ type: literal('pickReport') }),
+});
+
+export const parseHostToEvaluation = (v: unknown): Parsed<HostToEvaluation> => parseWith(hostToEvaluation, v);
+export const parseEvaluationToHost = (v: unknown): Parsed<EvaluationToHost> => parseWith(evaluationToHost, v);

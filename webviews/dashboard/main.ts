@@ -123,6 +123,7 @@ function runCard(run: RunSummary): HTMLElement {
   const buttons: HTMLElement[] = [];
   if (run.active) buttons.push(button('Stop', `stop-${run.id}`, () => messenger.post({ type: 'stop', runId: run.id }), run.status === 'stopping'));
   if (run.resumable) buttons.push(button('Resume', `resume-${run.id}`, () => messenger.post({ type: 'resume', runId: run.id })));
+  if (run.evalReport) buttons.push(button('Evaluation', `evaluation-${run.id}`, () => messenger.post({ type: 'openEvaluation', runId: run.id }), false, true));
   buttons.push(button('Config', `config-${run.id}`, () => messenger.post({ type: 'openConfig', runId: run.id }), false, true));
   return h(
     'div',

@@ -7,7 +7,7 @@ const batch = { runId: 'r', reset: false, step: [1, 2], loss: [2, 1.5], lr: [1e-
 
 test('valid messages pass unchanged both ways', () => {
   for (const m of [{ type: 'runs', runs: [run], focus: null }, { type: 'metrics', batches: [batch] }]) assert.deepEqual(parseHostToDashboard(m), { ok: true, value: m });
-  for (const m of [{ type: 'ready' }, { type: 'stop', runId: 'r' }, { type: 'resume', runId: 'r' }, { type: 'reveal', path: '/o' }, { type: 'openConfig', runId: 'r' }]) assert.deepEqual(parseDashboardToHost(m), { ok: true, value: m });
+  for (const m of [{ type: 'ready' }, { type: 'stop', runId: 'r' }, { type: 'resume', runId: 'r' }, { type: 'reveal', path: '/o' }, { type: 'openConfig', runId: 'r' }, { type: 'openEvaluation', runId: 'r' }]) assert.deepEqual(parseDashboardToHost(m), { ok: true, value: m });
   for (const m of [{ type: 'ready' }, { type: 'filter', filter: { search: 'x', codes: ['ok'] } }, { type: 'window', viewId: 1, start: 0, count: 500 }, { type: 'select', index: 3 }, { type: 'reveal', index: 0 }]) assert.deepEqual(parseInspectorToHost(m), { ok: true, value: m });
   const rec = { type: 'record', record: { index: 0, line: 0, raw: '{}', rawTruncated: false, messages: null, diagnostics: [], mask: { ok: false, reason: 'no model' } } };
   assert.deepEqual(parseHostToInspector(rec), { ok: true, value: rec });
@@ -16,7 +16,7 @@ test('valid messages pass unchanged both ways', () => {
 test('malformed messages are rejected with the path of the bad field', () => {
   const cases: [unknown, string][] = [
     [null, 'message: expected an object, got null'],
-    [{ type: 'explode' }, 'type: expected one of ready, stop, resume, reveal, openConfig, got "explode"'],
+    [{ type: 'explode' }, 'type: expected one of ready, stop, resume, reveal, openConfig, openEvaluation, got "explode"'],
     [{ type: 'stop', runId: 7 }, 'runId: expected a string, got 7'],
     [{ type: 'reveal' }, 'path: expected a string, got undefined'],
   ];
