@@ -24,7 +24,7 @@ svg.bars .axis { stroke: var(--vscode-foreground); stroke-opacity: 0.5; }
 svg.bars .grid { stroke: var(--vscode-foreground); stroke-opacity: 0.1; }
 svg.bars .err { stroke: var(--vscode-foreground); stroke-width: 1.5; }
 svg.bars text { fill: var(--vscode-descriptionForeground); font-size: 11px; font-family: var(--vscode-font-family); }
-svg.bars text.delta.worse { fill: var(--vscode-errorForeground); font-weight: 600; }
+svg.bars text.delta.worse { fill: var(--vscode-errorForeground, #f48771); font-weight: 600; }
 svg.bars text.delta.better { fill: var(--vscode-charts-green, #89d185); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.worse td.delta { color: var(--vscode-errorForeground); font-weight: 600; }
