@@ -143,7 +143,7 @@ test('inspect --quality --format json: the quality report with record links', as
   );
   assert.deepEqual(j.quality.languages.map((l) => [l.language, l.count]), [['en', 5], ['fr', 1], ['und', 1]]);
   const text = await run('inspect', 'q.jsonl', '--quality');
-  assert.match(text.out, /^Near-duplicates \(Jaccard >= 0\.8 over 3-word shingles; MinHash LSH 14 bands x 9 rows\): 1 record in 1 cluster \(1 candidate pair, verified by exact Jaccard\)$/m);
+  assert.match(text.out, /^Near-duplicates \(Jaccard >= 0\.8 over 3-word shingles; MinHash LSH 16 bands x 8 rows\): 1 record in 1 cluster \(1 candidate pair, verified by exact Jaccard\)$/m);
   assert.match(text.out, /^  line 1 <- line 6 \(0\.83\)$/m);
   assert.deepEqual(await run('inspect', 'q.jsonl', '--quality', '--record', '1'), { code: 2, out: '', err: 'tunelab inspect: --quality takes no --record or --model\n' });
 });

@@ -11,12 +11,12 @@
  *   bins borrow the value of a bin chosen by a fixed probe sequence. Two signatures agree in a bin
  *   with probability equal to the Jaccard similarity of the shingle sets, as with k independent
  *   permutations, at the cost of one hash per shingle instead of k (the k-permutation scheme costs
- *   ~126 multiply-and-compare steps per word, which is most of a CPU-minute per GB).
+ *   ~128 multiply-and-compare steps per word, which is most of a CPU-minute per GB).
  * - LSH: the signature is cut into `bands` bands of `rows` values; two records become candidates
  *   when some band is equal. The chance is 1 - (1 - s^rows)^bands for Jaccard s (the S-curve in
- *   docs/dataset-quality.md); `lshParams` picks bands × rows for a threshold. Each band has an
- *   open-addressing table of band hash → first record (two int32 per entry): ~8 bytes × bands per
- *   distinct record at most, and nothing for a record whose bands are all known already.
+ *   docs/dataset-quality.md); `lshParams` picks bands × rows for a threshold (16 × 8 for 0.8).
+ *   Each band has an open-addressing table of band hash → first record (two int32 per entry):
+ *   ~8 bytes × bands per distinct record at most, nothing for a record whose bands are all known.
  * Candidates are confirmed by the caller, exactly (`jaccard` of the two shingle sets) when it can
  * read both records again, else by the signature estimate (`estimateJaccard`).
  */
@@ -45,12 +45,15 @@ export function candidateProbability(s: number, { bands, rows }: LshParams): num
 /**
  * Bands × rows (at most `maxPerm` bins) for a Jaccard threshold: the pair that minimises the
  * weighted area of false positives (below the threshold) and false negatives (above it) under
- * the S-curve, as datasketch does, but with false negatives weighted 0.9: candidates are verified
- * afterwards, so a false positive costs one comparison while a false negative is a duplicate
- * missed. For 0.8 and 128 bins this gives 14 × 9 (P(candidate) 0.87 at s = 0.8, 0.975 at 0.85,
- * 0.44 at 0.7, 0.027 at 0.5).
+ * the S-curve, as datasketch does, but with false negatives weighted 0.95: candidates are
+ * verified afterwards, so a false positive costs one comparison while a false negative is a
+ * duplicate missed. For 0.8 and 128 bins this gives 16 × 8 (P(candidate) 0.947 at s = 0.8, 0.994
+ * at 0.85, 0.61 at 0.7, 0.061 at 0.5); datasketch's equal weights give 9 × 13 (0.40 at 0.8).
  */
-export function lshParams(threshold: number, maxPerm = 128, fnWeight = 0.9): LshParams {
+export function lshParams(threshold: number, maxPerm = 128, fnWeight = 0.95): LshParams {
+  const key = `${threshold}/${maxPerm}/${fnWeight}`;
+  const known = chosen.get(key);
+  if (known) return { ...known };
   const steps = 200;
   const area = (a: number, b: number, f: (s: number) => number) => {
     const h = (b - a) / steps;
@@ -72,8 +75,10 @@ export function lshParams(threshold: number, maxPerm = 128, fnWeight = 0.9): Lsh
       }
     }
   }
-  return best;
+  chosen.set(key, best);
+  return { ...best };
 }
+const chosen = new Map<string, LshParams>();
 
 /** Lower-case table for the letters that have one (Latin-1, Latin Extended, Greek, Cyrillic). */
 const LOWER = (() => {

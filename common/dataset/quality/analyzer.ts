@@ -82,8 +82,8 @@ interface Held {
   sig: Uint32Array;
 }
 
-/** Instruction words fed to MATTR at most (a sample: the measure is stable long before). */
-const MATTR_WORDS = 5_000_000;
+/** Instruction words fed to MATTR at most (the first ones: the measure is stable long before). */
+const MATTR_WORDS = 200_000;
 /** Shingle sets held while verifying, at most (bytes); past it pairs are judged by their signatures. */
 const HOLD_BYTES = 128 << 20;
 
@@ -218,11 +218,12 @@ export class QualityAnalyzer {
   private instruction(text: string, context: string, userTurns: number, index: number, line: number): void {
     this.instructions++;
     this.instructionLengths.push(text.length + context.length);
-    const type = classifyTask({ instruction: text, context, userTurns });
+    const lead = leadOf(text);
+    const type = classifyTask({ instruction: text, context, userTurns }, lead);
     const t = this.taskCounts.get(type);
     if (t) t.count++;
     else this.taskCounts.set(type, { count: 1, example: { index, line } });
-    const words = leadOf(text).match(/[\p{L}\p{N}'’-]+/gu)?.slice(0, 3) ?? [];
+    const words = lead.slice(0, 120).match(/[\p{L}\p{N}'’-]+/gu)?.slice(0, 3) ?? [];
     for (let n = 1; n <= 3 && n <= words.length; n++) {
       const gram = words.slice(0, n).join(' ');
       this.leading[n - 1]!.add(gram);

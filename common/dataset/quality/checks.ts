@@ -37,11 +37,12 @@ export function truncationOf(response: string): string | undefined {
   for (let i = response.indexOf('```'); i >= 0; i = response.indexOf('```', i + 3)) fences++;
   if (fences % 2 === 1) return `${fences} code fence${fences === 1 ? '' : 's'} (\`\`\`): a code block is never closed`;
   const t = response.trimEnd();
-  if (t.length < 80 || END_OK.test(t)) return undefined;
+  // Only the end is tested: an end-anchored regex would otherwise be tried at every position.
+  if (t.length < 80 || END_OK.test(t.slice(-8))) return undefined;
   // The last line is a list item, heading or table row: no sentence needed.
   const lastLine = t.slice(t.lastIndexOf('\n') + 1);
   if (/^\s*([-*•+]|\d+[.)]|#|\|)/.test(lastLine) && lastLine.length < 200) return undefined;
-  if (!/[\p{L},]$/u.test(t)) return undefined;
+  if (!/[\p{L},]$/u.test(t.slice(-2))) return undefined;
   return `ends mid-sentence: "…${t.slice(-40).replace(/\s+/g, ' ')}"`;
 }
 

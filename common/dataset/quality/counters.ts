@@ -1,6 +1,6 @@
 /**
  * Bounded-memory counters for the quality pass over large files: the most frequent strings
- * (space-saving, Metwally et al. 2005), distinct counts (exact up to a limit, then HyperLogLog),
+ * (Misra-Gries), distinct counts (exact up to a limit, then HyperLogLog),
  * MATTR, and distributions from int lists.
  */
 import { fmix32 } from '../minhash';
@@ -8,8 +8,10 @@ import { IntList } from '../hash';
 import type { Distribution } from './types';
 
 /**
- * The `capacity` most frequent strings, approximately: exact while fewer distinct strings than
- * `capacity` were seen, after that each count may overstate by at most the smallest count kept.
+ * The most frequent strings (Misra-Gries): exact while fewer than `capacity` distinct strings
+ * were seen; after that a newcomer that finds the table full lowers every count by one (entries
+ * at zero leave), so each count may understate by at most n / capacity, and anything more
+ * frequent than that is kept. Amortised O(1) per string.
  */
 export class TopK {
   private readonly counts = new Map<string, number>();
@@ -18,26 +20,14 @@ export class TopK {
 
   add(key: string): void {
     const c = this.counts.get(key);
-    if (c !== undefined) {
-      this.counts.set(key, c + 1);
-      return;
-    }
-    if (this.counts.size < this.capacity) {
-      this.counts.set(key, 1);
-      return;
-    }
-    // Replace the smallest entry; the newcomer inherits its count (space-saving).
-    let minKey = '';
-    let min = Infinity;
-    for (const [k, v] of this.counts) {
-      if (v < min) {
-        min = v;
-        minKey = k;
-        if (v === 1) break;
+    if (c !== undefined) this.counts.set(key, c + 1);
+    else if (this.counts.size < this.capacity) this.counts.set(key, 1);
+    else {
+      for (const [k, v] of this.counts) {
+        if (v === 1) this.counts.delete(k);
+        else this.counts.set(k, v - 1);
       }
     }
-    this.counts.delete(minKey);
-    this.counts.set(key, min + 1);
   }
 
   /** The `n` largest, by count then text. */

@@ -1,3 +1,5 @@
+import { forEachWordHash } from '../minhash';
+
 /**
  * Language of a text without a model or any download: the dominant script decides where it
  * names one language (Hangul, kana, Thai, Greek, Hebrew, ...); Latin and Cyrillic text is told
@@ -28,7 +30,15 @@ const STOP: Record<string, string> = {
   ru: 'и в не на что с по как это он я его но она к из же от за для то так все бы был только или',
   uk: 'і в не на що з як це до та але від за для так він його вона ти ми чи був бути їх',
 };
-const STOP_SETS: [string, Set<string>][] = Object.entries(STOP).map(([lang, words]) => [lang, new Set(words.split(' '))]);
+const LANGS = Object.keys(STOP);
+/** Word hash (as forEachWordHash computes it) -> bit set of the languages whose list has the word. */
+const STOP_BITS = (() => {
+  const m = new Map<number, number>();
+  LANGS.forEach((lang, k) => {
+    for (const w of STOP[lang]!.split(' ')) forEachWordHash(w, (h) => m.set(h, (m.get(h) ?? 0) | (1 << k)));
+  });
+  return m;
+})();
 
 type Script = 'latin' | 'cyrillic' | 'greek' | 'arabic' | 'hebrew' | 'devanagari' | 'bengali' | 'thai' | 'tamil' | 'georgian' | 'armenian' | 'hangul' | 'kana' | 'han';
 
@@ -55,16 +65,20 @@ function scriptOf(c: number): Script | undefined {
 const BY_SCRIPT: Partial<Record<Script, string>> = { greek: 'el', armenian: 'hy', hebrew: 'he', arabic: 'ar', devanagari: 'hi', bengali: 'bn', tamil: 'ta', thai: 'th', georgian: 'ka', hangul: 'ko' };
 
 /** Characters looked at per text: enough to decide, bounded cost on long records. */
-const SAMPLE = 1500;
+const SAMPLE = 400;
 
 /** The language of `text` (ISO 639-1 code, or `und`). */
 export function detectLanguage(text: string): string {
   const s = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
   const counts: Partial<Record<Script, number>> = {};
   let letters = 0;
+  let vietnamese = 0;
   for (let i = 0; i < s.length; i++) {
-    const sc = scriptOf(s.charCodeAt(i));
+    const c = s.charCodeAt(i);
+    const sc = scriptOf(c);
     if (!sc) continue;
+    // Letters with a dot below / hook above, and đ ơ ư: written in Vietnamese only.
+    if ((c >= 0x1ea0 && c <= 0x1ef9) || c === 0x111 || c === 0x110 || c === 0x1a1 || c === 0x1a0 || c === 0x1b0 || c === 0x1af) vietnamese++;
     counts[sc] = (counts[sc] ?? 0) + 1;
     letters++;
   }
@@ -79,31 +93,33 @@ export function detectLanguage(text: string): string {
   if (fixed) return fixed;
   if (top === 'cyrillic') return /[іїєґ]/i.test(s) ? 'uk' : /[ыэъё]/i.test(s) ? 'ru' : byStopWords(s, ['ru', 'uk']) ?? 'ru';
   // Latin: letters only one of the languages uses first, then function words.
-  if (/[ăâđêôơư][^\s]*[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]|[ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/i.test(s)) return 'vi';
+  if (vietnamese >= 2) return 'vi';
   return byStopWords(s, undefined) ?? 'und';
 }
 
 /** The language whose function words are most frequent (at least 3 hits, and clearly ahead). */
 function byStopWords(s: string, only: string[] | undefined): string | undefined {
-  const words = s.toLowerCase().match(/[\p{L}']+/gu) ?? [];
-  if (words.length < 4) return undefined;
-  const scores = new Map<string, number>();
-  for (const w of words) {
-    for (const [lang, set] of STOP_SETS) {
-      if (only && !only.includes(lang)) continue;
-      if (set.has(w)) scores.set(lang, (scores.get(lang) ?? 0) + 1);
-    }
-  }
+  const scores = new Array<number>(LANGS.length).fill(0);
+  let words = 0;
+  forEachWordHash(s, (h) => {
+    words++;
+    let bits = STOP_BITS.get(h);
+    if (bits === undefined) return;
+    for (let k = 0; bits !== 0; k++, bits >>>= 1) if (bits & 1) scores[k]!++;
+  });
+  if (words < 4) return undefined;
   let best: string | undefined;
   let bestScore = 0;
   let second = 0;
-  for (const [lang, n] of scores) {
+  LANGS.forEach((lang, k) => {
+    if (only && !only.includes(lang)) return;
+    const n = scores[k]!;
     if (n > bestScore) {
       second = bestScore;
       bestScore = n;
       best = lang;
     } else if (n > second) second = n;
-  }
-  if (bestScore < 3 || bestScore < second * 1.3 || bestScore < words.length * 0.08) return undefined;
+  });
+  if (bestScore < 3 || bestScore < second * 1.3 || bestScore < words * 0.08) return undefined;
   return best;
 }

@@ -49,9 +49,8 @@ export function leadOf(text: string): string {
     .replace(/\s+/g, ' ');
 }
 
-/** The task type of one instruction (rules in order; the first match decides). */
-export function classifyTask(input: TaskInput): TaskType {
-  const lead = leadOf(input.instruction);
+/** The task type of one instruction (rules in order; the first match decides). `lead`: its {@link leadOf}, when known. */
+export function classifyTask(input: TaskInput, lead = leadOf(input.instruction)): TaskType {
   const whole = input.instruction.slice(0, 4000).toLowerCase();
   if (input.userTurns >= 3) return 'chat';
   if (lead === '' && input.context.trim() === '') return 'other';

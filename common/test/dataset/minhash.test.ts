@@ -48,11 +48,17 @@ test('MinHash estimates track the exact Jaccard (deterministic seeds, within 3 s
     const shift = Math.floor(rand() * length * 0.5);
     const a = text(base, base + length);
     const b = text(base + shift, base + shift + length);
-    const exact = jaccard(shingleSet(a, 3), shingleSet(b, 3));
+    const setA = shingleSet(a, 3);
+    const setB = shingleSet(b, 3);
+    const exact = jaccard(setA, setB);
+    // One-permutation hashing samples at most one value per distinct shingle: with fewer shingles
+    // than bins (short texts), the borrowed bins add no information and the error is that of
+    // min(bins, |A ∪ B|) samples.
+    const union = Math.round((setA.length + setB.length) / (1 + exact));
     hasher.sign(a, sa);
     hasher.sign(b, sb);
     const est = estimateJaccard(sa, sb);
-    const se = Math.sqrt((exact * (1 - exact)) / bins);
+    const se = Math.sqrt((exact * (1 - exact)) / Math.min(bins, union));
     assert.ok(Math.abs(est - exact) <= 3 * se + 1e-9, `case ${c}: estimate ${est} vs exact ${exact} (3 se = ${3 * se})`);
     sumError += est - exact;
   }
@@ -69,10 +75,10 @@ test('MinHash estimates track the exact Jaccard (deterministic seeds, within 3 s
 });
 
 test('bands x rows for a threshold, and the S-curve they give', () => {
-  assert.deepEqual(lshParams(0.8), { bands: 14, rows: 9 });
+  assert.deepEqual(lshParams(0.8), { bands: 16, rows: 8 });
   const p = lshParams(0.8);
-  assert.equal(candidateProbability(0.8, p).toFixed(3), '0.867');
-  assert.equal(candidateProbability(0.5, p).toFixed(3), '0.027');
+  assert.equal(candidateProbability(0.8, p).toFixed(3), '0.947');
+  assert.equal(candidateProbability(0.5, p).toFixed(3), '0.061');
   assert.equal(candidateProbability(1, p), 1);
   // A higher threshold takes longer bands.
   const high = lshParams(0.9);

@@ -144,7 +144,7 @@ test('the analyzer: findings with record links, near-duplicates verified exactly
   const near = report.findings.find((g) => g.code === 'quality-near-duplicate')!;
   assert.deepEqual(near.examples.map((e) => [e.index, e.of, e.verified]), [[3, { index: 0, line: 0 }, true], [9, { index: 3, line: 6 }, true]]);
   const nd = report.nearDuplicates;
-  assert.deepEqual([nd.bands, nd.rows, nd.shingle, nd.threshold, nd.verified, nd.records, nd.clusterCount], [14, 9, 3, 0.8, true, 2, 1]);
+  assert.deepEqual([nd.bands, nd.rows, nd.shingle, nd.threshold, nd.verified, nd.records, nd.clusterCount], [16, 8, 3, 0.8, true, 2, 1]);
   assert.deepEqual(nd.clusters.map((c) => [c.first.index, c.members.map((m) => m.index)]), [[0, [3, 9]]]);
   for (const m of nd.clusters[0]!.members) assert.ok(m.jaccard >= 0.8 && m.jaccard < 1, String(m.jaccard));
   assert.deepEqual(report.taskTypes.find((t) => t.type === 'generation'), { type: 'generation', count: 2, share: 0.2, example: { index: 1, line: 2 } });
