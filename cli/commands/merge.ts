@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseConfig } from '../../common/config/index';
-import { validateMergeConfig, type MergeFileSystem } from '../../common/merge/index';
+import { validateMergeConfig } from '../../common/merge/index';
+import { nodeMergeFs } from '../../common/merge/nodeFs';
 import { severityName } from '../../common/diagnostics';
 import { DEFAULT_MERGE_SEED, MergeError, RUNNABLE_METHODS, runMerge } from '../../trainer/index';
 import { numberOption, parse } from '../args';
@@ -26,19 +27,6 @@ temporary name and renamed when complete.
   --quiet                 no progress on stderr
 
 Exit codes: 0 merged, 1 the config has errors (listed file:line:col), 2 usage or I/O error.`;
-
-/** The merge checks' file-system hook: existence and small JSON files (config.json, adapter_config.json). */
-export const nodeMergeFs: MergeFileSystem = {
-  exists: (p) => existsSync(p),
-  readJson(p) {
-    try {
-      if (!statSync(p).isFile() || statSync(p).size > 8 << 20) return undefined;
-      return JSON.parse(readFileSync(p, 'utf8')) as unknown;
-    } catch {
-      return undefined;
-    }
-  },
-};
 
 /** "5G", "500M", "1024" → bytes. */
 function sizeOption(value: string | undefined): number | undefined {

@@ -10,12 +10,14 @@ import { validateDatasetFile as validateDatasetOnDisk } from '../../common/datas
 import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
 import { entryFromConfigFiles } from '../../common/dataset/inspect';
 import type { DatasetSummary } from '../../common/dataset/validator';
+import { looksLikeMergeConfig, validateMergeConfig } from '../../common/merge/index';
+import { nodeMergeFs } from '../../common/merge/nodeFs';
 
 /** What `tunelab validate` reports for one file. */
 export interface FileResult {
   /** As given on the command line, or relative to the folder given. */
   path: string;
-  kind: 'config' | 'dataset' | 'other';
+  kind: 'config' | 'merge' | 'dataset' | 'other';
   diagnostics: Diagnostic[];
   /** Datasets: record count, format, problems by kind, roles, lengths (common/dataset). */
   summary?: DatasetSummary;
@@ -142,6 +144,11 @@ export async function validateTargets(targets: Target[], cwd: string): Promise<F
       continue;
     }
     const text = readText(t.abs, t.shown);
+    if (looksLikeMergeConfig(text)) {
+      // A mergekit merge config: the merge core's checks (common/merge), local model folders included.
+      results.push({ path: t.shown, kind: 'merge', diagnostics: validateMergeConfig(parseConfig(text), { configPath: t.abs, cwd, fs: nodeMergeFs }) });
+      continue;
+    }
     {
       // A YAML named on the command line is a config whatever its keys (a config that forgot
       // base_model must get "missing base_model", not "0 errors"), except a mergekit config; in
@@ -177,8 +184,9 @@ export const validateCommand: CliCommand = {
     'Usage: tunelab validate [--format text|json] PATH...',
     '',
     'Checks Axolotl-style YAML configs (and datasets) in the given files and folders (recursively,',
-    'skipping node_modules and .git). A YAML file named on the command line is a config (unless it is',
-    'a mergekit config); YAML files in folders count as configs when they have a top-level base_model',
+    'skipping node_modules and .git). mergekit merge configs (a top-level merge_method) get the merge',
+    'checks (methods, parameters, ranges, local models). A YAML file named on the command line is a',
+    'config (unless it is a mergekit file); YAML files in folders count as configs when they have a top-level base_model',
     'key, at least three Axolotl-only top-level keys (datasets, adapter, micro_batch_size, ...) or a',
     '`# tunelab` marker.',
     '',

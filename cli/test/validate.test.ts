@@ -118,7 +118,7 @@ test('a local base_model folder is loaded and checked: a base tokenizer under Ch
   }
 });
 
-test('a YAML named on the command line is a config even without base_model; mergekit YAML is not', async () => {
+test('a YAML named on the command line is a config even without base_model; mergekit YAML gets the merge checks instead', async () => {
   const dir = workspace();
   try {
     // Issue 11: an Axolotl config that forgot base_model and learning_rate used to pass with "0 errors".
@@ -139,7 +139,8 @@ test('a YAML named on the command line is a config even without base_model; merg
         // PyYAML (YAML 1.1), which Axolotl uses, reads the key `on` as the boolean true.
         "configs/ci.yml:1:1: warning config-unknown-key: Unknown key 'true': did you mean 'trl'? Axolotl ignores unknown keys silently.\n" +
         "configs/ci.yml:2:1: warning config-unknown-key: Unknown key 'jobs': Axolotl ignores it silently.\n" +
-        '4 files checked: 7 errors, 2 warnings\n',
+        "merge.yml:4:12: error merge-param-missing: Missing required parameter 'weight' for b (ties needs it per model).\n" +
+        '4 files checked: 8 errors, 2 warnings\n',
     );
     // In a folder, the config that forgot base_model is found by its Axolotl keys; CI YAML is not a config.
     mkdirSync(join(dir, 'more'));
