@@ -1,18 +1,22 @@
 import { resolve } from 'node:path';
-import { BackendError, GenerateError, generateText, type BackendChoice } from '../../trainer/index';
+import { BackendError, GenerateError, generateText, ServeEngine, type BackendChoice } from '../../trainer/index';
 import { numberOption, parse } from '../args';
-import { UsageError, type CliCommand } from '../command';
+import { UsageError, type CliCommand, type CliIo } from '../command';
+import { parseAdapterSpec } from './serve';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm', 'webgpu', 'tensorflow'];
 
-const USAGE = `Usage: tunelab generate --model DIR [--adapter DIR] [--chat] [--max-new-tokens N]
+const USAGE = `Usage: tunelab generate --model DIR [--adapter [NAME=]DIR ...] [--use NAME] [--chat] [--max-new-tokens N]
                         [--temperature T] [--top-p P] [--top-k K] [--seed S] [--backend B] [--json] PROMPT
 
 Generates a continuation of PROMPT with a local Hugging Face model directory (config.json,
 safetensors weights, tokenizer.json), optionally with a PEFT LoRA adapter on top.
 
   --model DIR         the base model directory
-  --adapter DIR       a LoRA adapter (adapter_config.json + adapter_model.safetensors)
+  --adapter DIR       a PEFT adapter (adapter_config.json + adapter_model.safetensors)
+  --adapter NAME=DIR  several adapters: the base loads once, every adapter stays resident, and
+                      PROMPT is answered once per adapter (a header line names each), or only by
+                      --use NAME (an adapter's NAME, or the model folder's name for the base alone)
   --chat              send PROMPT as a user turn through the model's chat template
   --max-new-tokens N  at most N new tokens (default 128)
   --temperature T     0 = greedy (default); > 0 samples
@@ -21,6 +25,7 @@ safetensors weights, tokenizer.json), optionally with a PEFT LoRA adapter on top
   --seed S            sampling seed (default 0): the same seed gives the same text
   --backend B         auto, wasm (default), webgpu or tensorflow
   --json              print one JSON object {text, prompt_tokens, new_tokens, stop_reason, backend, seconds}
+                      (with named adapters: one per line, with "adapter")
 
 Generation stops at the model's EOS / end-of-turn token, after N tokens, or at its context limit.
 Exit codes: 0 ok, 2 usage error or unreadable model / adapter.`;
@@ -32,7 +37,8 @@ export const generateCommand: CliCommand = {
   async run(args, io) {
     const { values, positionals } = parse(args, {
       model: { type: 'string' },
-      adapter: { type: 'string' },
+      adapter: { type: 'string', multiple: true },
+      use: { type: 'string' },
       chat: { type: 'boolean', default: false },
       'max-new-tokens': { type: 'string' },
       temperature: { type: 'string' },
@@ -49,17 +55,29 @@ export const generateCommand: CliCommand = {
     const topP = numberOption('top-p', values['top-p']) ?? 1;
     if (!(topP > 0 && topP <= 1)) throw new UsageError(`--top-p must be in (0, 1], got '${values['top-p']}'`);
     const json = values.json ?? false;
+    const specs = values.adapter ?? [];
+    const sampling = {
+      maxNewTokens: numberOption('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 }) ?? 128,
+      temperature: numberOption('temperature', values.temperature, { min: 0 }) ?? 0,
+      topP,
+      topK: numberOption('top-k', values['top-k'], { integer: true, min: 0 }) ?? 0,
+      seed: numberOption('seed', values.seed, { integer: true, min: 0 }) ?? 0,
+    };
+    // Several adapters, named ones or --use: one resident engine (as `tunelab serve`).
+    if (specs.length > 1 || specs.some((s) => parseAdapterSpec(s).dir !== s) || values.use !== undefined) {
+      const adapters = specs.map((s) => {
+        const a = parseAdapterSpec(s);
+        return { name: a.name, dir: resolve(io.cwd, a.dir) };
+      });
+      return generateWithAdapters(io, { modelDir: resolve(io.cwd, values.model), adapters, use: values.use, prompt: positionals[0]!, chat: values.chat ?? false, json, backend: backend as BackendChoice, ...sampling });
+    }
     try {
       const result = await generateText({
         modelDir: resolve(io.cwd, values.model),
-        adapterDir: values.adapter === undefined ? undefined : resolve(io.cwd, values.adapter),
+        adapterDir: specs[0] === undefined ? undefined : resolve(io.cwd, specs[0]),
         prompt: positionals[0]!,
         chat: values.chat ?? false,
-        maxNewTokens: numberOption('max-new-tokens', values['max-new-tokens'], { integer: true, min: 1 }) ?? 128,
-        temperature: numberOption('temperature', values.temperature, { min: 0 }) ?? 0,
-        topP,
-        topK: numberOption('top-k', values['top-k'], { integer: true, min: 0 }) ?? 0,
-        seed: numberOption('seed', values.seed, { integer: true, min: 0 }) ?? 0,
+        ...sampling,
         backend: backend as BackendChoice,
         onText: json ? undefined : (delta) => io.out(delta),
       });
@@ -77,3 +95,47 @@ export const generateCommand: CliCommand = {
     }
   },
 };
+
+/** Generation with several resident adapters: once per adapter, or only the one --use names. */
+async function generateWithAdapters(
+  io: CliIo,
+  req: { modelDir: string; adapters: { name: string; dir: string }[]; use?: string; prompt: string; chat: boolean; json: boolean; backend: BackendChoice; maxNewTokens: number; temperature: number; topP: number; topK: number; seed: number },
+): Promise<number> {
+  let engine: ServeEngine;
+  try {
+    engine = await ServeEngine.load({ modelDir: req.modelDir, adapters: req.adapters, backend: req.backend });
+  } catch (e) {
+    if (e instanceof GenerateError || e instanceof BackendError) throw new UsageError(e.message);
+    throw e;
+  }
+  try {
+    if (req.use !== undefined && !engine.knows(req.use)) throw new UsageError(`--use ${req.use}: no such adapter; loaded: ${[engine.baseName, ...engine.adapterNames].join(', ')}`);
+    const targets = req.use !== undefined ? [req.use] : engine.adapterNames.length ? engine.adapterNames : [engine.baseName];
+    let prompt;
+    try {
+      prompt = req.chat ? engine.prepareChat([{ role: 'user', content: req.prompt }]) : engine.prepareCompletion(req.prompt);
+    } catch (e) {
+      if (e instanceof GenerateError) throw new UsageError(e.message);
+      throw e;
+    }
+    for (const name of targets) {
+      if (!req.json && targets.length > 1) io.out(`=== ${name} ===\n`);
+      const started = Date.now();
+      const result = await engine.run(
+        { prompt, adapter: name === engine.baseName ? undefined : name, maxTokens: req.maxNewTokens, temperature: req.temperature, topP: req.topP, topK: req.topK, seed: req.seed, stop: [] },
+        req.json ? undefined : (delta) => io.out(delta),
+      );
+      const seconds = (Date.now() - started) / 1000;
+      if (req.json) {
+        io.out(`${JSON.stringify({ adapter: name, text: result.text, prompt_tokens: result.promptTokens, new_tokens: result.completionTokens, stop_reason: result.finishReason, backend: engine.backend.name, seconds })}\n`);
+      } else {
+        io.out('\n');
+        const rate = seconds > 0 ? (result.completionTokens / seconds).toFixed(1) : '-';
+        io.err(`[${name}: ${result.completionTokens} tokens, ${rate} tokens/s on ${engine.backend.detail}; stopped: ${result.finishReason}]\n`);
+      }
+    }
+    return 0;
+  } finally {
+    engine.dispose();
+  }
+}

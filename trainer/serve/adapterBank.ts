@@ -1,30 +1,26 @@
 /**
  * Several adapters resident on one base model, one active at a time (as vLLM and LoRAX serve
- * LoRA): every targeted linear is wrapped once by a `MultiLoraLinear` that holds one (Aᵀ, Bᵀ,
- * scaling) triple per adapter and reads the bank's active index on each forward. Switching is a
- * number assignment: no weights move, the base is never reloaded, nothing is merged.
- *
- * Methods that change more than a linear (prefix / prompt tuning, bottleneck adapters) plug in
- * through `ForwardHooks`: an adapter may carry hooks, returned by `hooks()` while it is active.
+ * LoRA), for every method of the PEFT registry (trainer/peft): each adapter is loaded with the
+ * registry's own `attachLoaded`, onto the base linears, and then taken apart again:
+ *   - linears it replaced (LoRA, IA3, DoRA, ...) become variants of a `SwitchLinear`, which holds
+ *     the base layer and one variant per adapter and runs the active one;
+ *   - hooks it attached (prefix / prompt tuning, bottleneck adapters) are detached and passed per
+ *     forward (`ForwardOptions.hooks`) while that adapter is active;
+ *   - its variables leave `model.params` (the bank owns and frees them).
+ * Switching is a number assignment: no weights move, the base is never reloaded, nothing is
+ * merged, and a variant computes exactly what the method computes alone (same layer object).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import type { LoadedAdapter } from '../io/index';
-import { loraScaling, transpose2d, type CausalLM, type ForwardHooks, type LinearContext, type LinearLayer } from '../model/index';
+import type * as tf from '@tensorflow/tfjs-core';
+import { composeHooks, type CausalLM, type ForwardHooks, type LinearContext, type LinearLayer } from '../model/index';
+import { attachLoaded, loadAdapter, type MethodName } from '../peft/index';
 
-/** One LoRA pair in the internal layouts: Aᵀ [in, r], Bᵀ [r, out]. */
-interface LoraPair {
-  a: tf.Tensor2D;
-  b: tf.Tensor2D;
-  scaling: number;
-}
-
-/** A base linear with one LoRA pair per adapter that targets it; the bank picks which applies. */
-export class MultiLoraLinear implements LinearLayer {
+/** A linear that runs the active adapter's variant of itself, or the base layer. */
+export class SwitchLinear implements LinearLayer {
   readonly name: string;
   readonly inFeatures: number;
   readonly outFeatures: number;
-  /** Pairs by adapter index (sparse: an adapter that does not target this module has none). */
-  readonly pairs = new Map<number, LoraPair>();
+  /** Variants by adapter index (sparse: an adapter that leaves this module alone has none). */
+  readonly variants = new Map<number, LinearLayer>();
 
   constructor(
     readonly base: LinearLayer,
@@ -36,12 +32,7 @@ export class MultiLoraLinear implements LinearLayer {
   }
 
   apply(x: tf.Tensor2D, ctx: LinearContext): tf.Tensor2D {
-    const y = this.base.apply(x, ctx); // [N, out]
-    const pair = this.pairs.get(this.bank.activeIndex);
-    if (!pair) return y;
-    // The same op order as LoraLinear's forward, so a served adapter gives the logits of
-    // `tunelab generate --adapter` bit for bit: y + s·((x Aᵀ) Bᵀ).
-    return tf.add(y, tf.mul(tf.matMul(tf.matMul(x, pair.a), pair.b), pair.scaling)) as tf.Tensor2D;
+    return (this.variants.get(this.bank.activeIndex) ?? this.base).apply(x, ctx);
   }
 }
 
@@ -49,12 +40,12 @@ export class MultiLoraLinear implements LinearLayer {
 export interface ResidentAdapter {
   name: string;
   dir: string;
-  /** PEFT method (`lora` today). */
-  method: string;
-  /** Module names it adapts. */
+  method: MethodName;
+  /** Module names whose linear it changes. */
   modules: string[];
   /** Parameters it holds (elements). */
   parameters: number;
+  /** Per-forward hooks (prefix, prompt, bottleneck), if the method has any. */
   hooks?: ForwardHooks;
 }
 
@@ -63,32 +54,51 @@ export class AdapterBank {
   /** Index of the active adapter in `adapters`, -1 for none. */
   activeIndex = -1;
   readonly adapters: ResidentAdapter[] = [];
-  private readonly wrapped = new Map<string, MultiLoraLinear>();
+  private readonly switches = new Map<string, SwitchLinear>();
+  /** The model's own linears, before any adapter. */
+  private readonly baseLinears: Map<string, LinearLayer>;
+  private readonly owned: tf.Variable[] = [];
 
-  constructor(readonly model: CausalLM) {}
+  constructor(readonly model: CausalLM) {
+    this.baseLinears = new Map(model.linears);
+  }
 
-  /** Adds a PEFT LoRA adapter under `name`. Throws (leaving the bank unchanged) on a mismatch. */
-  addLora(name: string, adapter: LoadedAdapter): ResidentAdapter {
+  /**
+   * Loads the adapter in `dir` (any method the registry loads) under `name`. Throws with the
+   * directory in the message when it does not fit; the bank and the model are unchanged then.
+   */
+  add(name: string, dir: string, opts: { encode?: (text: string) => number[] } = {}): ResidentAdapter {
     if (this.adapters.some((a) => a.name === name)) throw new Error(`an adapter named "${name}" is already loaded`);
-    const { config, weights } = adapter;
+    const loaded = loadAdapter(dir);
+    const model = this.model;
+    // The method sees the bare base model: base linears in place, no other adapter's hooks.
+    for (const [n, base] of this.baseLinears) model.linears.set(n, base);
+    const params = new Set(model.params.keys());
+    const hooksBefore = model.attachedHooks.length;
+    try {
+      attachLoaded(model, loaded, opts);
+    } catch (e) {
+      this.restore(params, hooksBefore);
+      throw e;
+    }
     const index = this.adapters.length;
-    const scaling = loraScaling(config.r, config.loraAlpha, config.useRslora);
-    // Check every module before touching the model, so a bad file leaves nothing half-attached.
-    for (const [module, { a, b }] of weights) {
-      const layer = this.baseLayer(module);
-      if (!layer) throw new Error(`${adapter.dir}: the model has no linear layer "${module}"`);
-      if (a.shape[0] !== config.r || a.shape[1] !== layer.inFeatures) throw new Error(`${adapter.dir}: ${module}.lora_A.weight has shape [${a.shape.join(', ')}], expected [${config.r}, ${layer.inFeatures}]`);
-      if (b.shape[0] !== layer.outFeatures || b.shape[1] !== config.r) throw new Error(`${adapter.dir}: ${module}.lora_B.weight has shape [${b.shape.join(', ')}], expected [${layer.outFeatures}, ${config.r}]`);
+    const modules: string[] = [];
+    for (const [n, base] of this.baseLinears) {
+      const now = model.linears.get(n)!;
+      if (now === base) continue;
+      this.switchFor(n).variants.set(index, now);
+      modules.push(n);
     }
+    const attached = model.attachedHooks.splice(hooksBefore);
     let parameters = 0;
-    for (const [module, { a, b }] of weights) {
-      const multi = this.wrap(module);
-      const aT = transpose2d(a);
-      const bT = transpose2d(b);
-      multi.pairs.set(index, { a: tf.tensor2d(aT.data, aT.shape as [number, number]), b: tf.tensor2d(bT.data, bT.shape as [number, number]), scaling });
-      parameters += a.data.length + b.data.length;
+    for (const [key, p] of model.params) {
+      if (params.has(key)) continue;
+      this.owned.push(p.variable);
+      parameters += p.variable.size;
+      model.params.delete(key);
     }
-    const resident: ResidentAdapter = { name, dir: adapter.dir, method: 'lora', modules: [...weights.keys()], parameters };
+    this.restore(undefined, model.attachedHooks.length);
+    const resident: ResidentAdapter = { name, dir, method: loaded.method, modules, parameters, ...(attached.length ? { hooks: composeHooks(attached)! } : {}) };
     this.adapters.push(resident);
     return resident;
   }
@@ -109,28 +119,32 @@ export class AdapterBank {
     return this.adapters[this.activeIndex]?.hooks;
   }
 
-  /** Frees every adapter tensor (not the model). */
+  /** Frees every adapter variable (not the model's own). */
   dispose(): void {
-    for (const m of this.wrapped.values()) {
-      for (const p of m.pairs.values()) {
-        p.a.dispose();
-        p.b.dispose();
+    for (const v of this.owned) v.dispose();
+    this.owned.length = 0;
+  }
+
+  /** Puts the switches back in the model; after a failed load, also drops what the load added. */
+  private restore(params: Set<string> | undefined, hooksBefore: number): void {
+    const model = this.model;
+    if (params) {
+      for (const [key, p] of model.params) {
+        if (params.has(key)) continue;
+        p.variable.dispose();
+        model.params.delete(key);
       }
-      m.pairs.clear();
+      model.attachedHooks.splice(hooksBefore);
     }
+    for (const [n, base] of this.baseLinears) model.linears.set(n, this.switches.get(n) ?? base);
   }
 
-  private baseLayer(module: string): LinearLayer | undefined {
-    return this.wrapped.get(module)?.base ?? this.model.linears.get(module);
-  }
-
-  private wrap(module: string): MultiLoraLinear {
-    let multi = this.wrapped.get(module);
-    if (!multi) {
-      multi = new MultiLoraLinear(this.model.linears.get(module)!, this);
-      this.model.replaceLinear(module, multi);
-      this.wrapped.set(module, multi);
+  private switchFor(name: string): SwitchLinear {
+    let s = this.switches.get(name);
+    if (!s) {
+      s = new SwitchLinear(this.baseLinears.get(name)!, this);
+      this.switches.set(name, s);
     }
-    return multi;
+    return s;
   }
 }

@@ -9,7 +9,7 @@ import { decode, encode, loadChatModel, renderTemplate, resolveChatTemplate, typ
 import { selectBackend, type BackendChoice, type BackendReport } from '../backend/index';
 import { generateSteps } from '../generate/index';
 import { GenerateError, stopIds } from '../generate/run';
-import { loadModel, readAdapter } from '../io/index';
+import { loadModel } from '../io/index';
 import type { CausalLM } from '../model/index';
 import { AdapterBank, type ResidentAdapter } from './adapterBank';
 import { StopTextStream } from './stopText';
@@ -86,7 +86,7 @@ export class ServeEngine {
     try {
       model = loadModel(opts.modelDir);
       bank = new AdapterBank(model);
-      for (const a of opts.adapters) bank.addLora(a.name, readAdapter(a.dir));
+      for (const a of opts.adapters) bank.add(a.name, a.dir, { encode: (t) => encode(chat, t) });
     } catch (e) {
       bank?.dispose();
       model?.dispose();

@@ -4,7 +4,7 @@
  * (the OpenAI-compatible HTTP server of `tunelab serve`).
  */
 export type { ResidentAdapter } from './adapterBank';
-export { AdapterBank, MultiLoraLinear } from './adapterBank';
+export { AdapterBank, SwitchLinear } from './adapterBank';
 export type { EngineOptions, GenerationJob, GenerationResult, PreparedPrompt } from './engine';
 export { ServeEngine } from './engine';
 export type { RunningServer, ServeOptions } from './http';

@@ -4,12 +4,13 @@
 // status; queueing, cancellation and the CLI process with SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../cli/main';
 import type { CliIo } from '../../../cli/command';
+import { HttpChatClient } from '../../../common/datagen/client';
 import { generateText } from '../../generate/run';
 import { startServer, type RunningServer } from '../../serve/index';
 import { writeConfig, writeTestModel } from '../train/modelDir';
@@ -42,6 +43,13 @@ before(async () => {
     const code = await main(['train', cfg], quiet);
     assert.equal(code, 0, `training ${name} failed: ${trainErr}`);
   }
+  // A third adapter of another method (prefix tuning: per-forward hooks instead of linears).
+  const cfg = join(dir, 'gamma.yml');
+  adapters.gamma = join(dir, 'out-gamma');
+  writeData(join(dir, 'gamma.jsonl'), (i) => `Prefix says ${i * 2}.`);
+  writeConfig(cfg, model, join(dir, 'gamma.jsonl'), adapters.gamma);
+  writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/^adapter: lora\n(?:lora_.*\n)+/m, 'adapter: prefix\npeft_num_virtual_tokens: 4\n'));
+  assert.equal(await main(['train', cfg], quiet), 0, `training gamma failed: ${trainErr}`);
   server = await startServer({ modelDir: model, adapters: Object.entries(adapters).map(([name, d]) => ({ name, dir: d })), modelName: 'tiny', backend: 'wasm', port: 0, maxQueue: 8, log: (l) => logs.push(l) });
 });
 after(async () => {
@@ -70,15 +78,16 @@ function sseData(text: string): string[] {
     });
 }
 
-describe('serving two adapters on one base', () => {
-  it('lists the base and both adapters', async () => {
+describe('serving LoRA and prefix adapters on one base', () => {
+  it('lists the base and every adapter', async () => {
     const r = await fetch(`${server.url}/v1/models`);
     assert.equal(r.status, 200);
     const body = (await r.json()) as { object: string; data: { id: string; object: string; owned_by: string; parent: string | null }[] };
+    assert.deepEqual(server.engine.bank.adapters.map((a) => [a.name, a.method, a.hooks !== undefined, a.modules.length > 0]), [['alpha', 'lora', false, true], ['beta', 'lora', false, true], ['gamma', 'prefix', true, false]]);
     assert.equal(body.object, 'list');
     assert.deepEqual(
       body.data.map((m) => [m.id, m.object, m.owned_by, m.parent]),
-      [['tiny', 'model', 'tunelab', null], ['alpha', 'model', 'tunelab', 'tiny'], ['beta', 'model', 'tunelab', 'tiny']],
+      [['tiny', 'model', 'tunelab', null], ['alpha', 'model', 'tunelab', 'tiny'], ['beta', 'model', 'tunelab', 'tiny'], ['gamma', 'model', 'tunelab', 'tiny']],
     );
     const one = await fetch(`${server.url}/v1/models/beta`);
     assert.equal(((await one.json()) as { id: string }).id, 'beta');
@@ -90,6 +99,7 @@ describe('serving two adapters on one base', () => {
       { model: 'beta', adapter: 'beta', seed: 2 },
       { model: 'tiny', adapter: undefined, seed: 3 },
       { model: 'alpha', adapter: 'alpha', seed: 4 },
+      { model: 'gamma', adapter: 'gamma', seed: 5 },
     ];
     const answers = await Promise.all(
       cases.map(async (c) => {
@@ -110,11 +120,11 @@ describe('serving two adapters on one base', () => {
       texts.push(want);
     }
     // The adapters differ from each other and from the base (the switch is real).
-    assert.equal(new Set(texts.slice(0, 3)).size, 3, JSON.stringify(texts));
+    assert.equal(new Set([...texts.slice(0, 3), texts[4]]).size, 4, JSON.stringify(texts));
   });
 
   it('greedy answers of each adapter equal generate, finish_reason and usage as OpenAI reports them', async () => {
-    for (const name of ['alpha', 'beta']) {
+    for (const name of ['alpha', 'beta', 'gamma']) {
       const r = await post('/v1/chat/completions', { model: name, messages: [{ role: 'user', content: 'Question 5?' }], max_tokens: 40, temperature: 0 });
       const body = (await r.json()) as { choices: { message: { content: string }; finish_reason: string }[]; usage: { prompt_tokens: number; completion_tokens: number } };
       const ref = await generateText({ modelDir: model, adapterDir: adapters[name], prompt: 'Question 5?', chat: true, maxNewTokens: 40, temperature: 0, topP: 1, topK: 0, seed: 0, backend: 'wasm' });
@@ -158,6 +168,14 @@ describe('serving two adapters on one base', () => {
     assert.equal(parsed.map((c) => c.choices[0]!.text).join(''), plain.choices[0]!.text);
   });
 
+  it("generate-data's client talks to tunelab serve (bare host URL, usage counted)", async () => {
+    const client = new HttpChatClient({ endpoint: server.url, model: 'beta', fetch: globalThis.fetch });
+    const reply = await client.chat([{ role: 'user', content: 'Question 5?' }], { temperature: 0, maxTokens: 12 });
+    const ref = await generateText({ modelDir: model, adapterDir: adapters.beta, prompt: 'Question 5?', chat: true, maxNewTokens: 12, temperature: 0, topP: 1, topK: 0, seed: 0, backend: 'wasm' });
+    assert.deepEqual(reply, { text: ref.text, finishReason: ref.stopReason === 'stop' ? 'stop' : 'length', promptTokens: ref.promptTokens, completionTokens: ref.newTokens });
+    assert.deepEqual(client.stats, { requests: 1, retries: 0, promptTokens: ref.promptTokens, completionTokens: ref.newTokens, missingUsage: 0 });
+  });
+
   it('stop strings cut the answer before the stop text', async () => {
     const full = (await (await post('/v1/completions', { model: 'alpha', prompt: 'Question 2?', max_tokens: 24, temperature: 0 })).json()) as { choices: { text: string }[] };
     const text = full.choices[0]!.text;
@@ -166,6 +184,31 @@ describe('serving two adapters on one base', () => {
     const cut = (await (await post('/v1/completions', { model: 'alpha', prompt: 'Question 2?', max_tokens: 24, temperature: 0, stop: [stop] })).json()) as { choices: { text: string; finish_reason: string }[] };
     assert.equal(cut.choices[0]!.text, text.slice(0, text.indexOf(stop)));
     assert.equal(cut.choices[0]!.finish_reason, 'stop');
+  });
+});
+
+describe('tunelab generate with several adapters', () => {
+  const cli = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+    let out = '';
+    let err = '';
+    const code = await main(args, { cwd: dir, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
+    return { code, out, err };
+  };
+
+  it('answers once per adapter (base loaded once), each as generate --adapter DIR does; --use picks one', async () => {
+    const args = ['generate', '--model', model, '--adapter', `alpha=${adapters.alpha}`, '--adapter', `gamma=${adapters.gamma}`, '--chat', '--max-new-tokens', '12', '--temperature', '0.8', '--seed', '9', '--top-p', '0.9'];
+    const r = await cli([...args, '--json', 'Question 4?']);
+    assert.equal(r.code, 0, r.err);
+    const rows = r.out.trim().split('\n').map((l) => JSON.parse(l) as { adapter: string; text: string; new_tokens: number });
+    assert.deepEqual(rows.map((x) => x.adapter), ['alpha', 'gamma']);
+    for (const row of rows) assert.equal(row.text, await reference(row.adapter, 'Question 4?', 9, 12, 0.8));
+    const text = await cli([...args, 'Question 4?']);
+    assert.equal(text.out, `=== alpha ===\n${rows[0]!.text}\n=== gamma ===\n${rows[1]!.text}\n`);
+    const one = await cli([...args, '--use', 'gamma', '--json', 'Question 4?']);
+    assert.deepEqual(one.out.trim().split('\n').map((l) => (JSON.parse(l) as { adapter: string }).adapter), ['gamma']);
+    const bad = await cli([...args, '--use', 'zeta', 'Question 4?']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--use zeta: no such adapter; loaded: model, alpha, gamma/);
   });
 });
 
@@ -195,8 +238,8 @@ describe('errors are OpenAI-shaped', () => {
   });
 
   it('404 for an unknown model or route, 405 for a wrong method, 413 for an oversized body', async () => {
-    assert.match(await expectError(await post('/v1/chat/completions', { model: 'gamma', messages: [{ role: 'user', content: 'x' }] }), 404, 'model', 'model_not_found'), /tiny, alpha, beta/);
-    await expectError(await fetch(`${server.url}/v1/models/gamma`), 404, 'model', 'model_not_found');
+    assert.match(await expectError(await post('/v1/chat/completions', { model: 'delta', messages: [{ role: 'user', content: 'x' }] }), 404, 'model', 'model_not_found'), /tiny, alpha, beta, gamma/);
+    await expectError(await fetch(`${server.url}/v1/models/delta`), 404, 'model', 'model_not_found');
     await expectError(await fetch(`${server.url}/v2/anything`), 404, null, 'not_found');
     const r = await fetch(`${server.url}/v1/chat/completions`);
     assert.equal(r.headers.get('allow'), 'POST');
@@ -246,11 +289,18 @@ describe('queueing and cancellation', () => {
     });
     const models = (await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] };
     assert.deepEqual(models.data.map((m) => m.id), ['model', 'alpha', 'out-beta']);
-    const answer = fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'out-beta', messages: [{ role: 'user', content: 'Question 1?' }], max_tokens: 30, temperature: 0 }) });
-    await new Promise((r) => setTimeout(r, 50));
+    // A streamed request: its first chunk says the server has it; then SIGTERM.
+    const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'out-beta', messages: [{ role: 'user', content: 'Question 1?' }], max_tokens: 30, temperature: 0, stream: true }) });
+    assert.equal(r.status, 200);
+    const reader = r.body!.getReader();
+    let streamed = new TextDecoder().decode((await reader.read()).value);
     child.kill('SIGTERM');
-    const r = await answer;
-    assert.equal(r.status, 200, 'the running request finishes');
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      streamed += new TextDecoder().decode(value);
+    }
+    assert.ok(streamed.endsWith('data: [DONE]\n\n'), 'the running request finishes');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     assert.equal(code, 0, err);
     assert.match(err, /SIGTERM: finishing running requests, then stopping\n[\s\S]*stopped\n$/);
