@@ -96,10 +96,35 @@ export function outlierMask(x: Float32Array, density: number, gamma: number): Ma
     nTop += nBot;
     nBot = 0;
   }
-  const order = Array.from({ length: n }, (_, j) => j).sort((p, q) => Math.abs(x[p]) - Math.abs(x[q]) || p - q);
   const mask = new Uint8Array(n);
   // mergekit slices indices[n_bot:-n_top]; with n_top = 0 that slice is empty.
-  if (nTop > 0) for (let r = nBot; r < n - nTop; r++) mask[order[r]] = 1;
+  if (nTop <= 0 || nBot >= n - nTop) return mask;
+  // Keep ascending ranks [nBot, n − nTop) without sorting indices (a sorted copy of |x| gives the
+  // two boundary values; equal values rank by position).
+  const abs = new Float32Array(n);
+  for (let j = 0; j < n; j++) abs[j] = Math.abs(x[j]);
+  const sorted = abs.slice().sort();
+  const lo = sorted[nBot];
+  const hi = sorted[n - nTop - 1];
+  let belowLo = 0;
+  let belowHi = 0;
+  for (let j = 0; j < n; j++) {
+    if (abs[j] < lo) belowLo++;
+    if (abs[j] < hi) belowHi++;
+  }
+  let seenLo = 0;
+  let seenHi = 0;
+  for (let j = 0; j < n; j++) {
+    const a = abs[j];
+    let rank: number;
+    if (a === lo) rank = belowLo + seenLo++;
+    else if (a === hi) rank = belowHi + seenHi++;
+    else {
+      mask[j] = a > lo && a < hi ? 1 : 0;
+      continue;
+    }
+    mask[j] = rank >= nBot && rank < n - nTop ? 1 : 0;
+  }
   return mask;
 }
 

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { evaluateSetting, type ParamSetting } from '../../../common/merge/config';
-import { applyMask, bernoulliMask, linearMerge, magnitudeMask, maskRandom, outlierMask, slerp, taskArithmetic, type Mask } from '../../merge/maths';
+import { mulberry32 } from '../../../common/random';
+import { applyMask, bernoulliMask, dellaMask, linearMerge, magnitudeMask, maskRandom, outlierMask, slerp, taskArithmetic, type Mask } from '../../merge/maths';
 
 interface Case {
   name: string;
@@ -105,6 +106,41 @@ describe('magnitude trimming', () => {
     assert.deepEqual([...magnitudeMask(f32([0.1, -5, 2, -2, 0.3]), 0.5)!], [0, 1, 1, 0, 0]);
     assert.equal(magnitudeMask(f32([1, 2]), 1), null);
     assert.throws(() => magnitudeMask(f32([1, 2]), 0.2), /keeps no entry/);
+  });
+});
+
+describe('breadcrumbs outliers', () => {
+  it('matches a stable sort of |x| on tensors full of ties', () => {
+    const r = mulberry32(5);
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 1 + Math.floor(r() * 40);
+      const x = Float32Array.from({ length: n }, () => Math.floor(r() * 5) - 2);
+      const density = 0.1 + r() * 0.8;
+      const gamma = r() * 0.3;
+      const target = Math.trunc(density * n);
+      let nTop = Math.trunc(gamma * n);
+      let nBot = n - target - nTop;
+      if (nBot < 0) {
+        nTop += nBot;
+        nBot = 0;
+      }
+      const order = Array.from({ length: n }, (_, j) => j).sort((p, q) => Math.abs(x[p]) - Math.abs(x[q]) || p - q);
+      const want = new Array<number>(n).fill(0);
+      if (nTop > 0) for (let k = nBot; k < n - nTop; k++) want[order[k]] = 1;
+      assert.deepEqual([...(outlierMask(x, density, gamma) ?? new Uint8Array(n).fill(1))], want, `x=${[...x]} density=${density} gamma=${gamma}`);
+    }
+  });
+});
+
+describe('DELLA keep probabilities', () => {
+  it('rise with the magnitude rank in each row from density − ε to density + ε', () => {
+    // A constant draw of 0.5 keeps exactly the entries whose probability exceeds 0.5.
+    const x = Float32Array.from([0.1, -0.4, 0.3, 0.2, 5, -1, 0.5, 2]);
+    const mask = dellaMask(x, [2, 4], 0.5, 0.2, () => 0.5)!;
+    // row 0 ranks (ascending |x|): 0.1→0, 0.2→1, 0.3→2, 0.4→3: p = 0.3, 0.433, 0.567, 0.7
+    // row 1: 0.5→0, 1→1, 2→2, 5→3
+    assert.deepEqual([...mask], [0, 1, 1, 0, 1, 0, 0, 1]);
+    assert.throws(() => dellaMask(x, [2, 4], 0.9, 0.15, () => 0.5), /density ± epsilon/);
   });
 });
 

@@ -125,6 +125,16 @@ describe('tunelab merge (runMerge) on a tiny Llama', () => {
     loadModel(a.outDir).dispose();
   });
 
+  it('GPT-2 names (h.N., wte, ln_f): a slerp of a model with itself is that model, and it loads', () => {
+    const gpt2 = join(fixtures, 'gpt2-tiny');
+    const { outDir, result } = merge('gpt2-self', `merge_method: slerp\nbase_model: ${gpt2}\nmodels:\n  - model: ${gpt2}\nparameters:\n  t: 0.5\n`);
+    const want = readModelWeights(gpt2);
+    assert.equal(result.tensors, want.size);
+    const got = readModelWeights(outDir);
+    for (const [k, t] of want) close(got.get(k)!.data, t.data, 0, k);
+    loadModel(outDir).dispose();
+  });
+
   it('refuses bad input with a clear message and leaves nothing behind', () => {
     const before = readdirSync(temp).filter((f) => f.startsWith('.')).length;
     assert.throws(() => merge('missing', `merge_method: ties\nbase_model: ${baseDir}\nmodels:\n  - model: ./nope\n    parameters: {weight: 1}\n`), (e: unknown) => e instanceof MergeError && /model '\.\/nope' is not a local folder/.test(e.message));
