@@ -7,7 +7,7 @@
  */
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { isMap, isSeq, type Node } from 'yaml';
-import { diagnostic, Severity } from '../diagnostics';
+import { diagnostic, Severity, sortDiagnostics } from '../diagnostics';
 import { keyName, nodeRange } from '../config/nodes';
 import type { ConfigDocument } from '../config/types';
 
@@ -59,6 +59,11 @@ export function checkHfSupport(doc: ConfigDocument): Diagnostic[] {
     const p = root.items.find((x) => keyName(x) === 'adapter');
     out.push(diagnostic('engine-hf-unsupported-value', Severity.Error, range(p?.value as Node), `The hf engine trains full fine-tuning, lora and qlora; \`adapter: ${String(adapter)}\` needs --engine axolotl or the built-in trainer.`));
   }
+  const tpl = plain.chat_template;
+  if (typeof tpl === 'string' && tpl !== 'tokenizer_default') {
+    const p = root.items.find((x) => keyName(x) === 'chat_template');
+    out.push(diagnostic('engine-hf-unsupported-value', Severity.Error, range(p?.value as Node), `The hf engine renders chats with the tokenizer's own template (chat_template: tokenizer_default); Axolotl's named template \`${tpl}\` needs --engine axolotl.`));
+  }
   const ds = root.items.find((x) => keyName(x) === 'datasets')?.value;
   if (isSeq(ds)) {
     ds.items.forEach((entry) => {
@@ -78,5 +83,5 @@ export function checkHfSupport(doc: ConfigDocument): Diagnostic[] {
       }
     });
   }
-  return out;
+  return sortDiagnostics(out);
 }
