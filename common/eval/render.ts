@@ -71,7 +71,7 @@ function fmtSigned(metric: string, v: number): string {
   return (v > 0 ? '+' : '') + fmt(metric, v);
 }
 
-const DELTA_HEADER = ['task', 'metric', 'base', 'tuned', 'delta', '95% CI', 'items', ''];
+const DELTA_HEADER = ['task', 'metric', 'base', 'tuned', 'delta', '95% CI', 'items', 'change'];
 
 /** The forgetting report for a terminal: the verdict, then one row per task. */
 export function renderForgettingText(f: ForgettingReport): string {

@@ -6,6 +6,16 @@
 import type { EvalTaskKind } from './report';
 import type { Doc, FieldSpec } from './template';
 
+/** A task as requested (CLI `--tasks`, config `eval_tasks`): a name or file, where its data is, per-task settings. */
+export interface EvalTaskSpec {
+  /** A built-in name (mmlu, hellaswag, arc_easy, arc_challenge), a task YAML or a corpus file. */
+  task: string;
+  /** Built-in: the folder holding its files (default: the --data folder). Otherwise a task YAML or a corpus file, `task` naming it. */
+  data?: string;
+  limit?: number;
+  numFewshot?: number;
+}
+
 /** lm-eval's `output_type`. */
 export type OutputType = 'multiple_choice' | 'generate_until' | 'loglikelihood_rolling';
 

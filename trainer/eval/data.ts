@@ -93,9 +93,10 @@ export function locateBuiltin(task: TaskDef, dataDir: string): TaskDef {
   if (!task.builtin) return task;
   const splits = [task.evalSplit, ...(task.fewshotSplit ? [task.fewshotSplit] : [])];
   const tried: string[] = [];
-  for (const d of task.builtin.dirs) {
+  // The folder itself (eval_tasks: data: ./evals/arc_easy), then the HF repo layouts under it.
+  for (const d of ['', ...task.builtin.dirs]) {
     const dir = join(dataDir, d);
-    tried.push(dir);
+    if (d !== '') tried.push(dir);
     const evalFiles = splitFiles(dir, task.builtin.splitAliases?.[task.evalSplit] ?? [task.evalSplit]);
     if (evalFiles.length === 0) continue;
     const dataFiles: Record<string, string[]> = { [task.evalSplit]: evalFiles };
@@ -107,6 +108,6 @@ export function locateBuiltin(task: TaskDef, dataDir: string): TaskDef {
   }
   throw new EvalError({
     code: 'eval-data-missing',
-    message: `no ${task.evalSplit} split for ${task.name}: looked for ${task.evalSplit}*.parquet|jsonl|json in ${tried.join(', ')}. Download ${task.builtin.hfDataset} from the Hugging Face Hub into ${dataDir} (tunelab never downloads).`,
+    message: `no ${task.evalSplit} split for ${task.name}: looked for ${task.evalSplit}*.parquet|jsonl|json in ${dataDir} and ${tried.join(', ')}. Download ${task.builtin.hfDataset} from the Hugging Face Hub into ${dataDir} (tunelab never downloads).`,
   });
 }

@@ -12,15 +12,16 @@ import { EvalError, type EvalProblem } from '../../common/eval/problems';
 import { EVAL_REPORT_VERSION, type EvalReport, type ForgettingReport } from '../../common/eval/report';
 import type { TaskDef } from '../../common/eval/tasks';
 import { selectBackend, type BackendChoice } from '../backend/index';
-import { attachAdapter, loadModel, readAdapter } from '../io/index';
+import { loadModel } from '../io/index';
+import { loadAdapterInto } from '../peft/index';
 import type { CausalLM } from '../model/index';
-import { loadTask, resolveTask, runTask, type EvalTokenizer, type LoadedTask, type TaskRunOptions } from './runTasks';
+import { loadTask, resolveTask, runTask, type EvalTaskSpec, type EvalTokenizer, type LoadedTask, type TaskRunOptions } from './runTasks';
 
 export interface EvalTasksRequest extends Omit<TaskRunOptions, 'hooks'> {
   model: string;
   adapter?: string;
-  /** Task specs: built-in names, task YAML files, corpus files. */
-  tasks: string[];
+  /** Tasks: built-in names, task YAML files, corpus files (strings), or specs with per-task data and settings. */
+  tasks: (string | EvalTaskSpec)[];
   /** Folder with the built-in benchmarks' files (default `eval_data`). */
   dataDir?: string;
   cwd: string;
@@ -41,13 +42,14 @@ function problemOf(e: unknown): EvalProblem {
 }
 
 /** Resolves and reads every task before any model is loaded, so bad input fails fast. */
-export async function prepareTasks(specs: readonly string[], cwd: string, dataDir: string, numFewshot: number | undefined): Promise<Outcome<LoadedTask[]>> {
+export async function prepareTasks(specs: readonly (string | EvalTaskSpec)[], cwd: string, dataDir: string, numFewshot: number | undefined): Promise<Outcome<LoadedTask[]>> {
   const problems: EvalProblem[] = [];
   const loaded: LoadedTask[] = [];
-  for (const spec of specs) {
+  for (const s of specs) {
+    const spec: EvalTaskSpec = typeof s === 'string' ? { task: s } : s;
     try {
       const task: TaskDef = resolveTask(spec, cwd, dataDir);
-      loaded.push(await loadTask(task, numFewshot ?? task.numFewshot));
+      loaded.push(await loadTask(task, spec.numFewshot ?? numFewshot ?? task.numFewshot, spec.limit));
     } catch (e) {
       problems.push(problemOf(e));
     }
@@ -71,11 +73,12 @@ export function isAdapterDir(dir: string): boolean {
 }
 
 /** Loads a model and optional adapter; problems as data. */
-function loadWithAdapter(modelDir: string, adapterDir: string | undefined): CausalLM {
+function loadWithAdapter(modelDir: string, adapterDir: string | undefined, tok: EvalTokenizer): CausalLM {
   let model: CausalLM | undefined;
   try {
     model = loadModel(modelDir);
-    if (adapterDir) attachAdapter(model, readAdapter(adapterDir));
+    // Any PEFT method (LoRA, prefix, prompt, bottleneck, IA3...) through the method registry.
+    if (adapterDir) loadAdapterInto(model, adapterDir, { encode: tok.encode });
     return model;
   } catch (e) {
     model?.dispose();
@@ -86,7 +89,7 @@ function loadWithAdapter(modelDir: string, adapterDir: string | undefined): Caus
 /** Runs already-prepared tasks on one model. */
 export async function scoreModel(tasks: readonly LoadedTask[], modelDir: string, adapterDir: string | undefined, opts: Omit<TaskRunOptions, 'hooks'> & { backendName: string }): Promise<ScoredReport> {
   const tok = await evalTokenizer(modelDir);
-  const model = loadWithAdapter(modelDir, adapterDir);
+  const model = loadWithAdapter(modelDir, adapterDir, tok);
   const started = Date.now();
   try {
     const results = [];

@@ -10,7 +10,9 @@ import { applyFilters, countWords, mean, meanStderr, perplexityMetrics, pooledSt
 import { EvalError } from '../../common/eval/problems';
 import { buildContext, docChoices, docTarget, FewshotSampler } from '../../common/eval/prompt';
 import type { EvalSample, EvalTaskResult, MetricValue } from '../../common/eval/report';
-import { baseTask, builtinTask, kindOf, type TaskDef } from '../../common/eval/tasks';
+import { baseTask, builtinTask, kindOf, type EvalTaskSpec, type TaskDef } from '../../common/eval/tasks';
+
+export type { EvalTaskSpec } from '../../common/eval/tasks';
 import { TemplateError, type Doc } from '../../common/eval/template';
 import { encodePair, rollingWindows } from '../../common/eval/tokens';
 import { parseTaskYaml } from '../../common/eval/yamlTask';
@@ -50,59 +52,73 @@ export interface LoadedTask {
   docs: Doc[];
   fewshot: Doc[] | null;
   source: string;
+  /** Per-task settings that override the run's. */
+  limit?: number;
+  numFewshot: number;
 }
 
 const DATA_EXT = new Set(['.txt', '.jsonl', '.json', '.parquet']);
 
+function yamlTask(path: string): TaskDef {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new EvalError({ code: 'eval-task-unknown', message: 'task file not found', file: path });
+  }
+  return parseTaskYaml(text, path, (p) => resolve(dirname(path), p));
+}
+
+function corpusTask(name: string, path: string): TaskDef {
+  const t = baseTask(name, 'loglikelihood_rolling');
+  t.dataFiles = { test: [path] };
+  t.evalSplit = 'test';
+  t.docToTarget = 'text';
+  t.metrics = [
+    { metric: 'word_perplexity', higher_is_better: false },
+    { metric: 'byte_perplexity', higher_is_better: false },
+    { metric: 'bits_per_byte', higher_is_better: false },
+  ];
+  t.primary = 'bits_per_byte';
+  return t;
+}
+
 /**
- * Resolves a task spec: a built-in name (data under `dataDir`), a task YAML, or a text/JSONL file
- * (general-text perplexity: bits per byte over its documents).
+ * Resolves a task: a built-in name (data under `spec.data` or `dataDir`), a task YAML, or a
+ * text/JSONL/Parquet corpus (general-text perplexity: bits per byte over its documents).
  */
-export function resolveTask(spec: string, cwd: string, dataDir: string): TaskDef {
-  const builtin = builtinTask(spec);
-  if (builtin) return locateBuiltin(builtin, resolve(cwd, dataDir));
-  const ext = extname(spec).toLowerCase();
-  const path = resolve(cwd, spec);
+export function resolveTask(spec: EvalTaskSpec, cwd: string, dataDir: string): TaskDef {
+  const builtin = builtinTask(spec.task);
+  if (builtin) return locateBuiltin(builtin, resolve(cwd, spec.data ?? dataDir));
+  const file = spec.data ?? spec.task;
+  const ext = extname(file).toLowerCase();
+  const path = resolve(cwd, file);
   if (ext === '.yaml' || ext === '.yml') {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      throw new EvalError({ code: 'eval-task-unknown', message: 'task file not found', file: path });
-    }
-    return parseTaskYaml(text, path, (p) => resolve(dirname(path), p));
+    const t = yamlTask(path);
+    return spec.data && spec.task ? { ...t, name: spec.task } : t;
   }
-  if (DATA_EXT.has(ext)) {
-    const t = baseTask(basename(spec, extname(spec)), 'loglikelihood_rolling');
-    t.dataFiles = { test: [path] };
-    t.evalSplit = 'test';
-    t.docToTarget = 'text';
-    t.metrics = [
-      { metric: 'word_perplexity', higher_is_better: false },
-      { metric: 'byte_perplexity', higher_is_better: false },
-      { metric: 'bits_per_byte', higher_is_better: false },
-    ];
-    t.primary = 'bits_per_byte';
-    return t;
-  }
-  throw new EvalError({ code: 'eval-task-unknown', message: `unknown task '${spec}': use mmlu, hellaswag, arc_easy, arc_challenge, a task .yaml file, or a .txt/.jsonl corpus for perplexity` });
+  if (DATA_EXT.has(ext)) return corpusTask(spec.data ? spec.task : basename(file, extname(file)), path);
+  throw new EvalError({ code: 'eval-task-unknown', message: `unknown task '${spec.task}': use mmlu, hellaswag, arc_easy, arc_challenge, a task .yaml file, or a .txt/.jsonl/.parquet corpus for perplexity` });
 }
 
 /** Reads a task's documents (and few-shot pool when `numFewshot` > 0). */
-export async function loadTask(task: TaskDef, numFewshot: number): Promise<LoadedTask> {
+export async function loadTask(task: TaskDef, numFewshot: number, limit?: number): Promise<LoadedTask> {
   const files = task.dataFiles[task.evalSplit];
   if (!files || files.length === 0) throw new EvalError({ code: 'eval-data-missing', message: `task ${task.name}: no files for split '${task.evalSplit}'` });
   const pre = (d: Doc): Doc => (task.processDoc ? task.processDoc(d) : d);
   const docs = (await readSplit(files)).map(pre);
   let fewshot: Doc[] | null = null;
-  if (numFewshot > 0 && task.outputType !== 'loglikelihood_rolling') {
+  const k = task.outputType === 'loglikelihood_rolling' ? 0 : numFewshot;
+  if (k > 0) {
     // No few-shot split: the scored split itself, each document left out of its own examples
     // (lm-eval's fallback). A named split whose files were not found is an error.
     const fsFiles = task.fewshotSplit ? task.dataFiles[task.fewshotSplit] : files;
-    if (!fsFiles) throw new EvalError({ code: 'eval-fewshot-insufficient', message: `task ${task.name}: ${numFewshot}-shot needs the '${task.fewshotSplit}' split and no file for it was found` });
+    if (!fsFiles) throw new EvalError({ code: 'eval-fewshot-insufficient', message: `task ${task.name}: ${k}-shot needs the '${task.fewshotSplit}' split and no file for it was found` });
     fewshot = fsFiles === files || task.fewshotSplit === task.evalSplit ? docs : (await readSplit(fsFiles)).map(pre);
   }
-  return { task, docs, fewshot, source: files.join(', ') };
+  const out: LoadedTask = { task, docs, fewshot, source: files.join(', '), numFewshot: k };
+  if (limit !== undefined) out.limit = limit;
+  return out;
 }
 
 function located<T>(task: TaskDef, index: number, f: () => T): T {
@@ -143,13 +159,13 @@ function aggregate(values: Record<string, number[]>): Record<string, MetricValue
 export function runTask(model: CausalLM, tok: EvalTokenizer, loaded: LoadedTask, opts: TaskRunOptions = {}): { result: EvalTaskResult; items: ItemScores } {
   const { task } = loaded;
   const maxLen = opts.maxLen ?? model.config.maxPositions;
-  const k = task.outputType === 'loglikelihood_rolling' ? 0 : (opts.numFewshot ?? task.numFewshot);
+  const k = loaded.numFewshot;
   const keepSamples = opts.samples ?? 5;
   const scoreOpts = { maxLen, ...(opts.hooks ? { hooks: opts.hooks } : {}) };
   const metricNames = task.metrics.map((m) => m.metric);
   const higher: Record<string, boolean> = Object.fromEntries(task.metrics.map((m) => [m.metric, m.higher_is_better]));
   const samples: EvalSample[] = [];
-  const grouped = groups(task, loaded.docs, opts.limit);
+  const grouped = groups(task, loaded.docs, loaded.limit ?? opts.limit);
   const total = [...grouped.values()].reduce((s, l) => s + l.length, 0);
   const ids: string[] = [];
 
