@@ -10,6 +10,7 @@ import type { Example, ExampleSource } from '../data/batches';
 import { generate } from '../generate/index';
 import { loadModel } from '../io/index';
 import { loadAdapterInto } from '../peft/index';
+import { applyQuantization } from '../peft/quantized';
 import type { CausalLM } from '../model/index';
 import { evaluate } from './evaluate';
 import { lossModel } from './modelPort';
@@ -65,6 +66,8 @@ export async function runEval(req: EvalRequest): Promise<EvalOutcome> {
   let adapterDir: string | null = null;
   try {
     model = loadModel(s.modelDir);
+    // load_in_4bit / load_in_8bit: score on the same quantised base the adapter was trained on.
+    applyQuantization(model, s.settings.quantization);
     if (req.adapter) {
       adapterDir = resolve(req.cwd, req.adapter);
       loadAdapterInto(model, adapterDir, { encode: (text) => encode(s.chat, text, true) });
