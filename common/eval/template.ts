@@ -18,6 +18,7 @@ export type FieldSpec = string | number | readonly string[];
 export class TemplateError extends Error {}
 
 const compiled = new Map<string, Template>();
+const SENTINEL = '\u0000';
 
 function compile(source: string): Template {
   let t = compiled.get(source);
@@ -52,7 +53,10 @@ function indexOf(listArg: unknown, itemArg: unknown): number {
 /** Renders a Jinja template over `doc` to a string. */
 export function renderTemplate(source: string, doc: Doc): string {
   try {
-    return compile(source).render({ ...doc, __index: indexOf });
+    // lm-eval's Jinja environment keeps a trailing newline (keep_trailing_newline=True);
+    // @huggingface/jinja drops it, so render with a sentinel after it and take the sentinel off.
+    const out = compile(source + SENTINEL).render({ ...doc, __index: indexOf });
+    return out.endsWith(SENTINEL) ? out.slice(0, -SENTINEL.length) : out;
   } catch (e) {
     if (e instanceof TemplateError) throw e;
     throw new TemplateError(`template ${JSON.stringify(source)} failed: ${(e as Error).message}`);
