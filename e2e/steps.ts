@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
@@ -235,6 +236,39 @@ export const steps: Step[] = [
       const row = await ins.locator('.vrow:not([hidden])[data-index="3"]').textContent();
       assert(row?.includes('<img src=x onerror='), `the list row should show the raw text, got ${row}`);
       await shot('05-xss-as-text');
+    },
+  },
+  {
+    name: '7 evaluation: compare the base and the tuned model, open the report from the dashboard',
+    needs: 'tunelab eval --compare (trainer/eval), the run of step 3 (its checkpoint is the adapter), the evaluation panel',
+    timeoutMs: 180_000,
+    async run({ page, workspace, shot, note }) {
+      const events = readFileSync(join(workspace, 'outputs', 'tiny-demo', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; path?: string; run_id: string });
+      const cp = events.filter((e) => e.type === 'checkpoint').at(-1);
+      assert(cp?.path && existsSync(join(cp.path, 'adapter_config.json')), `step 3 should have left a checkpoint with its adapter, got ${cp?.path}`);
+      // What a user runs in the terminal: both models on the same items, the report into the run's folder.
+      const report = join(workspace, 'outputs', 'tiny-demo', 'eval_report.json');
+      const cli = join(import.meta.dirname, '..', 'bin', 'tunelab.js');
+      const t0 = Date.now();
+      execFileSync(process.execPath, [cli, 'eval', '--compare', join(workspace, 'models', 'tiny-base'), cp.path, '--tasks', 'eval/pirate_mc.yaml,eval/capitals_gen.yaml', '--limit', '8', '--out', report], { cwd: workspace, stdio: ['ignore', 'ignore', 'inherit'] });
+      const written = JSON.parse(readFileSync(report, 'utf8')) as { verdict: string; deltas: { task: string }[] };
+      note(`tunelab eval --compare took ${((Date.now() - t0) / 1000).toFixed(1)} s: ${written.verdict}`);
+      // The dashboard finds the report in the run's folder and links to it.
+      await runCommand(page, 'Tunelab: Show Run Dashboard');
+      const dash = await webviewFrame(page, 'dashboard');
+      const link = dash.locator(`[id="evaluation-${cp.run_id}"]`);
+      await link.waitFor({ timeout: 30_000 });
+      await link.click();
+      const ev = await webviewFrame(page, 'evaluation');
+      await ev.locator('#verdict').waitFor({ timeout: 30_000 });
+      const verdict = await ev.locator('#verdict').textContent();
+      assert(verdict === written.verdict, `the panel should show the report's verdict "${written.verdict}", got "${verdict}"`);
+      const rows = await ev.locator('#results tbody tr').count();
+      assert(rows === written.deltas.length, `one table row per task: expected ${written.deltas.length}, got ${rows}`);
+      const bars = await ev.locator('svg#bars rect.bar').count();
+      assert(bars === 2 * written.deltas.length, `a base and a tuned bar per task: expected ${2 * written.deltas.length}, got ${bars}`);
+      note(`evaluation panel: ${rows} tasks, ${bars} bars, verdict shown`);
+      await shot('07-evaluation', true);
     },
   },
 ];
