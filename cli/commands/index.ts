@@ -11,6 +11,7 @@ import { evalCommand } from './eval';
 import { mergeLoraCommand } from './mergeLora';
 import { mergeCommand } from './merge';
 import { generateCommand } from './generate';
+import { runsCommand } from './runs';
 import { serveCommand } from './serve';
 import { generateDataCommand } from './generateData';
 
@@ -27,6 +28,7 @@ export const commands: CliCommand[] = [
   planCommand,
   lspCommand,
   trainCommand,
+  runsCommand,
   evalCommand,
   mergeLoraCommand,
   mergeCommand,

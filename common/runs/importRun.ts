@@ -128,7 +128,7 @@ function readSmall(path: string, problems: ImportProblem[]): Buffer | null {
     }
     return readFileSync(path);
   } catch (e) {
-    problems.push({ code: 'run-import-unreadable', path, message: `cannot read ${path}: ${(e as Error).message}`, severity: 'error' });
+    problems.push({ code: 'run-import-unreadable', path, message: `cannot read it: ${(e as Error).message}`, severity: 'error' });
     return null;
   }
 }
@@ -150,13 +150,14 @@ export function importRuns(target: string): ImportResult {
   const method = methodOf(outputDir);
   const config = adapterConfig(outputDir);
   const eventsPath = join(outputDir, 'events.jsonl');
-  const meta = (source: string, backend: string, runId = importRunId(source)): ImportMeta => ({
+  // Without recorded wall time, the run started its runtime before the file was last written.
+  const meta = (source: string, backend: string, runtime: number | null, runId = importRunId(source)): ImportMeta => ({
     runId,
     dir: outputDir,
     sourcePath: source,
     backend: `${backend} (imported)`,
     method,
-    fallbackTime: new Date(statSync(source).mtimeMs).toISOString(),
+    fallbackTime: new Date(statSync(source).mtimeMs - (runtime ?? 0) * 1000).toISOString(),
     checkpoints,
     config,
     eventsPath,
@@ -167,7 +168,7 @@ export function importRuns(target: string): ImportResult {
       problems.push({ code: 'run-import-no-metrics', path: source, message: `${basename(source)} holds no loss values`, severity: 'warning' });
       return;
     }
-    const m = meta(source, backend);
+    const m = meta(source, backend, log.final?.runtime ?? null);
     runs.push({ kind, source, runId: m.runId, events: metricLogToEvents(log, m) });
   };
 
@@ -175,14 +176,14 @@ export function importRuns(target: string): ImportResult {
     const buf = readSmall(p, problems);
     if (!buf) return;
     const r = parseTrainerState(buf.toString('utf8'));
-    if (!r.ok) problems.push({ code: 'run-import-bad-json', path: p, message: `${p}: ${r.message}`, severity: 'error' });
+    if (!r.ok) problems.push({ code: 'run-import-bad-json', path: p, message: r.message, severity: 'error' });
     else add('trainer_state', p, r.log, 'transformers');
   };
   const tfevents = (p: string) => {
     const buf = readSmall(p, problems);
     if (!buf) return;
     const r = readTfevents(buf);
-    for (const q of r.problems) problems.push({ code: q.code, path: p, offset: q.offset, message: `${p}: ${q.message}`, severity: q.code === 'run-import-truncated' ? 'warning' : 'error' });
+    for (const q of r.problems) problems.push({ code: q.code, path: p, offset: q.offset, message: q.message, severity: q.code === 'run-import-truncated' ? 'warning' : 'error' });
     if (r.records > 0 && hasTrainingScalars(r.scalars)) add('tensorboard', p, { ...scalarsToMetricLog(r.scalars), startWallTime: r.startWallTime }, 'tensorboard');
   };
   const axolotlLog = (p: string) => {
@@ -212,7 +213,7 @@ export function importRuns(target: string): ImportResult {
     }
   }
   if (runs.length === 0 && !problems.some((p) => p.severity === 'error')) {
-    problems.push({ code: 'run-import-nothing-found', path: abs, message: `${target}: no trainer_state.json, TensorBoard event file or Axolotl log with training metrics was found`, severity: 'error' });
+    problems.push({ code: 'run-import-nothing-found', path: abs, message: 'no trainer_state.json, TensorBoard event file or Axolotl log with training metrics was found', severity: 'error' });
   }
   return { dir: outputDir, runs, problems };
 }
