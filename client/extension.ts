@@ -52,6 +52,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   command('tunelab.resume', guard((runId?: unknown) => runs.resume(typeof runId === 'string' ? runId : undefined)));
   command('tunelab.stop', (runId?: unknown) => runs.stop(typeof runId === 'string' ? runId : undefined));
+  command('tunelab.importRun', guard((arg?: unknown) => runs.importFolder(toUri(arg))));
   command('tunelab.showDashboard', (runId?: unknown) => dashboard.show(typeof runId === 'string' ? runId : null));
   command(LspCommands.inspectDataset, async (arg?: unknown, record?: unknown) => {
     const uri = await datasetUriOf(arg);

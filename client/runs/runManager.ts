@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { LineSplitter, parseEvent, type TrainerEvent } from '../../common/protocol/events';
+import { importRuns, writeImportedEvents } from '../../common/runs/index';
 import type { MetricBatch, RunSummary } from '../../common/protocol/webview';
 import { formatDuration, formatLoss, humanLine, stepStatusText } from './format';
 import { foldEventsText, RunTracker } from './runTracker';
@@ -117,6 +118,9 @@ export class RunManager implements vscode.Disposable {
       execPath: process.execPath,
       isElectron: typeof process.versions.electron === 'string',
       env: process.env,
+      engine: settings.get<string>('engine', 'builtin'),
+      python: settings.get<string>('python', ''),
+      gpus: settings.get<number>('gpus', 1),
     });
     const cwd = vscode.workspace.getWorkspaceFolder(configUri)?.uri.fsPath ?? dirname(configPath);
     this.output.appendLine(`\n[${new Date().toLocaleTimeString()}] ${options.resume ? 'resume' : 'train'} ${configPath}`);
@@ -212,6 +216,40 @@ export class RunManager implements vscode.Disposable {
       return;
     }
     await this.start(vscode.Uri.file(run.configPath), { resume: true });
+  }
+
+  /**
+   * Imports a run made elsewhere (a Transformers output or checkpoint folder, TensorBoard logs, an
+   * Axolotl log) into `<dir>/events.jsonl` (common/runs), then shows it beside the local runs.
+   */
+  async importFolder(target?: vscode.Uri): Promise<void> {
+    let uri = target;
+    if (!uri) {
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: true, canSelectMany: false, openLabel: 'Import Run', title: 'A training output folder, checkpoint-N, TensorBoard log folder or log file' });
+      uri = picked?.[0];
+    }
+    if (!uri) return;
+    const result = importRuns(uri.fsPath);
+    for (const p of result.problems) this.output.appendLine(`${p.path}${p.offset !== undefined ? `@${p.offset}` : ''}: ${p.severity} ${p.code}: ${p.message}`);
+    if (result.runs.length === 0) {
+      void this.offerOutput(`Nothing to import from ${basename(uri.fsPath)}: ${result.problems[0]?.message ?? 'no training metrics found'}`);
+      return;
+    }
+    const written = writeImportedEvents(result);
+    if (written.written) {
+      this.tails.delete(written.path); // re-read from the start: the file was replaced
+      await this.tail(written.path);
+    }
+    else {
+      // A live run's events.jsonl stays as it is: fold the imported events in memory only.
+      const { runs } = foldEventsText(result.runs.flatMap((r) => r.events).map((e) => JSON.stringify(e)).join('\n'), written.path, parseEvent);
+      for (const r of runs) this.trackers.set(r.id, r);
+      this.runsChanged.fire({ focus: null });
+    }
+    const first = result.runs[0]!;
+    this.runsChanged.fire({ focus: first.runId });
+    this.flush();
+    void vscode.commands.executeCommand('tunelab.showDashboard', first.runId);
   }
 
   dispose(): void {

@@ -12,6 +12,12 @@ export interface TrainerLaunch {
   execPath: string;
   isElectron: boolean;
   env: NodeJS.ProcessEnv;
+  /** The `tunelab.engine` setting: used when the config has no tunelab_engine key. */
+  engine?: string;
+  /** The `tunelab.python` setting ('' when unset). */
+  python?: string;
+  /** The `tunelab.gpus` setting: processes the axolotl / hf engines launch. */
+  gpus?: number;
 }
 
 /**
@@ -25,6 +31,11 @@ export function trainerCommand(l: TrainerLaunch): { command: string; args: strin
   const env: NodeJS.ProcessEnv = { ...l.env };
   if (!useSetting && l.isElectron) env.ELECTRON_RUN_AS_NODE = '1';
   else delete env.ELECTRON_RUN_AS_NODE;
+  // Engine settings travel as environment variables, the lowest precedence: a config's own
+  // tunelab_engine still wins over the editor's default (tunelab train --help).
+  if (l.engine) env.TUNELAB_ENGINE = l.engine;
+  if (l.python && l.python.trim()) env.TUNELAB_PYTHON = l.python.trim();
+  if (l.gpus !== undefined && l.gpus > 1) env.TUNELAB_GPUS = String(l.gpus);
   const args = [l.cliPath, 'train', l.configPath, '--json'];
   if (l.resume) args.push('--resume');
   if (l.backend) args.push('--backend', l.backend);
