@@ -15,7 +15,7 @@ execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--productio
 
 const stage = mkdtempSync(join(tmpdir(), 'tunelab-vsix-'));
 try {
-  const shipped = ['package.json', 'README.md', 'LICENSE', '.vscodeignore', 'dist/client', 'dist/server', 'dist/cli', 'dist/webviews', 'dist/wasm', 'syntaxes', 'bin'];
+  const shipped = ['package.json', 'README.md', 'LICENSE', '.vscodeignore', 'dist/client', 'dist/server', 'dist/cli', 'dist/webviews', 'dist/wasm', 'syntaxes', 'bin', 'python'];
   for (const p of shipped) {
     try {
       statSync(join(root, p));
