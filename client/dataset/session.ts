@@ -3,6 +3,7 @@ import { basename, extname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { conversationOf, DatasetValidator, normalizeRecord, readerForRecord, type DatasetEntry, type DatasetSummary, type NormalizedRecord } from '../../common/dataset';
+import { QualityAnalyzer } from '../../common/dataset/quality/analyzer';
 import type { DatasetStats, HostToInspector, InspectorFilter, RecordDetail, RecordMessage, RowSummary } from '../../common/protocol/webview';
 import { indexFile, readRecords, RecordIndex, type IndexMode } from './recordIndex';
 
@@ -208,12 +209,15 @@ export class DatasetSession {
   private async check(): Promise<void> {
     const container = this.index.mode === 'lines' ? 'jsonl' : 'json';
     const lengths: number[] = [];
+    // The Quality tab's report is built in the same pass (common/dataset/quality).
+    const quality = new QualityAnalyzer();
     const validator = new DatasetValidator({
       container,
       entry: this.host.entry,
       maxDiagnostics: MAX_KEPT_DIAGNOSTICS,
       onRecord: (rec, loc) => {
         lengths[loc.index] = rec ? textLength(rec) : 0;
+        quality.add(rec, loc);
       },
     });
     const decoder = new StringDecoder('utf8');
@@ -248,6 +252,25 @@ export class DatasetSession {
     await this.postStats(dupPairs);
     if (this.filter.codes.length > 0) await this.setFilter(this.filter);
     else this.postView();
+    await this.postQuality(quality);
+  }
+
+  /**
+   * Confirms the near-duplicate candidates by exact Jaccard, reading the paired records by their
+   * offsets (in index order, a batch at a time), then posts the quality report.
+   */
+  private async postQuality(quality: QualityAnalyzer): Promise<void> {
+    const needed = quality.neededIndexes();
+    for (let k = 0; k < needed.length && this.handle && !this.disposed; k += 256) {
+      const batch = Array.from(needed.subarray(k, k + 256));
+      const texts = await readRecords(this.handle, this.index, batch, 4 << 20);
+      for (const i of batch) {
+        const t = texts.get(i);
+        quality.verify(i, t && !t.truncated ? recordOf(t.text, this.host.entry) : undefined);
+      }
+    }
+    if (this.disposed) return;
+    this.host.post({ type: 'quality', quality: quality.finish() });
   }
 
   private mark(d: Diagnostic, dupPairs: [number, number][]): void {
@@ -314,18 +337,22 @@ export function previewOf(text: string): string {
   return flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS - 1)}…` : flat;
 }
 
-/** The record as a conversation, through the dataset core's readers (null when it is not one). */
-export function messagesOf(text: string, entry?: DatasetEntry): RecordMessage[] | null {
+/** A record's raw text, normalised through the dataset core's readers (undefined when it is not one). */
+function recordOf(text: string, entry?: DatasetEntry): NormalizedRecord | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return null;
+    return undefined;
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const reader = readerForRecord(value as Record<string, unknown>, entry);
-  if (!reader) return null;
-  const rec = normalizeRecord(value, reader);
+  return reader ? normalizeRecord(value, reader) : undefined;
+}
+
+/** The record as a conversation, through the dataset core's readers (null when it is not one). */
+export function messagesOf(text: string, entry?: DatasetEntry): RecordMessage[] | null {
+  const rec = recordOf(text, entry);
   if (!rec) return null;
   if (rec.kind === 'completion') return [{ role: 'text', content: rec.text }];
   const conv = conversationOf(rec);

@@ -26,6 +26,7 @@ import {
   type Check,
 } from './check';
 import type { PlanInputs } from '../estimate/plan';
+import type { QualityReport } from '../dataset/quality/types';
 import { parseEvalReport, type AnyEvalReport } from '../eval/report';
 
 /** The panels, by VS Code view type suffix (`tunelab.<kind>`); each has `dist/webviews/<kind>.js`. */
@@ -263,7 +264,9 @@ export type HostToInspector =
   | { type: 'rows'; viewId: number; start: number; rows: RowSummary[] }
   | { type: 'record'; record: RecordDetail }
   | { type: 'stats'; stats: DatasetStats }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** The quality report (common/dataset/quality), after the check pass; record links are indexes and lines. */
+  | { type: 'quality'; quality: QualityReport };
 
 /** Inspector → host. */
 export type InspectorToHost =
@@ -306,6 +309,47 @@ const stats: Check<DatasetStats> = object({
   codes: array(object({ code: str, severity: count, count: count })),
 }) as Check<DatasetStats>;
 
+const recordRef = object({ index: count, line: count });
+const distribution = nullable(
+  object({ count: count, min: num, p10: num, p25: num, p50: num, p75: num, p90: num, p99: num, max: num, mean: num, histogram: object({ edges: array(num), counts: array(count) }) }),
+);
+const severityName = literal('warning', 'info');
+const qualityReport: Check<QualityReport> = object({
+  records: count,
+  analysed: count,
+  taskTypes: array(object({ type: str, count: count, share: num, example: nullable(recordRef) })),
+  phrasing: object({
+    leading: array(object({ words: count, distinct: count, estimated: bool, top: array(object({ text: str, count: count })) })),
+    mattr: nullable(num),
+    mattrWindow: count,
+    topVerbs: array(object({ verb: str, count: count })),
+  }),
+  lengths: object({ instruction: distribution, response: distribution, turns: distribution }),
+  languages: array(object({ language: str, name: str, count: count, share: num })),
+  nearDuplicates: object({
+    threshold: num,
+    bands: count,
+    rows: count,
+    shingle: count,
+    candidates: count,
+    confirmed: count,
+    verified: bool,
+    records: count,
+    clusters: array(object({ first: recordRef, members: array(object({ index: count, line: count, jaccard: num, verified: bool })) })),
+    clusterCount: count,
+  }),
+  findings: array(
+    object({
+      code: str,
+      severity: severityName,
+      title: str,
+      count: count,
+      examples: array(object({ index: count, line: count, detail: str, of: optional(recordRef), jaccard: optional(num), verified: optional(bool) })),
+    }),
+  ),
+  fileFindings: array(object({ code: str, severity: severityName, message: str })),
+}) as Check<QualityReport>;
+
 const hostToInspector: Check<HostToInspector> = union<HostToInspector>({
   file: object({ type: literal('file'), file: object({ path: str, name: str, size: count, sequenceLen: nullable(count), trusted: bool }) }),
   progress: object({ type: literal('progress'), phase: literal('index', 'check'), done: num, total: num, records: count, finished: bool }),
@@ -314,6 +358,7 @@ const hostToInspector: Check<HostToInspector> = union<HostToInspector>({
   record: object({ type: literal('record'), record: recordDetail }),
   stats: object({ type: literal('stats'), stats }),
   error: object({ type: literal('error'), message: str }),
+  quality: object({ type: literal('quality'), quality: qualityReport }),
 });
 
 const inspectorToHost: Check<InspectorToHost> = union<InspectorToHost>({

@@ -6,6 +6,7 @@ import { Messenger } from '../shared/messenger';
 import { initialState, missingWindow, reduce, type InspectorAction, type InspectorState } from './reducer';
 import { ROW_HEIGHT, VirtualList } from './virtualList';
 import { histogramView, maskView, messagesView, statsView } from './views';
+import { qualityView } from './qualityView';
 
 adoptCss(`${baseCss}
 .layout { display: grid; grid-template-columns: minmax(320px, 1fr) minmax(360px, 1.2fr); gap: 12px; height: calc(100vh - 16px); }
@@ -39,6 +40,14 @@ adoptCss(`${baseCss}
 .hist .limit { position: absolute; top: 0; bottom: 0; width: 0; border-left: 2px dashed var(--vscode-charts-red, #f14c4c); }
 pre.raw { white-space: pre-wrap; word-break: break-all; max-height: 240px; overflow: auto; background: var(--vscode-textCodeBlock-background); padding: 6px; }
 .diag { margin: 2px 0; }
+.tabs { display: flex; gap: 4px; border-bottom: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35)); margin-bottom: 6px; }
+.tabs button { background: none; border: none; border-bottom: 2px solid transparent; color: var(--vscode-foreground); padding: 4px 10px; cursor: pointer; }
+.tabs button.active { border-bottom-color: var(--vscode-focusBorder, #007fd4); font-weight: 600; }
+.qbar { height: 8px; background: var(--vscode-charts-blue, #3794ff); }
+td.wide { width: 40%; } td.num { text-align: right; padding: 0 6px; }
+.hist.small { height: 48px; }
+.qfinding, .qcluster { margin: 2px 0 2px 12px; word-break: break-word; }
+.reclink .open { margin-left: 2px; }
 `);
 
 const messenger = new Messenger<HostToInspector, InspectorToHost, { path?: string }>(parseHostToInspector, (batch) => dispatch(batch));
@@ -52,6 +61,10 @@ const codesEl = h('div', { class: 'codes', attrs: { id: 'codes' } });
 const countEl = h('div', { class: 'muted', attrs: { id: 'count' } });
 const detailEl = h('div', { attrs: { id: 'record' } });
 const statsEl = h('div', { attrs: { id: 'stats' } });
+const qualityEl = h('div', { attrs: { id: 'quality' } });
+const recordsPane = h('div', { attrs: { id: 'records-pane' } }, detailEl, statsEl);
+const tabRecords = h('button', { attrs: { id: 'tab-records', type: 'button' }, on: { click: () => dispatch([{ type: 'tab', tab: 'records' }]) } }, 'Record & statistics');
+const tabQuality = h('button', { attrs: { id: 'tab-quality', type: 'button' }, on: { click: () => dispatch([{ type: 'tab', tab: 'quality' }]) } }, 'Quality');
 const errorEl = h('div', { class: 'error', attrs: { id: 'error' } });
 
 const list = new VirtualList(renderRow, (first, last) => {
@@ -90,7 +103,7 @@ replace(
     'div',
     { class: 'layout' },
     h('div', { class: 'left' }, title, statusEl, h('div', { class: 'filters' }, search, codesEl, countEl), list.el, errorEl),
-    h('div', { class: 'right' }, detailEl, statsEl),
+    h('div', { class: 'right' }, h('div', { class: 'tabs', attrs: { role: 'tablist' } }, tabRecords, tabQuality), recordsPane, qualityEl),
   ),
 );
 
@@ -127,6 +140,7 @@ function renderRow(el: HTMLElement, position: number): void {
 let drawn: { rows: InspectorState['rows'] | null; count: number; selected: number | null } = { rows: null, count: -1, selected: null };
 let drawnRecord: RecordDetail | null | undefined;
 let drawnStats: unknown = undefined;
+let drawnQuality: unknown = undefined;
 
 function dispatch(actions: InspectorAction[]): void {
   for (const a of actions) state = reduce(state, a);
@@ -163,6 +177,21 @@ function render(): void {
     drawnStats = state.stats;
     renderCodes();
     replace(statsEl, ...(state.stats ? statsView(state.stats, (index) => select(index), histogramView) : []));
+  }
+  recordsPane.hidden = state.tab !== 'records';
+  qualityEl.hidden = state.tab !== 'quality';
+  tabRecords.classList.toggle('active', state.tab === 'records');
+  tabQuality.classList.toggle('active', state.tab === 'quality');
+  const flagged = state.quality ? state.quality.findings.reduce((n, g) => n + g.count, 0) : 0;
+  tabQuality.textContent = state.quality ? `Quality${flagged ? ` (${flagged.toLocaleString()})` : ''}` : 'Quality';
+  if (drawnQuality !== state.quality) {
+    drawnQuality = state.quality;
+    replace(
+      qualityEl,
+      ...(state.quality
+        ? qualityView(state.quality, { select: (index) => select(index), reveal: (index) => messenger.post({ type: 'reveal', index }) })
+        : [h('p', { class: 'muted' }, 'The quality report (task types, phrasing, lengths, languages, near-duplicates, refusals, truncated answers…) appears when the check pass has read the whole file.')]),
+    );
   }
 }
 

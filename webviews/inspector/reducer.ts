@@ -1,4 +1,5 @@
 import type { DatasetFileInfo, DatasetStats, HostToInspector, InspectorFilter, RecordDetail, RowSummary } from '../../common/protocol/webview';
+import type { QualityReport } from '../../common/dataset/quality/types';
 
 /** Rows kept per view; older windows far from the newest are dropped (the host can resend them). */
 export const ROW_CACHE = 3000;
@@ -25,10 +26,16 @@ export interface InspectorState {
   error: string | null;
   /** The filter as the user is editing it (sent to the host, which answers with a view). */
   draft: InspectorFilter;
+  /** The quality report, once the check pass has finished. */
+  quality: QualityReport | null;
+  /** What the right-hand pane shows: the selected record and file statistics, or the quality report. */
+  tab: InspectorTab;
 }
 
+export type InspectorTab = 'records' | 'quality';
+
 /** Actions from the page's own controls. */
-export type InspectorAction = HostToInspector | { type: 'select'; index: number } | { type: 'draft'; filter: InspectorFilter };
+export type InspectorAction = HostToInspector | { type: 'select'; index: number } | { type: 'draft'; filter: InspectorFilter } | { type: 'tab'; tab: InspectorTab };
 
 export function initialState(): InspectorState {
   return {
@@ -42,6 +49,8 @@ export function initialState(): InspectorState {
     stats: null,
     error: null,
     draft: { search: '', codes: [] },
+    quality: null,
+    tab: 'records',
   };
 }
 
@@ -49,7 +58,13 @@ export function reduce(state: InspectorState, a: InspectorAction): InspectorStat
   switch (a.type) {
     case 'file':
       // A new file (or the same one after a reload): start over, keeping nothing of the old one.
-      return { ...initialState(), file: a.file, draft: state.file?.path === a.file.path ? state.draft : { search: '', codes: [] } };
+      // The same file after a reload keeps the user's filter draft and tab.
+      return {
+        ...initialState(),
+        file: a.file,
+        draft: state.file?.path === a.file.path ? state.draft : { search: '', codes: [] },
+        tab: state.file?.path === a.file.path ? state.tab : 'records',
+      };
     case 'progress': {
       const p: Progress = { done: a.done, total: a.total, records: a.records, finished: a.finished };
       return a.phase === 'index' ? { ...state, index: p } : { ...state, check: p };
@@ -78,7 +93,13 @@ export function reduce(state: InspectorState, a: InspectorAction): InspectorStat
     case 'error':
       return { ...state, error: a.message };
     case 'select':
-      return a.index === state.selected ? state : { ...state, selected: a.index, record: null };
+      // Choosing a record (in the list, or a link in the quality report) shows it.
+      if (a.index === state.selected) return state.tab === 'records' ? state : { ...state, tab: 'records' };
+      return { ...state, selected: a.index, record: null, tab: 'records' };
+    case 'quality':
+      return { ...state, quality: a.quality };
+    case 'tab':
+      return a.tab === state.tab ? state : { ...state, tab: a.tab };
     case 'draft':
       return { ...state, draft: a.filter };
   }
