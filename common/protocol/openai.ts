@@ -25,6 +25,8 @@ export interface SamplingRequest {
   stream: boolean;
   /** `stream_options.include_usage`: a last chunk with usage and no choices. */
   streamUsage: boolean;
+  /** vLLM's extension `ignore_eos`: generate max_tokens even past EOS / end of turn (benchmarks). */
+  ignoreEos: boolean;
 }
 
 export interface ChatRequest extends SamplingRequest {
@@ -155,9 +157,10 @@ function parseSampling(body: Record<string, unknown>, maxKeys: string[]): Parsed
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') return bad(`'stream' must be a boolean, got ${describe(body.stream)}`, 'stream', 'invalid_type');
   const so = body.stream_options;
   if (so !== undefined && so !== null && !isObject(so)) return bad("'stream_options' must be an object", 'stream_options', 'invalid_type');
+  if (body.ignore_eos !== undefined && body.ignore_eos !== null && typeof body.ignore_eos !== 'boolean') return bad(`'ignore_eos' must be a boolean, got ${describe(body.ignore_eos)}`, 'ignore_eos', 'invalid_type');
   return {
     ok: true,
-    value: { model: body.model, maxTokens, temperature: temperature.value, topP: topP.value, seed: body.seed === undefined || body.seed === null ? undefined : seed.value, stop, stream: body.stream === true, streamUsage: isObject(so) && so.include_usage === true },
+    value: { ignoreEos: body.ignore_eos === true, model: body.model, maxTokens, temperature: temperature.value, topP: topP.value, seed: body.seed === undefined || body.seed === null ? undefined : seed.value, stop, stream: body.stream === true, streamUsage: isObject(so) && so.include_usage === true },
   };
 }
 

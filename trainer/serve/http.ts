@@ -146,7 +146,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID().replace(/-/g, '')}`;
     const stamp = Math.floor(Date.now() / 1000);
     const job = {
-      prompt,
+      prompt: request.ignoreEos ? { ...prompt, stopIds: [] } : prompt,
       adapter: request.model === engine.baseName ? undefined : request.model,
       maxTokens: request.maxTokens,
       temperature: request.temperature,
