@@ -48,7 +48,7 @@ export function* generateSteps(model: CausalLM, prompt: readonly number[], opts:
   const rand = seededRandom(opts.seed ?? 0);
   const stop = new Set(opts.stopIds ?? []);
   // Prefix / prompt tuning's virtual tokens take the first positions.
-  const limit = model.config.maxPositions - model.reservedPositions();
+  const limit = model.config.maxPositions - model.reservedPositions(opts.hooks);
   const out: number[] = [];
   const cache = opts.noCache ? undefined : new KvCache();
   try {
