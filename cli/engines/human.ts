@@ -35,5 +35,7 @@ export function humanEventLine(e: TrainerEvent): string {
       return `done (${e.status}) at step ${e.step}${e.outputs.adapter ? `; adapter: ${e.outputs.adapter}` : ''}${e.outputs.model ? `; model: ${e.outputs.model}` : ''}; events: ${e.outputs.events}`;
     case 'error':
       return `tunelab train: ${e.location ? `${e.location.path}:${e.location.range.start.line + 1}:${e.location.range.start.character + 1}: ` : ''}${e.code}: ${e.message}`;
+    case 'benchmark':
+      return `benchmarks at step ${e.step}: ${e.verdict ?? e.tasks.map((t) => `${t.task} ${t.metric} ${t.value.toFixed(4)}`).join('; ')}${e.report ? `; report: ${e.report}` : ''}`;
   }
 }

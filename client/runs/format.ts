@@ -52,5 +52,7 @@ export function humanLine(e: TrainerEvent): string | null {
       return `done (${e.status}) at step ${e.step} after ${formatDuration(e.metrics.elapsed)}; ${Object.entries(e.outputs).map(([k, v]) => `${k}: ${v}`).join(', ')}`;
     case 'error':
       return `error ${e.code}: ${e.message}${e.location ? ` (${e.location.path}:${e.location.range.start.line + 1}:${e.location.range.start.character + 1})` : ''}`;
+    case 'benchmark':
+      return `benchmarks at step ${e.step}: ${e.verdict ?? e.tasks.map((t) => `${t.task} ${t.metric} ${t.value.toFixed(4)}`).join('; ')}${e.report ? ` (${e.report})` : ''}`;
   }
 }

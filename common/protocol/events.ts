@@ -75,6 +75,34 @@ export interface DoneEvent extends Base {
   metrics: { train_loss: number | null; eval_loss: number | null; perplexity: number | null; elapsed: number };
 }
 
+/**
+ * Benchmarks (`eval_tasks` in the config) scored on the model being trained: after every
+ * `eval_tasks_every`-th evaluation and once at the end (`final`), each task's headline metric with
+ * its change against the base model. The full report (a ForgettingReport, common/eval/report.ts)
+ * is `report`, `<output_dir>/eval_report.json`, written at the end.
+ */
+export interface BenchmarkEvent extends Base {
+  type: 'benchmark';
+  step: number;
+  final: boolean;
+  /** Path of eval_report.json (final event), else null. */
+  report: string | null;
+  tasks: {
+    task: string;
+    metric: string;
+    value: number;
+    stderr: number | null;
+    /** The base model's value, and tuned − base with its 95% interval; null when not compared. */
+    base: number | null;
+    delta: number | null;
+    ci95: [number, number] | null;
+    significant: boolean | null;
+  }[];
+  /** One line, e.g. "pirate_qa +12.4 pts; mmlu -3.1 pts: significant forgetting (mmlu)". */
+  verdict: string | null;
+  forgetting: boolean | null;
+}
+
 export interface ErrorEvent extends Base {
   type: 'error';
   /** A stable code: a diagnostic code (config or dataset) or a trainer code such as `oom`. */
@@ -84,10 +112,10 @@ export interface ErrorEvent extends Base {
   location?: { path: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } };
 }
 
-export type TrainerEvent = RunStartEvent | StepEvent | EvalEvent | CheckpointEvent | LogEvent | DoneEvent | ErrorEvent;
+export type TrainerEvent = RunStartEvent | StepEvent | EvalEvent | CheckpointEvent | LogEvent | DoneEvent | ErrorEvent | BenchmarkEvent;
 export type TrainerEventType = TrainerEvent['type'];
 
-const TYPES: ReadonlySet<string> = new Set<TrainerEventType>(['run_start', 'step', 'eval', 'checkpoint', 'log', 'done', 'error']);
+const TYPES: ReadonlySet<string> = new Set<TrainerEventType>(['run_start', 'step', 'eval', 'checkpoint', 'log', 'done', 'error', 'benchmark']);
 
 /**
  * Parses one line into an event, or returns an error string. Lines of other versions or types are
