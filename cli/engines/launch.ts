@@ -101,6 +101,13 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
     if (out.json) out.stdout(line);
     else out.stderr(humanEventLine(e) + '\n');
   };
+  // A stop can arrive while the config is checked or the interpreter probed: then nothing launches.
+  let stops = 0;
+  let onStopLaunched: ((count: number) => void) | null = null;
+  stop.onStop((count) => {
+    stops = count;
+    onStopLaunched?.(count);
+  });
   const refuse = (code: string, message: string, location?: Extract<TrainerEvent, { type: 'error' }>['location']) => {
     emit({ type: 'error', code, message, ...(location ? { location } : {}) });
     return 2;
@@ -182,6 +189,11 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
   emit({ type: 'log', level: 'info', message: `$ ${[cmd.command, ...cmd.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` });
 
   // 5. Launch and follow.
+  if (stops > 0) {
+    rmSync(work, { recursive: true, force: true });
+    emit({ type: 'done', status: 'stopped', step: resumeFrom?.step ?? 0, outputs: { events: eventsFile }, metrics: { train_loss: null, eval_loss: null, perplexity: null, elapsed: 0 } });
+    return 0;
+  }
   const startOffset = existsSync(eventsFile) ? statSync(eventsFile).size : 0;
   const follower = new EventsFollower(eventsFile, startOffset, (line) => {
     const e = parseEvent(line);
@@ -202,7 +214,6 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  let stops = 0;
   const signalGroup = (sig: NodeJS.Signals) => {
     try {
       if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, sig);
@@ -211,14 +222,13 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
       // already gone
     }
   };
-  stop.onStop(() => {
-    stops++;
-    if (stops === 1) {
+  onStopLaunched = (count) => {
+    if (count === 1) {
       // Written by us, not the callback: the Python side may be busy inside a step.
       emit({ type: 'log', level: 'info', message: 'stop requested: the engine finishes its step, saves a checkpoint and stops' });
       signalGroup('SIGINT');
     } else signalGroup('SIGKILL');
-  });
+  };
   const timer = setInterval(() => follower.poll(), 200);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => {
     child.on('error', (err) => {

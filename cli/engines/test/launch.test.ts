@@ -113,6 +113,17 @@ describe('tunelab train --engine (fake interpreter)', () => {
     assert.equal((rev.at(-1) as Extract<TrainerEvent, { type: 'done' }>).status, 'completed');
   });
 
+  it('a stop before the engine starts launches nothing', async () => {
+    const { dir } = setup('early');
+    const argvFile = join(dir, 'argv.json');
+    const c = collector();
+    const early: EngineStop = { onStop: (l) => l(1) };
+    assert.equal(await runEngine({ engine: 'hf', configPath: 'config.yml', cwd: dir, python: FAKE, gpus: 1, resume: false, env: { ...process.env, FAKE_PYTHON_ARGV: argvFile } }, c.out, early), 0);
+    assert.deepEqual(JSON.parse(readFileSync(argvFile, 'utf8')).argv[0], '-c', 'only the probe ran');
+    const done = c.events().at(-1) as Extract<TrainerEvent, { type: 'done' }>;
+    assert.deepEqual([done.type, done.status], ['done', 'stopped']);
+  });
+
   it('a Python traceback becomes one error event naming the raising frame; exit 1', async () => {
     const { dir } = setup('fail');
     const c = collector();
