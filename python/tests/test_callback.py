@@ -114,6 +114,27 @@ class CallbackTest(unittest.TestCase):
         self.assertEqual((ev[0]["code"], ev[0]["message"]), ("engine-python-exception", msg))
         self.assertEqual(ev[1]["status"], "failed")
 
+    def test_resume_without_run_facts(self):
+        cb = TunelabCallback(log=EventLog(self.path, "r2", self.clock), meta={}, clock=self.clock)
+        self.state.global_step = 20
+        self.args.resume_from_checkpoint = "/o/checkpoint-20"
+        cb.on_train_begin(self.args, self.state, self.control)
+        self.assertEqual(read(self.path)[0]["resumed_from"], {"checkpoint": "/o/checkpoint-20", "step": 20})
+
+    def test_axolotl_plugin_adds_the_callback(self):
+        from tunelab_engines.axolotl_plugin import TunelabPlugin
+
+        plugin = TunelabPlugin()
+        trainer = SimpleNamespace(args=SimpleNamespace(include_num_input_tokens_seen=False))
+        plugin.register({})
+        plugin.post_trainer_create({}, trainer)
+        self.assertTrue(trainer.args.include_num_input_tokens_seen)
+        callbacks = plugin.add_callbacks_post_trainer({}, trainer)
+        self.assertEqual(len(callbacks), 1)
+        self.assertIsInstance(callbacks[0], TunelabCallback)
+        self.assertIs(callbacks[0], plugin.add_callbacks_post_trainer({}, trainer)[0])
+        self.assertEqual(callbacks[0].engine, "axolotl")
+
     def test_deferred_done(self):
         self.cb.defer_done = True
         self.cb.on_train_begin(self.args, self.state, self.control)

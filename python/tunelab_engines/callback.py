@@ -162,8 +162,14 @@ class TunelabCallback(_Base):
             params={"total": total, "trainable": trainable},
             dataset={"train_records": train_records, "eval_records": eval_records, "train_tokens": 0},
             total_steps=int(getattr(state, "max_steps", 0) or 0),
-            resumed_from=meta.get("resumed_from"),
+            resumed_from=meta.get("resumed_from") or self._resumed(args),
         )
+
+    def _resumed(self, args):
+        # Launched without Tunelab's run facts: the Trainer has loaded the checkpoint's state by now.
+        if self.first_step > 0:
+            return {"checkpoint": str(getattr(args, "resume_from_checkpoint", None) or ""), "step": self.first_step}
+        return None
 
     def on_step_end(self, args, state, control, **kwargs):
         if self.stop_requested:
