@@ -118,7 +118,7 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
   try {
     text = readFileSync(configPath, 'utf8');
   } catch (e) {
-    return refuse('config-unreadable', `cannot read ${configPath}: ${(e as Error).message}`);
+    return refuse('engine-config-unreadable', `cannot read ${configPath}: ${(e as Error).message}`);
   }
   const doc = parseConfig(text);
   const cenv: ConfigEnv = { configPath, cwd: req.cwd, fileExists: existsSync, checkDatasetFile: checkDatasetAgainstEntry };
@@ -180,7 +180,7 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
     writeAtomic(derivedPath, deriveConfig(text, { plugin: req.engine === 'axolotl', outputDir, resumeFrom: resumeFrom?.checkpoint ?? null, maxSteps: req.maxSteps }));
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
-    return refuse('config-invalid', `cannot derive the engine's config: ${(e as Error).message}`);
+    return refuse('engine-config-invalid', `cannot derive the engine's config: ${(e as Error).message}`);
   }
   const method = config.adapter === 'qlora' ? 'qlora' : config.adapter === 'lora' ? 'lora' : 'full';
   writeAtomic(metaPath, JSON.stringify({ run_id: runId, engine: req.engine, config: { ...config, output_dir: outputDir, ...(req.maxSteps ? { max_steps: req.maxSteps } : {}) }, config_path: configPath, output_dir: outputDir, method, resumed_from: resumeFrom, gpus: req.gpus }));
