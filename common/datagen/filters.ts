@@ -5,8 +5,9 @@
  * it is too short or too long, mentions things a text model cannot see or produce (images,
  * graphs, files, ...), begins with punctuation or a non-English character, begins with "Write a
  * program", repeats one already in the pool, or when its ROUGE-L F1 with any instruction in the
- * pool is 0.7 or more. Instances are dropped when the output is empty, equals the input, or the
- * (instruction, input, output) triple is already there.
+ * pool is 0.7 or more. Instances are dropped when the output is empty, equals the input, input or
+ * output ends with a colon (a cut-off generation), or the (instruction, input, output) triple is
+ * already there; a task whose instances give one input two different outputs loses them all.
  *
  * Evol-instruct (Xu et al. 2023, §3.2, "elimination evolving"): an evolution fails when the new
  * instruction brings no information gain (judged by the model, see evolInstruct.ts), when the
@@ -28,6 +29,8 @@ export type DropReason =
   | 'truncated'
   | 'empty-output'
   | 'output-equals-input'
+  | 'incomplete'
+  | 'conflicting-outputs'
   | 'no-information-gain'
   | 'model-refused'
   | 'only-stopwords'
@@ -116,12 +119,26 @@ export interface Instance {
   output: string;
 }
 
-/** Instance filters: empty output, output that repeats the input, exact duplicates (`seen` keys). */
+/** Instance filters: empty output, output that repeats the input, cut off, exact duplicates (`seen` keys). */
 export function instanceProblem(inst: Instance, seen: Set<string>): DropReason | undefined {
   if (inst.output.trim() === '') return 'empty-output';
   if (inst.input.trim() !== '' && inst.input.trim() === inst.output.trim()) return 'output-equals-input';
+  if (inst.input.trim().endsWith(':') || inst.output.trim().endsWith(':')) return 'incomplete';
   if (seen.has(instanceKey(inst))) return 'duplicate';
   return undefined;
+}
+
+/** Whether one task's instances give the same input different outputs (then none can be trusted). */
+export function hasConflictingOutputs(instances: readonly Instance[]): boolean {
+  const byInput = new Map<string, string>();
+  for (const i of instances) {
+    const input = normalizeForDuplicates(i.input);
+    const output = normalizeForDuplicates(i.output);
+    const other = byInput.get(input);
+    if (other !== undefined && other !== output) return true;
+    byInput.set(input, output);
+  }
+  return false;
 }
 
 export const instanceKey = (i: Instance): string => JSON.stringify([normalizeForDuplicates(i.instruction), normalizeForDuplicates(i.input), normalizeForDuplicates(i.output)]);

@@ -10,7 +10,7 @@
 import { mulberry32 } from '../random';
 import type { ChatClient, ChatMessage, ChatOptions, ChatReply } from './client';
 import { answerPrompt, equalityPrompt, EVOL_OPERATIONS, evolvePrompt, parseEqual, parseEvolved, type EvolOperation } from './evolInstruct';
-import { evolutionProblem, evolvedProblem, instanceKey, instanceProblem, InstructionPool, type DropReason, type Instance, type InstructionFilterOptions } from './filters';
+import { evolutionProblem, evolvedProblem, hasConflictingOutputs, instanceKey, instanceProblem, InstructionPool, type DropReason, type Instance, type InstructionFilterOptions } from './filters';
 import { classificationPrompt, instancePrompt, instructionPrompt, parseInstances, parseInstructions, parseYesNo, pickExamples, sample, type SeedTask } from './selfInstruct';
 
 export type DatagenMethod = 'self-instruct' | 'evol-instruct';
@@ -180,24 +180,29 @@ async function selfInstructStep(opts: PipelineOptions, state: DatagenState, ask:
     }
     pool.add(instruction);
     state.generated.push(instruction);
-    const isClass = known.length > 0 ? parseYesNo((await ask(classificationPrompt(instruction, sample(known, 12, rand)), opts.precise ?? { temperature: 0, maxTokens: 3 })).text) === true : false;
+    // The paper's few-shot mix: 12 classification and 19 other seed tasks (as many as there are).
+    const shotsCls = sample([...sample(known.filter((k) => k.isClassification), 12, rand), ...sample(known.filter((k) => !k.isClassification), 19, rand)], 31, rand);
+    const isClass = known.length > 0 ? parseYesNo((await ask(classificationPrompt(instruction, shotsCls), opts.precise ?? { temperature: 0, maxTokens: 3 })).text) === true : false;
     const sameKind = opts.seeds.filter((s) => (s.isClassification ?? false) === isClass && s.instances.length > 0);
     const shots = sample(sameKind.length ? sameKind : opts.seeds.filter((s) => s.instances.length > 0), 3, rand);
     const answer = await ask(instancePrompt(instruction, isClass, shots), opts.precise ?? { temperature: 0, maxTokens: 1024 });
     const instances = parseInstances(instruction, answer.text, isClass);
     if (answer.finishReason === 'length' && instances.length) instances.pop();
     const kept: GeneratedRecord[] = [];
-    for (const inst of instances) {
-      const p = instanceProblem(inst, seen);
-      if (p) {
-        drop(p);
-        continue;
-      }
-      seen.add(instanceKey(inst));
-      state.instanceKeys.push(instanceKey(inst));
-      kept.push({ ...inst, origin: 'self-instruct' });
-    }
     if (instances.length === 0) drop('unparseable');
+    else if (hasConflictingOutputs(instances)) drop('conflicting-outputs');
+    else {
+      for (const inst of instances) {
+        const p = instanceProblem(inst, seen);
+        if (p) {
+          drop(p);
+          continue;
+        }
+        seen.add(instanceKey(inst));
+        state.instanceKeys.push(instanceKey(inst));
+        kept.push({ ...inst, origin: 'self-instruct' });
+      }
+    }
     await commit(kept);
   }
 }

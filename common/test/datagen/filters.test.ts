@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evolutionProblem, evolvedProblem, instanceKey, instanceProblem, instructionHeuristics, InstructionPool } from '../../datagen/filters';
+import { evolutionProblem, evolvedProblem, hasConflictingOutputs, instanceKey, instanceProblem, instructionHeuristics, InstructionPool } from '../../datagen/filters';
 
 test("self-instruct heuristics, one rule each, in the paper's order", () => {
   const cases: [string, string | undefined][] = [
@@ -55,6 +55,16 @@ test('instance filters: empty output, output equal to input, duplicates', () => 
   assert.equal(instanceProblem({ ...a, output: '  ' }, seen), 'empty-output');
   assert.equal(instanceProblem({ ...a, input: 'level', output: 'level' }, seen), 'output-equals-input');
   assert.equal(instanceProblem({ instruction: 'Say hi.', input: '', output: 'hi' }, seen), undefined);
+  assert.equal(instanceProblem({ instruction: 'List fruits.', input: '', output: 'Here are some fruits:' }, seen), 'incomplete');
+  assert.equal(instanceProblem({ instruction: 'Fix the text.', input: 'Text:', output: 'Done.' }, seen), 'incomplete');
+});
+
+test('a task whose instances give one input two outputs is conflicting; the same output twice is not', () => {
+  const t = (input: string, output: string) => ({ instruction: 'Label it.', input, output });
+  assert.equal(hasConflictingOutputs([t('Great!', 'Positive'), t('Awful.', 'Negative')]), false);
+  assert.equal(hasConflictingOutputs([t('Great!', 'Positive'), t('great!', 'positive')]), false);
+  assert.equal(hasConflictingOutputs([t('Great!', 'Positive'), t('Awful.', 'Negative'), t('Great! ', 'Negative')]), true);
+  assert.equal(hasConflictingOutputs([]), false);
 });
 
 test('evol-instruct elimination rules 2-4', () => {
