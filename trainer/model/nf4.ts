@@ -134,17 +134,25 @@ const FP4_MAG_CODES = [0, 1, 6, 7, 4, 5, 2, 3];
 const FP4_MAG_BOUNDS = midpoints(Float32Array.from(FP4_MAG_CODES.map((c) => FP4_CODE[c])));
 let dynamicBounds: Float32Array | null = null;
 
-function code4(type: Quant4Type, x: number): number {
-  if (type === 'nf4') return bucket(NF4_BOUNDS, x);
-  const mag = FP4_MAG_CODES[bucket(FP4_MAG_BOUNDS, Math.abs(x))];
-  return x < 0 ? mag | 8 : mag;
+/**
+ * How a scaled value becomes a code: its bucket among `bounds`, or (`signMagnitude`, FP4) the
+ * bucket of |x| mapped through `magCodes` with the sign bit added. One monomorphic loop for all
+ * three code books (a code callback per value would not be inlined).
+ */
+interface Codebook {
+  bounds: Float32Array;
+  signMagnitude: boolean;
 }
+const NF4_BOOK: Codebook = { bounds: NF4_BOUNDS, signMagnitude: false };
+const FP4_BOOK: Codebook = { bounds: FP4_MAG_BOUNDS, signMagnitude: true };
+const FP4_MAG = Uint8Array.from(FP4_MAG_CODES);
 
 /**
- * Block-wise absmax quantisation of `data` into `codeOf(scaled)`; returns the codes (one per
- * value) and the float32 block constants.
+ * Block-wise absmax quantisation of `data` against `book`; returns the codes (one per value) and
+ * the float32 block constants.
  */
-function quantizeBlocks(data: Float32Array, blockSize: number, codeOf: (x: number) => number): { codes: Uint8Array; absmax: Float32Array } {
+function quantizeBlocks(data: Float32Array, blockSize: number, book: Codebook): { codes: Uint8Array; absmax: Float32Array } {
+  const { bounds, signMagnitude } = book;
   const n = data.length;
   const blocks = Math.ceil(n / blockSize);
   const codes = new Uint8Array(n);
@@ -160,8 +168,10 @@ function quantizeBlocks(data: Float32Array, blockSize: number, codeOf: (x: numbe
     const inv = f(1 / c);
     const tail = start >= full;
     for (let i = start; i < end; i++) {
-      const s = tail ? f(data[i] / f(c)) : f(data[i] * inv);
-      codes[i] = codeOf(Math.min(1, Math.max(-1, s)));
+      let s = tail ? f(data[i] / f(c)) : f(data[i] * inv);
+      if (s > 1) s = 1;
+      else if (s < -1) s = -1;
+      codes[i] = signMagnitude ? FP4_MAG[bucket(bounds, Math.abs(s))] | (s < 0 ? 8 : 0) : bucket(bounds, s);
     }
   }
   return { codes, absmax };
@@ -178,8 +188,7 @@ export function quantizeAbsmax(absmax: Float32Array): NestedAbsmax {
   const offset = f(sum / absmax.length);
   const centred = absmax.map((a) => f(a - offset));
   dynamicBounds ??= midpoints(dynamicMap());
-  const bounds = dynamicBounds;
-  const { codes, absmax: absmax2 } = quantizeBlocks(centred, 256, (x) => bucket(bounds, x));
+  const { codes, absmax: absmax2 } = quantizeBlocks(centred, 256, { bounds: dynamicBounds, signMagnitude: false });
   return { codes, absmax2, offset, blockSize: 256 };
 }
 
@@ -200,11 +209,10 @@ export function blockAbsmax(q: Pick<Quantized4bit, 'absmax' | 'nested'>): Float3
 export function quantize4bit(data: Float32Array, shape: [number, number], opts: Quant4Options): Quantized4bit {
   if (!BLOCK_SIZES.includes(opts.blockSize)) throw new RangeError(`4-bit block size must be one of ${BLOCK_SIZES.join(', ')}, got ${opts.blockSize}`);
   if (data.length !== shape[0] * shape[1]) throw new RangeError(`data has ${data.length} values, shape [${shape.join(', ')}] needs ${shape[0] * shape[1]}`);
-  const type = opts.quantType;
-  const { codes, absmax } = quantizeBlocks(data, opts.blockSize, (x) => code4(type, x));
+  const { codes, absmax } = quantizeBlocks(data, opts.blockSize, opts.quantType === 'nf4' ? NF4_BOOK : FP4_BOOK);
   const packed = new Uint8Array(Math.ceil(codes.length / 2));
   for (let j = 0; j < packed.length; j++) packed[j] = (codes[2 * j] << 4) | (2 * j + 1 < codes.length ? codes[2 * j + 1] : 0);
-  return { shape: [shape[0], shape[1]], quantType: type, blockSize: opts.blockSize, packed, absmax: opts.doubleQuant ? null : absmax, nested: opts.doubleQuant ? quantizeAbsmax(absmax) : null };
+  return { shape: [shape[0], shape[1]], quantType: opts.quantType, blockSize: opts.blockSize, packed, absmax: opts.doubleQuant ? null : absmax, nested: opts.doubleQuant ? quantizeAbsmax(absmax) : null };
 }
 
 /** The codes of a quantised matrix, one per value (tests and fixtures). */
@@ -215,31 +223,67 @@ export function unpackCodes(q: Quantized4bit): Uint8Array {
   return out;
 }
 
+/** Per code table, the two values of every byte (high nibble, low nibble): one lookup per byte. */
+const pairTables = new Map<Float32Array, Float32Array>();
+function pairTable(table: Float32Array): Float32Array {
+  let t = pairTables.get(table);
+  if (!t) {
+    t = new Float32Array(512);
+    for (let b = 0; b < 256; b++) {
+      t[2 * b] = table[b >> 4];
+      t[2 * b + 1] = table[b & 15];
+    }
+    pairTables.set(table, t);
+  }
+  return t;
+}
+
+/** Dequantises rows [r0, r1) straight into `dst` (row-major, `cols` wide, row r0 at offset 0). */
+function dequantRows(q: Quantized4bit, absmax: Float32Array, r0: number, r1: number, dst: Float32Array): void {
+  const cols = q.shape[1];
+  const pairs = pairTable(q.quantType === 'nf4' ? NF4_CODE : FP4_CODE);
+  const { packed, blockSize } = q;
+  const start = r0 * cols;
+  const end = r1 * cols;
+  let i = start;
+  // Odd start: the first value is a low nibble. (Float32Array stores round the exact double
+  // product of two float32 values once, as a float32 multiply does.)
+  if (i & 1 && i < end) {
+    dst[0] = pairs[(packed[i >> 1] << 1) + 1] * absmax[Math.floor(i / blockSize)];
+    i++;
+  }
+  for (; i + 1 < end; i += 2) {
+    const b = packed[i >> 1] << 1;
+    const k = i - start;
+    // A byte never straddles blocks (block sizes are even).
+    const s = absmax[Math.floor(i / blockSize)];
+    dst[k] = pairs[b] * s;
+    dst[k + 1] = pairs[b + 1] * s;
+  }
+  if (i < end) dst[i - start] = pairs[packed[i >> 1] << 1] * absmax[Math.floor(i / blockSize)];
+}
+
 /**
  * Dequantises to float32: CODE[code] · absmax[block]. `transposed` writes the [cols, rows]
- * transpose instead (the model's [in, out] kernel layout), so no second pass is needed.
+ * transpose instead (the model's [in, out] kernel layout), through a buffer of 64 rows so both the
+ * reads and the writes stay in cache.
  */
 export function dequantize4bit(q: Quantized4bit, transposed = false, out?: Float32Array): Float32Array {
   const [rows, cols] = q.shape;
-  const n = rows * cols;
-  const dst = out ?? new Float32Array(n);
-  const table = q.quantType === 'nf4' ? NF4_CODE : FP4_CODE;
+  const dst = out ?? new Float32Array(rows * cols);
   const absmax = blockAbsmax(q);
-  const bs = q.blockSize;
-  const packed = q.packed;
   if (!transposed) {
-    for (let i = 0; i < n; i++) {
-      const byte = packed[i >> 1];
-      dst[i] = f(table[i & 1 ? byte & 15 : byte >> 4] * absmax[Math.floor(i / bs)]);
-    }
+    dequantRows(q, absmax, 0, rows, dst);
     return dst;
   }
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
+  const R = 64;
+  const tmp = new Float32Array(R * cols);
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const r1 = Math.min(rows, r0 + R);
+    dequantRows(q, absmax, r0, r1, tmp);
     for (let c = 0; c < cols; c++) {
-      const i = base + c;
-      const byte = packed[i >> 1];
-      dst[c * rows + r] = f(table[i & 1 ? byte & 15 : byte >> 4] * absmax[Math.floor(i / bs)]);
+      const base = c * rows;
+      for (let r = r0; r < r1; r++) dst[base + r] = tmp[(r - r0) * cols + c];
     }
   }
   return dst;

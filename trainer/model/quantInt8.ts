@@ -43,15 +43,28 @@ export function quantizeInt8(data: Float32Array, shape: [number, number]): Quant
   return { shape: [rows, cols], codes, rowAbsmax };
 }
 
-/** Dequantises to float32; `transposed` writes the [cols, rows] transpose (the [in, out] kernel layout). */
+/** Dequantises to float32; `transposed` writes the [cols, rows] transpose (the [in, out] kernel layout) through a 64-row buffer. */
 export function dequantizeInt8(q: QuantizedInt8, transposed = false, out?: Float32Array): Float32Array {
   const [rows, cols] = q.shape;
   const dst = out ?? new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const scale = q.rowAbsmax[r];
-    const base = r * cols;
-    if (transposed) for (let c = 0; c < cols; c++) dst[c * rows + r] = f(f(q.codes[base + c] * scale) * INV127);
-    else for (let c = 0; c < cols; c++) dst[base + c] = f(f(q.codes[base + c] * scale) * INV127);
+  const rowsInto = (r0: number, r1: number, buf: Float32Array) => {
+    for (let r = r0; r < r1; r++) {
+      const scale = q.rowAbsmax[r];
+      const src = r * cols;
+      const at = (r - r0) * cols;
+      for (let c = 0; c < cols; c++) buf[at + c] = f(q.codes[src + c] * scale) * INV127;
+    }
+  };
+  if (!transposed) {
+    rowsInto(0, rows, dst);
+    return dst;
+  }
+  const R = 64;
+  const tmp = new Float32Array(R * cols);
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const r1 = Math.min(rows, r0 + R);
+    rowsInto(r0, r1, tmp);
+    for (let c = 0; c < cols; c++) for (let r = r0; r < r1; r++) dst[c * rows + r] = tmp[(r - r0) * cols + c];
   }
   return dst;
 }
