@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseEvent, type StepEvent, type TrainerEvent } from '../../protocol/events';
 import { crc32c, maskedCrc32c } from '../crc32c';
+import { halfToFloat, tensorScalar } from '../tfevents';
 import { importRuns, parseAxolotlLog, parseTrainerState, readTfevents, summarizeEvents, writeImportedEvents } from '../index';
 
 const FIX = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -68,6 +69,25 @@ describe('tfevents reader (a real Transformers TensorBoard file)', () => {
     const r = readTfevents(new TextEncoder().encode('{"not": "tfevents"} padding padding'));
     assert.equal(r.problems[0]!.code, 'run-import-crc-mismatch');
     assert.equal(r.records, 0);
+  });
+});
+
+describe('TensorProto scalars (TF2 tf.summary.scalar)', () => {
+  // Wire bytes spelled out: field key = (number << 3) | wire type.
+  it('float_val, double tensor_content, int64_val and half_val', () => {
+    const f32 = new Uint8Array(new Float32Array([0.5]).buffer);
+    // dtype DT_FLOAT (1:varint 1), float_val packed (5:len 4 bytes)
+    assert.equal(tensorScalar(Uint8Array.from([0x08, 0x01, 0x2a, 0x04, ...f32])), 0.5);
+    const f64 = new Uint8Array(new Float64Array([2.25]).buffer);
+    // dtype DT_DOUBLE (2), tensor_content (4:len 8 bytes)
+    assert.equal(tensorScalar(Uint8Array.from([0x08, 0x02, 0x22, 0x08, ...f64])), 2.25);
+    // dtype DT_INT64 (9), int64_val packed (10:len) holding varint 300 (0xac 0x02)
+    assert.equal(tensorScalar(Uint8Array.from([0x08, 0x09, 0x52, 0x02, 0xac, 0x02])), 300);
+    // dtype DT_HALF (19), half_val packed (13:len) holding 0x3c00 = 1.0 as a varint (0x80 0x78)
+    assert.equal(tensorScalar(Uint8Array.from([0x08, 0x13, 0x6a, 0x02, 0x80, 0x78])), 1);
+    assert.equal(halfToFloat(0xc000), -2);
+    // DT_STRING (7) is no scalar
+    assert.equal(tensorScalar(Uint8Array.from([0x08, 0x07, 0x42, 0x01, 0x61])), null);
   });
 });
 
