@@ -16,6 +16,9 @@ import { ChatModelCache, tokenViews, type ChatModel } from '../common/chat/index
 import type { ConfigEnv } from '../common/config/types';
 import { diagnostic, Severity, sortDiagnostics } from '../common/diagnostics';
 import { checkDatasetAgainstEntry } from '../common/dataset/configHook';
+import { QualityAnalyzer, type RecordFinding } from '../common/dataset/quality/analyzer';
+import { findingDiagnostic } from '../common/dataset/quality/diagnostics';
+import type { RecordFindingCode } from '../common/dataset/quality/types';
 import { DatasetValidator, normalizeRecord, readerFor, type DatasetReport, type NormalizedRecord, type RecordLocation } from '../common/dataset/index';
 import { LspCommands, LspNotifications, type DatasetProgress, type DatasetSummary, type LossMaskParams, type LossMaskResult } from '../common/protocol/lsp';
 import { examplesOf, findLink, modelDirFor, type DatasetLink, type OpenConfig } from './datasetModel';
@@ -48,6 +51,12 @@ const PROGRESS_MS = 200;
 /** Token counting (real tokenizer) stops after this much time or this many records per run: a sample. */
 const MEASURE_BUDGET_MS = 3000;
 const MEASURE_MAX_RECORDS = 20000;
+/**
+ * Quality findings shown in the editor (information / warning on the record's first line). Exact
+ * duplicates and empty fields are the validator's own codes already (dataset-duplicate,
+ * dataset-empty-content), so they are not repeated here.
+ */
+const QUALITY_CODES: RecordFindingCode[] = ['quality-near-duplicate', 'quality-refusal', 'quality-boilerplate', 'quality-truncated', 'quality-echo'];
 
 interface Run {
   uri: string;
@@ -232,13 +241,17 @@ export class DatasetFeatures {
         }
       : undefined;
     const seq = run.link && typeof run.link.config.sequence_len === 'number' ? run.link.config.sequence_len : undefined;
+    const quality = new QualityAnalyzer({ maxDetails: settings.maxDiagnostics });
     run.validator = new DatasetValidator({
       container,
       maxDiagnostics: settings.maxDiagnostics,
       ...(run.link ? { entry: run.link.entry } : {}),
       ...(seq ? { sequenceLen: seq } : {}),
       ...(measure ? { measure } : {}),
-      onRecord: (_r: NormalizedRecord | undefined, loc: RecordLocation) => run.lines.push(loc.line),
+      onRecord: (r: NormalizedRecord | undefined, loc: RecordLocation) => {
+        run.lines.push(loc.line);
+        quality.add(r, loc);
+      },
     });
     const started = performance.now();
     let lastProgress = started;
@@ -266,8 +279,35 @@ export class DatasetFeatures {
       sliceStart = performance.now();
     }
     run.report = run.validator.end();
+    await this.qualityFindings(doc, run, quality, settings.maxDiagnostics - run.report.diagnostics.length);
+    if (this.stale(run)) return;
     run.done = true;
     this.finish(run);
+  }
+
+  /**
+   * Near-duplicates (verified on the records of this document), refusals, boilerplate, truncated
+   * answers and echoed prompts as diagnostics on each record's first line, within the room the
+   * validator's own diagnostics leave under tunelab.maxDiagnostics.
+   */
+  private async qualityFindings(doc: TextDocument, run: Run, quality: QualityAnalyzer, room: number): Promise<void> {
+    if (room <= 0) return;
+    let sliceStart = performance.now();
+    for (const i of quality.neededIndexes()) {
+      const rec = this.recordText(doc, run, i);
+      quality.verify(i, rec ? this.normalised(run, rec.text) : undefined);
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await nextTurn();
+        if (this.stale(run)) return;
+        sliceStart = performance.now();
+      }
+    }
+    const findings: RecordFinding[] = quality.findings(QUALITY_CODES).slice(0, room);
+    for (const f of findings) {
+      const text = doc.getText({ start: { line: f.line, character: 0 }, end: { line: f.line + 1, character: 0 } });
+      const end = text.endsWith('\r\n') ? text.length - 2 : text.endsWith('\n') ? text.length - 1 : text.length;
+      run.extra.push(findingDiagnostic(f, { start: { line: f.line, character: 0 }, end: { line: f.line, character: end } }));
+    }
   }
 
   private finish(run: Run): void {
