@@ -138,6 +138,26 @@ describe('generate-data', () => {
     assert.equal(lines(out).length, 40);
   });
 
+  it('Ctrl-C stops after the current request: exit 1, state and output agree, a rerun resumes', async () => {
+    const out = join(dir, 'int.jsonl');
+    const cli = join(import.meta.dirname, '..', '..', 'trainer', 'test', 'train', 'runCli.ts');
+    const args = ['generate-data', '--method', 'self-instruct', '--seed-data', join(dir, 'seeds.jsonl'), '--endpoint', endpoint, '--model', 'fixture', '--count', '30', '--out', out];
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: join(import.meta.dirname, '..', '..'), stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    for (let i = 0; i < 600 && lines(out).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGINT');
+    assert.equal(await exited, 1, err);
+    assert.match(err, /interrupted; run the same command to resume: (\d+)\/30 records in /);
+    const state = JSON.parse(readFileSync(`${out}.state.json`, 'utf8')) as { written: number };
+    assert.equal(state.written, lines(out).length);
+    assert.ok(state.written < 30);
+    const r = await run(args);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(lines(out).length, 30);
+  });
+
   it('evol-instruct: evolutions build on the seed, failed ones are eliminated and counted, alpaca output', async () => {
     const out = join(dir, 'evol.jsonl');
     const r = await run(['generate-data', '--method', 'evol-instruct', '--seed-data', 'seeds.jsonl', '--endpoint', endpoint, '--model', 'fixture', '--count', '6', '--out', 'evol.jsonl', '--seed', '5', '--json']);
