@@ -3,8 +3,7 @@
  * forward) composed into one, and the row selection that drops positions a hook added.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { customOp, matMulLinear } from './linear';
-import { oneHotF32 } from './ops';
+import { customOp } from './linear';
 import type { ForwardHooks, ModelInput } from './types';
 
 /** One hook set that runs each of `sets` in order (input maps chain; kvPrefix: the first that answers). */
@@ -42,16 +41,27 @@ export function composeHooks(sets: readonly (ForwardHooks | undefined)[]): Forwa
 }
 
 /**
- * Rows `rows` of h [N, C] → [rows.length, C], with a gradient that scatters back by a one-hot
- * product (dh = onehot(rows, N)ᵀ @ dy), a plain 2-D matmul on every backend.
+ * Rows `rows` of h [N, C] → [rows.length, C]. `rows` must not repeat (an input map selects each
+ * position once), so the gradient is a gather too: dh[j] = dy[i] where rows[i] = j, else 0 — no
+ * [N, rows] one-hot, which would grow with the square of the batch's length.
  */
 export function gatherRows(h: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
   const n = h.shape[0];
+  const inverse = new Int32Array(n).fill(rows.length); // rows.length = the appended zero row
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    if (r < 0 || r >= n || inverse[r] !== rows.length) throw new RangeError(`gatherRows: row ${r} is outside [0, ${n}) or selected twice`);
+    inverse[r] = i;
+  }
   const idx = tf.tensor1d(rows, 'int32');
+  const inv = tf.tensor1d(inverse, 'int32');
   return customOp<tf.Tensor2D>(
     ([x]) => tf.gather(x as tf.Tensor2D, idx),
-    (dy, _inputs, [saved]) => [matMulLinear(tf.transpose(oneHotF32(saved as tf.Tensor1D, n)) as tf.Tensor2D, dy as tf.Tensor2D, false)],
-    [idx],
+    (dy, _inputs, [savedInv]) => {
+      const c = dy.shape[1] as number;
+      return [tf.gather(tf.concat([dy as tf.Tensor2D, tf.zeros([1, c])], 0), savedInv as tf.Tensor1D)];
+    },
+    [inv],
     0,
   )(h);
 }

@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { decode, encode, loadChatModel } from '../../../common/chat/index';
 import { selectBackend } from '../../backend/index';
+import { generate } from '../../generate/index';
+import { generateText } from '../../generate/run';
 import { loadModel, readSafetensors } from '../../io/index';
 import { loadAdapterInto, readAdapterConfig } from '../../peft/index';
 
@@ -36,5 +39,27 @@ describe('PEFT-format adapters match the PyTorch reference', () => {
         model.dispose();
       });
     }
+  }
+});
+
+describe('tunelab generate --adapter with every hook method', () => {
+  const dir = join(fixtures, 'llama-tiny');
+  for (const method of ['prefix', 'prompt', 'bottleneck']) {
+    it(`${method}: generateText equals greedy generation with the adapter loaded by hand`, async () => {
+      const adapterDir = join(dir, 'peft', method);
+      const out = await generateText({ modelDir: dir, adapterDir, prompt: 'Hi there', chat: false, maxNewTokens: 12, temperature: 0, topP: 1, topK: 0, seed: 0, backend: 'wasm' });
+      const chat = await loadChatModel(dir);
+      assert.ok(chat.ok);
+      const ids = encode(chat.value, 'Hi there', true);
+      const model = loadModel(dir);
+      loadAdapterInto(model, adapterDir);
+      const r = generate(model, ids, { maxNewTokens: 12, stopIds: [2, 4] });
+      const base = loadModel(dir);
+      const plain = generate(base, ids, { maxNewTokens: 12, stopIds: [2, 4] });
+      model.dispose();
+      base.dispose();
+      assert.deepEqual({ text: out.text, newTokens: out.newTokens }, { text: decode(chat.value, r.ids, true), newTokens: r.ids.length });
+      assert.notDeepEqual(r.ids, plain.ids, 'the adapter changes what is generated');
+    });
   }
 });
