@@ -90,6 +90,14 @@ class CallbackTest(unittest.TestCase):
         with self.assertRaises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C stops at once
 
+    def test_non_finite_loss_is_a_warning_not_a_step(self):
+        self.cb.on_train_begin(self.args, self.state, self.control)
+        self.state.global_step = 5
+        self.cb.on_log(self.args, self.state, self.control, logs={"loss": float("nan"), "learning_rate": 1e-4})
+        ev = read(self.path)
+        self.assertEqual([e["type"] for e in ev], ["run_start", "log"])
+        self.assertEqual((ev[1]["level"], ev[1]["message"]), ("warning", "non-finite loss at step 5 (nan)"))
+
     def test_other_ranks_write_nothing(self):
         self.state.is_world_process_zero = False
         self.cb.on_train_begin(self.args, self.state, self.control)

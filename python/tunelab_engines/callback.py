@@ -184,7 +184,11 @@ class TunelabCallback(_Base):
         step = int(state.global_step)
         total = int(getattr(state, "max_steps", 0) or 0)
         epoch = float(logs.get("epoch", getattr(state, "epoch", 0) or 0) or 0)
-        if "loss" in logs:
+        loss_value = _clean(logs.get("loss")) if "loss" in logs else None
+        if "loss" in logs and loss_value is None:
+            # The protocol's step loss is a number: a NaN/inf loss is said in words instead.
+            self.log.emit("log", level="warning", message="non-finite loss at step %d (%r)" % (step, logs.get("loss")))
+        if loss_value is not None:
             tokens = getattr(state, "num_input_tokens_seen", 0) or 0
             tps = None
             if tokens and self.last_tokens is not None and now > self.last_time and tokens > self.last_tokens:
@@ -193,13 +197,13 @@ class TunelabCallback(_Base):
             elapsed = now - (self.started or now)
             done_steps = max(1, step - self.first_step)
             eta = elapsed / done_steps * max(0, total - step) if total else None
-            self.last_loss = _clean(logs.get("loss"))
+            self.last_loss = loss_value
             self.log.emit(
                 "step",
                 step=step,
                 total_steps=total,
                 epoch=round(epoch, 4),
-                loss=logs.get("loss"),
+                loss=loss_value,
                 lr=logs.get("learning_rate", 0.0),
                 grad_norm=logs.get("grad_norm"),
                 tokens_per_s=tps,
