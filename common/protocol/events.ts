@@ -27,10 +27,29 @@ export interface RunStartEvent extends Base {
   /** The fine-tuning method (trainer/peft's registry). `adapter` is an older name for `bottleneck`. */
   method: 'full' | 'lora' | 'qlora' | 'prefix' | 'prompt' | 'adapter' | 'bottleneck' | 'ia3';
   params: { total: number; trainable: number };
-  dataset: { train_records: number; eval_records: number; train_tokens: number };
+  dataset: {
+    train_records: number;
+    eval_records: number;
+    train_tokens: number;
+    /** The data mix, one entry per `datasets:` entry; present when an entry sets `weight` or `loss_weight` (trainer/data/mix.ts). */
+    mix?: DatasetMix[];
+  };
   total_steps: number;
   /** Set when this start continues an earlier run from a checkpoint. */
   resumed_from?: { checkpoint: string; step: number } | null;
+}
+
+/** One training dataset in the mix (`weight:` / `loss_weight:` of its `datasets:` entry). */
+export interface DatasetMix {
+  path: string;
+  /** Training examples the dataset has (after masking, length limits and the validation split). */
+  records: number;
+  /** Examples drawn from it for the run (repeats counted). */
+  drawn: number;
+  /** drawn / all drawn: its share of the training examples. */
+  share: number;
+  /** Multiplier of its tokens' loss (1 when unset). */
+  loss_weight: number;
 }
 
 export interface StepEvent extends Base {
@@ -41,6 +60,8 @@ export interface StepEvent extends Base {
   loss: number;
   lr: number;
   grad_norm: number | null;
+  /** The forgetting penalty added to the loss this step (EWC / L2-SP, trainer/train/regularize.ts); `loss` excludes it. */
+  penalty?: number;
   tokens_per_s: number | null;
   elapsed: number;
   eta: number | null;

@@ -6,6 +6,10 @@ export interface Example {
   trained: boolean[];
   /** The record it came from, for showing generations on validation prompts (chat and Alpaca records). */
   source?: ExampleSource;
+  /** Index of its `datasets:` entry (data mixing, trainer/data/mix.ts). */
+  dataset?: number;
+  /** Its tokens' loss multiplier (`loss_weight:` of its dataset); absent means 1. */
+  lossWeight?: number;
 }
 
 /** A record kept for prompting: the conversation with its masking options, or an Alpaca record. */
@@ -33,6 +37,11 @@ export interface TokenBatch {
   trainedTokens: number;
   /** Non-padding tokens (for tokens/s). */
   tokens: number;
+  /**
+   * Per-label loss multipliers [rows, seqLen] (0 where IGNORE), present only when a record of the
+   * batch has a `lossWeight`. `trainedTokens` stays the unweighted count: the loss is divided by it.
+   */
+  labelWeights?: Float32Array;
 }
 
 /** What `excess_length_strategy` does with a record longer than `sequence_len` (Axolotl: drop). */
@@ -150,6 +159,8 @@ export function makeBatch(examples: readonly Example[], rows: readonly (readonly
   const labels = new Int32Array(B * T).fill(IGNORE);
   const positionIds = new Int32Array(B * T);
   const segmentIds = new Int32Array(B * T);
+  const weighted = rows.some((r) => r.some((i) => examples[i]!.lossWeight !== undefined));
+  const labelWeights = weighted ? new Float32Array(B * T) : undefined;
   let trainedTokens = 0;
   let tokens = 0;
   rows.forEach((row, b) => {
@@ -164,6 +175,7 @@ export function makeBatch(examples: readonly Example[], rows: readonly (readonly
         // record's last token.
         if (j > 0 && ex.trained[j]) {
           labels[at] = id;
+          if (labelWeights) labelWeights[at] = ex.lossWeight ?? 1;
           trainedTokens++;
         }
         at++;
@@ -171,5 +183,5 @@ export function makeBatch(examples: readonly Example[], rows: readonly (readonly
       tokens += ex.ids.length;
     });
   });
-  return { rows: B, seqLen: T, inputIds, labels, positionIds, segmentIds, trainedTokens, tokens };
+  return { rows: B, seqLen: T, inputIds, labels, positionIds, segmentIds, trainedTokens, tokens, ...(labelWeights ? { labelWeights } : {}) };
 }

@@ -23,6 +23,10 @@ export interface PreparedDataset {
   path: string;
   records: number;
   examples: number;
+  /** `weight:` of the entry (data mixing, ./mix.ts), null when unset. */
+  weight: number | null;
+  /** `loss_weight:` of the entry, 1 when unset. */
+  lossWeight: number;
 }
 
 export interface PreparedData {
@@ -54,6 +58,8 @@ export function trainerExampleOptions(cfg: Readonly<Raw>, entry: Readonly<Raw>, 
 }
 
 const toExample = (m: MaskedExample): Example => ({ ids: m.ids, trained: m.trained });
+/** A number from the config (the config core has checked its range), or null. */
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
 
 /** The trainer's examples of one record: the chat core's `buildExamples`, plus the record kept for evaluation prompts. */
 export function recordExamples(chat: ChatModel, rec: NormalizedRecord, options: ExampleOptions): Outcome<Example[]> {
@@ -114,10 +120,10 @@ export async function prepareExamples(cfg: Raw, chat: ChatModel, bases: PathBase
         if (out.problems.length >= 20) break;
         continue;
       }
-      out.examples.push(...built.value);
+      for (const e of built.value) out.examples.push({ ...e, dataset: i });
       made += built.value.length;
     }
-    out.datasets.push({ path: where.path, records, examples: made });
+    out.datasets.push({ path: where.path, records, examples: made, weight: finite(entry.weight), lossWeight: finite(entry.loss_weight) ?? 1 });
   }
   return out;
 }

@@ -154,13 +154,15 @@ export abstract class CausalLM {
   /**
    * Cross-entropy of next-token prediction. `targets` [B·T] are already shifted (targets[t] is the
    * token after position t, -100 where not trained); `shiftTargets` builds them from labels.
+   * `targetWeights` [B·T] multiply each target's term of `sum` (multi-task loss weights);
+   * `tokens` still counts targets unweighted.
    */
-  loss(input: ModelInput, targets: Int32Array, opts: ForwardOptions = {}): LossResult {
+  loss(input: ModelInput, targets: Int32Array, opts: ForwardOptions = {}, targetWeights?: Float32Array): LossResult {
     if (targets.length !== input.batch * input.seqLen) throw new RangeError(`targets has ${targets.length} entries, expected ${input.batch * input.seqLen}`);
     // No tf.tidy here: gradient closures (embedding ids, masks) must outlive the forward until
     // backprop runs. Callers run this inside tf.variableGrads or tf.tidy, which free intermediates.
     const logits = this.project(this.run(input, opts));
-    const ce = crossEntropySum(logits, targets);
+    const ce = crossEntropySum(logits, targets, targetWeights);
     const tokens = ce.count;
     const sum = ce.sum;
     const loss = tf.div(sum, Math.max(1, tokens)) as tf.Scalar;

@@ -205,7 +205,7 @@ export function groupedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D,
  * intermediates of a composed version (log-softmax, one-hot, products) would all stay alive on the
  * tape; here only the logits are kept.
  */
-export function crossEntropySum(logits: tf.Tensor2D, targets: Int32Array): { sum: tf.Scalar; count: number } {
+export function crossEntropySum(logits: tf.Tensor2D, targets: Int32Array, targetWeights?: Float32Array): { sum: tf.Scalar; count: number } {
   const [n, vocab] = logits.shape;
   const flat = new Int32Array(n);
   const safe = new Int32Array(n);
@@ -217,7 +217,8 @@ export function crossEntropySum(logits: tf.Tensor2D, targets: Int32Array): { sum
       if (t >= vocab) throw new RangeError(`target id ${t} at position ${i} is outside the vocabulary (${vocab})`);
       safe[i] = t;
       flat[i] = i * vocab + t;
-      weight[i] = 1;
+      // Multi-task loss weights scale a row's term; `count` stays the unweighted number of rows.
+      weight[i] = targetWeights ? targetWeights[i]! : 1;
       count++;
     }
   }

@@ -1,6 +1,6 @@
 /**
  * The training loop. One optimizer step, in order:
- *   micro-batches → forward → masked loss → backward (accumulated) → clip → AdamW → schedule → events
+ *   micro-batches → forward → masked loss → backward (accumulated) → penalty → clip → AdamW → schedule → events
  * Everything a resumed run needs to continue the same trajectory is in `LoopState` plus the
  * weights and the optimizer's moments (trainer/checkpoint).
  */
@@ -10,6 +10,7 @@ import { AdamW, clipByGlobalNorm } from './adamw';
 import { evaluate, type EvalResult } from './evaluate';
 import type { RunPlan } from './plan';
 import type { LossModel } from './port';
+import type { Regularizer } from './regularize';
 import { Rng, type RngState } from './rng';
 import { learningRate, type Schedule } from './schedule';
 
@@ -48,6 +49,8 @@ export interface StepReport {
   gradNorm: number;
   tokens: number;
   trainedTokens: number;
+  /** The forgetting penalty of this step (EWC / L2-SP), when one is set; `loss` excludes it. */
+  penalty?: number;
 }
 
 /** The caller's side: events, checkpoints and stop requests. */
@@ -90,6 +93,8 @@ export class TrainingLoop {
     private readonly patience: number | null,
     private readonly hooks: LoopHooks,
     private state: LoopState,
+    /** EWC / L2-SP (trainer/train/regularize.ts), or null. */
+    private readonly regularizer: Regularizer | null = null,
   ) {
     this.rng = new Rng(state.rng);
   }
@@ -103,6 +108,7 @@ export class TrainingLoop {
     while (this.state.step < plan.totalSteps) {
       const window = this.nextWindow(); //                     ≤ gas micro-batches, each [rows, T]
       const { loss, grads, tokens, trained } = this.accumulate(window); // mean loss per trained token
+      const penalty = this.regularizer?.addTo(grads); //                 + c·(θ − θ0): EWC / L2-SP
       const { grads: clipped, norm } = clipByGlobalNorm(grads, this.maxGradNorm);
       const lr = learningRate(this.schedule, this.state.step);
       this.optimizer.step(clipped, lr);
@@ -110,7 +116,7 @@ export class TrainingLoop {
       this.state.step += 1;
       lastLoss = loss;
       const step = this.state.step;
-      this.hooks.onStep({ step, epoch: this.epochProgress(), loss, lr, gradNorm: norm, tokens, trainedTokens: trained });
+      this.hooks.onStep({ step, epoch: this.epochProgress(), loss, lr, gradNorm: norm, tokens, trainedTokens: trained, ...(penalty !== undefined ? { penalty } : {}) });
 
       let stop = this.hooks.stopRequested();
       const last = step === plan.totalSteps;

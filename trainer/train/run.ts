@@ -21,6 +21,7 @@ import { lossModel } from './modelPort';
 import { planRun } from './plan';
 import { warmupSteps } from './schedule';
 import { prepareRun, type SetupProblem } from './setup';
+import { buildRegularizer, type Regularizer } from './regularize';
 
 export interface TrainRequest {
   configPath: string;
@@ -104,6 +105,14 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
   const saveOptions = { baseModel: settings.baseModel, modelDir: s.modelDir };
 
   const lm = lossModel(model);
+  // EWC / L2-SP anchor at the starting weights, so they are taken before a checkpoint is loaded.
+  let regularizer: Regularizer | null;
+  try {
+    regularizer = buildRegularizer(lm, settings.regularize, s.fisherData ?? [], { seqLen: settings.sequenceLen, padId: s.chat.padTokenId ?? s.chat.eosTokenId ?? 0 });
+  } catch (e) {
+    model.dispose();
+    return refuse([{ code: 'trainer-ewc-data-empty', message: (e as Error).message }]);
+  }
   const plan = planRun({
     rowsPerEpoch: rowsPerEpoch(s.train, settings.sequenceLen, settings.samplePacking),
     microBatchSize: settings.microBatchSize,
@@ -141,6 +150,10 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
   }
 
   for (const n of s.notes) events.emit({ type: 'log', level: 'info', message: n });
+  if (regularizer) {
+    const r = settings.regularize;
+    events.emit({ type: 'log', level: 'info', message: `forgetting penalty ${regularizer.kind}: ${[r.ewcLambda > 0 ? `ewc_lambda ${r.ewcLambda} (Fisher on ${s.fisherData?.length ?? 0} sequences of ${r.ewcData})` : '', r.l2spLambda > 0 ? `l2sp_lambda ${r.l2spLambda}` : ''].filter(Boolean).join(', ')}, anchored at the starting weights` });
+  }
   if (quantNote) events.emit({ type: 'log', level: 'info', message: quantNote });
   events.emit({ type: 'log', level: 'info', message: `backend: ${backend.detail}${backend.skipped.length ? ` (not used: ${backend.skipped.map((k) => `${k.name}: ${k.reason}`).join('; ')})` : ''}` });
   const counts = model.parameterCounts();
@@ -152,13 +165,13 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     backend: backend.name,
     method: settings.method,
     params: counts,
-    dataset: { train_records: s.train.length, eval_records: s.eval.length, train_tokens: s.train.reduce((n, e) => n + e.ids.length, 0) },
+    dataset: { train_records: s.train.length, eval_records: s.eval.length, train_tokens: s.train.reduce((n, e) => n + e.ids.length, 0), ...(s.mix ? { mix: s.mix } : {}) },
     total_steps: plan.totalSteps,
     resumed_from: checkpoint ? { checkpoint: resumeFrom!, step: checkpoint.state.step } : null,
   });
 
   // Step events: the mean loss over each logging window (as Transformers logs it).
-  let window = { loss: 0, steps: 0, tokens: 0, since: Date.now() };
+  let window = { loss: 0, steps: 0, tokens: 0, penalty: 0, since: Date.now() };
   const firstStep = state.step;
   let lastCheckpoint: string | undefined;
   let lastEval: { loss: number; perplexity: number } | null = null;
@@ -188,6 +201,7 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
         window.loss += r.loss;
         window.steps += 1;
         window.tokens += r.tokens;
+        window.penalty += r.penalty ?? 0;
         if (r.step % plan.logEvery !== 0 && r.step !== plan.totalSteps) return;
         const now = Date.now();
         const elapsed = (now - started) / 1000;
@@ -200,11 +214,12 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
           loss: round(window.loss / window.steps, 6),
           lr: r.lr,
           grad_norm: Number.isFinite(r.gradNorm) ? round(r.gradNorm, 6) : null,
+          ...(regularizer ? { penalty: round(window.penalty / window.steps, 8) } : {}),
           tokens_per_s: now > window.since ? round((window.tokens * 1000) / (now - window.since), 1) : null,
           elapsed: round(elapsed, 2),
           eta: round(perStep * (plan.totalSteps - r.step), 1),
         });
-        window = { loss: 0, steps: 0, tokens: 0, since: now };
+        window = { loss: 0, steps: 0, tokens: 0, penalty: 0, since: now };
       },
       onEval: (step, epoch, r) => {
         lastEval = { loss: r.loss, perplexity: r.perplexity };
@@ -225,6 +240,7 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
       stopRequested: () => stop.requested(),
     },
     state,
+    regularizer,
   );
 
   const metrics = (trainLoss: number | null) => ({
@@ -252,6 +268,7 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     return 1;
   } finally {
     optimizer.dispose();
+    regularizer?.dispose();
     model.dispose();
   }
 }

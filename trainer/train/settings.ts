@@ -6,6 +6,7 @@
 import { SCHEDULE_KINDS, type ScheduleKind } from './schedule';
 import type { ExcessLength } from '../data/batches';
 import { readMethodSettings, type LoraSettings, type MethodName } from '../peft/index';
+import { readRegularizeSettings, type RegularizeSettings } from './regularize';
 import { readQuantSettings } from '../peft/quantized';
 import type { QuantizeOptions } from '../model/quantLinear';
 
@@ -51,6 +52,8 @@ export interface TrainSettings {
   seed: number;
   outputDir: string;
   resumeFromCheckpoint: string | null;
+  /** Forgetting penalties (EWC, L2-SP): trainer/train/regularize.ts. */
+  regularize: RegularizeSettings;
 }
 
 /** A setting the trainer refuses, with the key it comes from. */
@@ -138,6 +141,7 @@ export function readSettings(cfg: Raw): { settings: TrainSettings; problems: Set
     seed: num(cfg.seed) ?? 42,
     outputDir: str(cfg.output_dir) ?? './model-out',
     resumeFromCheckpoint: str(cfg.resume_from_checkpoint),
+    regularize: readRegularizeSettings(cfg, refuse),
   };
   if (!settings.baseModel) refuse('trainer-invalid-setting', 'base_model', 'base_model is required');
   return { settings, problems };

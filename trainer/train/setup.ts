@@ -6,13 +6,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { ChatModelCache, specialTokensFromConfig, withSpecialTokens, type ChatModel } from '../../common/chat/index';
+import { ChatModelCache, encode, specialTokensFromConfig, withSpecialTokens, type ChatModel } from '../../common/chat/index';
 import { parseConfig, resolveConfig, validateConfig } from '../../common/config/index';
 import { ConfigModelCheck, withModelCheck } from '../../common/config/modelCheck';
 import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
 import { resolveLocalPath } from '../../common/paths';
 import { fitToLength, splitValidation, type Example } from '../data/batches';
 import { prepareExamples, type PreparedDataset } from '../data/prepare';
+import { mixExamples } from '../data/mix';
+import { generalExamples } from '../data/general';
+import type { DatasetMix } from '../../common/protocol/events';
 import { readSettings, type TrainSettings } from './settings';
 
 /** A refusal: becomes an `error` event (and exit 2). */
@@ -34,6 +37,10 @@ export interface RunSetup {
   train: Example[];
   eval: Example[];
   datasets: PreparedDataset[];
+  /** The data mix when a dataset sets `weight` or `loss_weight` (trainer/data/mix.ts), for run_start. */
+  mix?: DatasetMix[];
+  /** General-text sequences for the EWC Fisher pass (`ewc_data`; trainer/data/general.ts), [] without EWC. */
+  fisherData?: Example[];
   /** Informational notes (dropped or truncated records) for `log` events. */
   notes: string[];
 }
@@ -118,6 +125,7 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
   if (data.problems.length > 0) {
     return refuse(data.problems.map((p) => ({ code: p.code, message: p.message, ...(p.path ? { location: { path: p.path, range: p.range ?? rangeOf(0) } } : {}) })));
   }
+  const trainDatasets = data.datasets.length;
   const notes: string[] = [];
   let fit;
   try {
@@ -146,9 +154,31 @@ export async function prepareRun(req: SetupRequest): Promise<{ ok: true; setup: 
       return refuse([{ code: 'trainer-invalid-setting', message: `val_set_size: ${(e as Error).message}`, location: { path: configPath, range: keyRange(text, 'val_set_size') } }]);
     }
   }
+  // Data mixing and loss weights, on the training examples only (validation is scored unweighted).
+  const sources = data.datasets.slice(0, trainDatasets);
+  let mix: DatasetMix[] | undefined;
+  if (sources.some((d) => d.weight !== null || d.lossWeight !== 1)) {
+    try {
+      const mixed = mixExamples(split.train, sources, settings.seed);
+      split = { train: mixed.examples, eval: split.eval };
+      mix = mixed.mix;
+    } catch (e) {
+      return refuse([{ code: 'trainer-mix-empty-dataset', message: (e as Error).message, location: { path: configPath, range: keyRange(text, 'datasets') } }]);
+    }
+  }
+  // EWC's general data, read here so that a missing or empty file is refused before compute.
+  let fisherData: Example[] = [];
+  const reg = settings.regularize;
+  if (reg.ewcLambda > 0 && reg.ewcData !== null) {
+    const where = resolveLocalPath(reg.ewcData, { configDir, cwd: req.cwd });
+    if (!where.exists) return refuse([{ code: 'trainer-ewc-data-missing', message: `ewc_data ${JSON.stringify(reg.ewcData)} does not exist (tried ${where.candidates.join(', ')})`, location: { path: configPath, range: keyRange(text, 'ewc_data') } }]);
+    const c = chat.value;
+    fisherData = await generalExamples(where.path, { seqLen: settings.sequenceLen, samples: reg.ewcSamples, seed: settings.seed, encode: (t) => encode(c, t), eosId: c.eosTokenId ?? null });
+    if (fisherData.length === 0) return refuse([{ code: 'trainer-ewc-data-empty', message: `ewc_data ${JSON.stringify(reg.ewcData)} has no text to estimate the Fisher information on`, location: { path: configPath, range: keyRange(text, 'ewc_data') } }]);
+  }
   return {
     ok: true,
-    setup: { configPath, config, settings, outputDir, modelDir: model.path, chat: chat.value, train: split.train, eval: split.eval, datasets: data.datasets, notes },
+    setup: { configPath, config, settings, outputDir, modelDir: model.path, chat: chat.value, train: split.train, eval: split.eval, datasets: data.datasets, ...(mix ? { mix } : {}), fisherData, notes },
   };
 }
 

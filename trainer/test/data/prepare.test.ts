@@ -39,7 +39,7 @@ describe('prepareExamples', { skip: present ? false : 'examples/models/tiny-base
           'datasets[1].type "oasst" is not one Tunelab can train on: use chat_template, alpaca (alpaca:chat, alpaca:chatml, alpaca:phi), alpaca_w_system, completion, or a user-defined type object',
       },
     ]);
-    assert.deepEqual(r.datasets, [{ path: data, records: 1, examples: 1 }]);
+    assert.deepEqual(r.datasets, [{ path: data, records: 1, examples: 1, weight: null, lossWeight: 1 }]);
   });
 
   it('evaluation prompts use the entry prompt format (user-defined type, alpaca_w_system)', async () => {

@@ -42,6 +42,7 @@ test('defaults follow Axolotl / Transformers', () => {
     seed: 42,
     outputDir: './model-out',
     resumeFromCheckpoint: null,
+    regularize: { l2spLambda: 0, ewcLambda: 0, ewcData: null, ewcSamples: 64 },
   });
 });
 
