@@ -10,7 +10,8 @@ const USAGE = `Usage: tunelab generate --model DIR [--adapter [NAME=]DIR ...] [-
                         [--temperature T] [--top-p P] [--top-k K] [--seed S] [--backend B] [--json] PROMPT
 
 Generates a continuation of PROMPT with a local Hugging Face model directory (config.json,
-safetensors weights, tokenizer.json), optionally with a PEFT LoRA adapter on top.
+safetensors weights, tokenizer.json), optionally with an adapter on top (LoRA, DoRA, IA3, prefix
+tuning, prompt tuning or bottleneck adapters, as tunelab train saves them or PEFT writes them).
 
   --model DIR         the base model directory
   --adapter DIR       a PEFT adapter (adapter_config.json + adapter_model.safetensors)

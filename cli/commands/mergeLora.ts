@@ -8,8 +8,9 @@ const DTYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
 const USAGE = `Usage: tunelab merge-lora --base DIR --adapter DIR --out DIR [--dtype f32|f16|bf16]
 
 Merges a PEFT LoRA adapter into its base model: W = W0 + (lora_alpha / r)·B·A (alpha/sqrt(r) with
-use_rslora), and writes a normal Hugging Face model directory (config.json, model.safetensors,
-tokenizer files copied from the base) that loads without PEFT.
+use_rslora; DoRA and IA3 adapters merge too), and writes a normal Hugging Face model directory
+(config.json, model.safetensors, tokenizer files copied from the base) that loads without PEFT.
+Prefix, prompt and bottleneck adapters change activations, not weights: they cannot be merged.
 
   --base DIR      the base model directory (config.json + safetensors)
   --adapter DIR   the adapter (adapter_config.json + adapter_model.safetensors)
@@ -34,7 +35,7 @@ export const mergeLoraCommand: CliCommand = {
         outDir: resolve(io.cwd, values.out!),
         dtype: dtypeKey === undefined ? undefined : DTYPES[dtypeKey as keyof typeof DTYPES],
       });
-      io.out(`merged ${r.modules.length} modules (scaling ${r.scaling}) into ${values.out}: ${r.files.join(', ')}\n`);
+      io.out(`merged ${r.modules.length} modules${r.scaling !== null ? ` (scaling ${r.scaling})` : ''} into ${values.out}: ${r.files.join(', ')}\n`);
       return 0;
     } catch (e) {
       if (e instanceof ModelDirError || e instanceof SafetensorsError || e instanceof ModelConfigError) throw new UsageError(e.message);
