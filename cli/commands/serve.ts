@@ -6,7 +6,7 @@ import { UsageError, type CliCommand } from '../command';
 const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm', 'webgpu', 'tensorflow'];
 
 const USAGE = `Usage: tunelab serve --model DIR [--adapter NAME=DIR ...] [--host H] [--port P]
-                     [--model-name NAME] [--max-queue N] [--max-body-bytes N] [--backend B]
+                     [--model-name NAME] [--api-key-env NAME] [--max-queue N] [--max-body-bytes N] [--backend B]
 
 Serves a local Hugging Face model directory, and any number of LoRA adapters on it, with an
 OpenAI-compatible HTTP API. The base model is loaded once and every adapter stays resident: the
@@ -17,6 +17,7 @@ request's "model" field picks the adapter (or the base model by its name) withou
   --model-name NAME     the base model's id (default: the model folder's name)
   --host H              address to bind (default 127.0.0.1: this machine only)
   --port P              port (default 8000; 0 = any free port)
+  --api-key-env NAME    require "Authorization: Bearer <key>" with the key in that environment variable
   --max-queue N         requests that may wait for the running one (default 64; more get 503)
   --max-body-bytes N    largest request body (default 4194304; larger get 413)
   --backend B           auto, wasm (default), webgpu or tensorflow
@@ -56,6 +57,7 @@ export const serveCommand: CliCommand = {
       port: { type: 'string' },
       'max-queue': { type: 'string' },
       'max-body-bytes': { type: 'string' },
+      'api-key-env': { type: 'string' },
       backend: { type: 'string' },
     });
     if (!values.model) throw new UsageError('--model DIR is required');
@@ -64,6 +66,11 @@ export const serveCommand: CliCommand = {
     if (!(BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
     const port = numberOption('port', values.port, { integer: true, min: 0 }) ?? 8000;
     if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+    const keyEnv = values['api-key-env'];
+    const apiKey = keyEnv === undefined ? undefined : process.env[keyEnv];
+    if (keyEnv !== undefined && !apiKey) throw new UsageError(`--api-key-env ${keyEnv}: that environment variable is not set or empty`);
+    const host = values.host ?? '127.0.0.1';
+    if (!apiKey && !['127.0.0.1', 'localhost', '::1'].includes(host)) io.err(`tunelab serve: warning: listening on ${host} without --api-key-env: anyone who can reach it can use it\n`);
     const adapters = (values.adapter ?? []).map((s) => {
       const a = parseAdapterSpec(s);
       return { name: a.name, dir: resolve(io.cwd, a.dir) };
@@ -75,7 +82,8 @@ export const serveCommand: CliCommand = {
         adapters,
         modelName: values['model-name'],
         backend: backend as BackendChoice,
-        host: values.host ?? '127.0.0.1',
+        host,
+        apiKey,
         port,
         maxQueue: numberOption('max-queue', values['max-queue'], { integer: true, min: 0 }),
         maxBodyBytes: numberOption('max-body-bytes', values['max-body-bytes'], { integer: true, min: 1 }),

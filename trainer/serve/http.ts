@@ -6,9 +6,9 @@
  *   GET  /health                         200 when ready
  * The request's `model` picks the adapter (or the base by its name). Generations run one at a
  * time in arrival order (`JobQueue`); a closed connection cancels its generation or its place in
- * the queue. Errors are OpenAI-shaped bodies with 400 / 404 / 405 / 413 / 503 statuses.
+ * the queue. Errors are OpenAI-shaped bodies with 400 / 401 / 404 / 405 / 413 / 503 statuses.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -38,6 +38,8 @@ export interface ServeOptions extends EngineOptions {
   maxQueue?: number;
   /** Largest request body in bytes (default 4 MiB). */
   maxBodyBytes?: number;
+  /** When set, /v1 requests must send `Authorization: Bearer <apiKey>` (401 otherwise), as vLLM's --api-key. */
+  apiKey?: string;
   /** One line per request and the server's own messages (stderr in the CLI). */
   log?(line: string): void;
 }
@@ -96,6 +98,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** Compares the bearer token in constant time (no early exit that times the key). */
+function authorized(header: string | undefined, key: string): boolean {
+  const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? '');
+  const want = Buffer.from(key);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 /** Loads the model and adapters, then listens. */
@@ -214,6 +223,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return;
       }
       if (path === '/health') return sendJson(res, closing ? 503 : 200, { status: closing ? 'shutting_down' : 'ok' });
+      if (opts.apiKey !== undefined && !authorized(req.headers.authorization, opts.apiKey)) {
+        req.resume();
+        throw new BodyError(apiError(401, 'missing or wrong API key (send Authorization: Bearer <key>)', null, 'invalid_api_key'));
+      }
       if (path === '/v1/models') return sendJson(res, 200, { object: 'list', data: cards() });
       if (modelMatch) {
         const card = cards().find((c) => c.id === decodeURIComponent(modelMatch[1]!));

@@ -249,18 +249,25 @@ describe('errors are OpenAI-shaped', () => {
 });
 
 describe('queueing and cancellation', () => {
-  it('a full queue answers 503 with Retry-After; a disconnected client cancels its generation', async () => {
-    const small = await startServer({ modelDir: model, adapters: [{ name: 'alpha', dir: adapters.alpha! }], backend: 'wasm', port: 0, maxQueue: 1, log: (l) => logs.push(l) });
+  it('an API key is required when set (401); a full queue answers 503 with Retry-After; a disconnected client cancels its generation', async () => {
+    const small = await startServer({ modelDir: model, adapters: [{ name: 'alpha', dir: adapters.alpha! }], backend: 'wasm', port: 0, maxQueue: 1, apiKey: 'sk-local', log: (l) => logs.push(l) });
+    const auth = { authorization: 'Bearer sk-local' };
     try {
+      // With a key, /v1 needs it (401 otherwise); /health does not.
+      const denied = await fetch(`${small.url}/v1/models`, { headers: { authorization: 'Bearer sk-wrong' } });
+      assert.equal(denied.status, 401);
+      assert.equal(((await denied.json()) as { error: { code: string } }).error.code, 'invalid_api_key');
+      assert.equal((await fetch(`${small.url}/v1/models`)).status, 401);
+      assert.equal((await fetch(`${small.url}/health`)).status, 200);
       const long = { model: 'alpha', prompt: 'Question', max_tokens: 100000, temperature: 1, seed: 1, stream: true, stop: [] };
       const abort = new AbortController();
-      const first = await fetch(`${small.url}/v1/completions`, { method: 'POST', body: JSON.stringify(long), signal: abort.signal });
+      const first = await fetch(`${small.url}/v1/completions`, { method: 'POST', headers: auth, body: JSON.stringify(long), signal: abort.signal });
       const reader = first.body!.getReader();
       await reader.read(); // generation has started
       // One may wait; the next is refused.
-      const waiting = fetch(`${small.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'alpha', prompt: 'Question', max_tokens: 2, temperature: 0 }) });
+      const waiting = fetch(`${small.url}/v1/completions`, { method: 'POST', headers: auth, body: JSON.stringify({ model: 'alpha', prompt: 'Question', max_tokens: 2, temperature: 0 }) });
       await new Promise((r) => setTimeout(r, 100));
-      const refused = await fetch(`${small.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'alpha', prompt: 'Question', max_tokens: 2 }) });
+      const refused = await fetch(`${small.url}/v1/completions`, { method: 'POST', headers: auth, body: JSON.stringify({ model: 'alpha', prompt: 'Question', max_tokens: 2 }) });
       assert.equal(refused.status, 503);
       assert.equal(refused.headers.get('retry-after'), '1');
       assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'queue_full');
