@@ -12,14 +12,17 @@ export type Mask = Uint8Array | null;
 /** Σ wᵢ·xᵢ, divided by Σ wᵢ when `normalize` (mergekit's linear). */
 export function linearMerge(tensors: readonly Float32Array[], weights: readonly number[], normalize: boolean): Float32Array {
   const n = tensors[0].length;
-  const out = new Float32Array(n);
+  // Tensor-major accumulation in float64: one tight loop per input.
+  const acc = new Float64Array(n);
   let wsum = 0;
-  for (const w of weights) wsum += w;
-  for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let i = 0; i < tensors.length; i++) s += weights[i] * tensors[i][j];
-    out[j] = normalize ? s / wsum : s;
-  }
+  tensors.forEach((x, i) => {
+    const w = weights[i];
+    wsum += w;
+    for (let j = 0; j < n; j++) acc[j] += w * x[j];
+  });
+  const out = new Float32Array(n);
+  if (normalize) for (let j = 0; j < n; j++) out[j] = acc[j] / wsum;
+  else out.set(acc);
   return out;
 }
 
@@ -30,18 +33,20 @@ export function linearMerge(tensors: readonly Float32Array[], weights: readonly 
  */
 export function slerp(t: number, v0: Float32Array, v1: Float32Array): Float32Array {
   const n = v0.length;
+  // One pass for both norms and the dot product; the dot of the normalised copies follows.
   let n0 = 0;
   let n1 = 0;
+  let raw = 0;
   for (let j = 0; j < n; j++) {
-    n0 += v0[j] * v0[j];
-    n1 += v1[j] * v1[j];
+    const x = v0[j];
+    const y = v1[j];
+    n0 += x * x;
+    n1 += y * y;
+    raw += x * y;
   }
   n0 = Math.sqrt(n0);
   n1 = Math.sqrt(n1);
-  const s0n = n0 > 1e-8 ? 1 / n0 : 1;
-  const s1n = n1 > 1e-8 ? 1 / n1 : 1;
-  let dot = 0;
-  for (let j = 0; j < n; j++) dot += v0[j] * s0n * (v1[j] * s1n);
+  const dot = raw * (n0 > 1e-8 ? 1 / n0 : 1) * (n1 > 1e-8 ? 1 / n1 : 1);
   let a: number;
   let b: number;
   if (Math.abs(dot) > 0.9995) {
@@ -58,6 +63,43 @@ export function slerp(t: number, v0: Float32Array, v1: Float32Array): Float32Arr
   return out;
 }
 
+/**
+ * The k-th smallest value (0-based) of `a`, which is reordered: quickselect (Hoare partition,
+ * median-of-three pivot), linear time on average where a full sort costs n·log n.
+ */
+export function kthSmallest(a: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as the pivot value
+    let x = a[lo];
+    let y = a[mid];
+    let z = a[hi];
+    if (x > y) [x, y] = [y, x];
+    if (y > z) [y, z] = [z, y];
+    if (x > y) [x, y] = [y, x];
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
 /** Keeps the `floor(density·n)` largest |x| (ties broken by position); null when density ≥ 1. */
 export function magnitudeMask(x: Float32Array, density: number): Mask {
   if (density >= 1) return null;
@@ -66,8 +108,7 @@ export function magnitudeMask(x: Float32Array, density: number): Mask {
   if (k <= 0) throw new RangeError(`density ${density} keeps no entry of a tensor of ${n} values`);
   const abs = new Float32Array(n);
   for (let j = 0; j < n; j++) abs[j] = Math.abs(x[j]);
-  const sorted = abs.slice().sort();
-  const threshold = sorted[n - k];
+  const threshold = kthSmallest(abs.slice(), n - k);
   let above = 0;
   for (let j = 0; j < n; j++) if (abs[j] > threshold) above++;
   let ties = k - above;
@@ -103,9 +144,9 @@ export function outlierMask(x: Float32Array, density: number, gamma: number): Ma
   // two boundary values; equal values rank by position).
   const abs = new Float32Array(n);
   for (let j = 0; j < n; j++) abs[j] = Math.abs(x[j]);
-  const sorted = abs.slice().sort();
-  const lo = sorted[nBot];
-  const hi = sorted[n - nTop - 1];
+  const scratch = abs.slice();
+  const lo = kthSmallest(scratch, nBot);
+  const hi = kthSmallest(scratch, n - nTop - 1);
   let belowLo = 0;
   let belowHi = 0;
   for (let j = 0; j < n; j++) {

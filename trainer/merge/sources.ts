@@ -4,9 +4,10 @@
  * on the fly (W0 + scaling·B·A for the tensors the adapter touches). Only headers and the small
  * adapter stay in memory; each `read` loads one tensor by its byte range.
  */
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostTensor } from '../model/tensors';
+import { decodeFloats } from './codec';
 import { mergeAdapter, ModelDirError, readAdapter, readHeader, readJsonFile, readModelConfig, readSafetensors, type LoadedAdapter, type TensorInfo } from '../io/index';
 
 /** One model input of a merge. */
@@ -74,13 +75,33 @@ export class ModelSource {
   read(name: string): HostTensor {
     const at = this.files.get(name);
     if (!at) throw new ModelDirError(`${this.label}: no tensor "${name}"`);
-    const t = readSafetensors(at.file, { names: [name] }).tensors.get(name)!;
+    const t = this.readRaw(at.file, at.info) ?? readSafetensors(at.file, { names: [name] }).tensors.get(name)!;
     const module = this.lora?.byTensor.get(name);
     if (!module || !this.lora) return t;
     const { adapter } = this.lora;
     const one: LoadedAdapter = { ...adapter, weights: new Map([[module, adapter.weights.get(module)!]]) };
     this.modelConfig ??= readModelConfig(this.dir);
     return mergeAdapter(this.modelConfig, new Map([[name, t]]), one).get(name)!;
+  }
+
+  /** F32 / F16 / BF16 read straight from the tensor's byte range; undefined for other dtypes. */
+  private readRaw(file: string, info: TensorInfo): HostTensor | undefined {
+    if (info.dtype !== 'F32' && info.dtype !== 'F16' && info.dtype !== 'BF16') return undefined;
+    // Unpooled, so the bytes start at offset 0 of their own ArrayBuffer (aligned views).
+    const buf = Buffer.allocUnsafeSlow(info.end - info.begin);
+    const fd = openSync(file, 'r');
+    try {
+      let at = 0;
+      while (at < buf.length) {
+        const n = readSync(fd, buf, at, buf.length - at, info.begin + at);
+        if (n === 0) throw new ModelDirError(`${file}: ends inside a tensor`);
+        at += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const data = decodeFloats(buf, info.dtype);
+    return data ? { shape: info.shape, data } : undefined;
   }
 
   /** Number of transformer layers from config.json (Llama-style or GPT-2 names). */

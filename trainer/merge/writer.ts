@@ -7,10 +7,10 @@
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { floatToBf16, floatToHalf, writeFileAtomic, type FloatDtype } from '../io/index';
+import { writeFileAtomic, type FloatDtype } from '../io/index';
+import { encodeFloats } from './codec';
 
 const WIDTH: Record<FloatDtype, number> = { F32: 4, F16: 2, BF16: 2 };
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 interface Shard {
   file: string;
@@ -129,11 +129,6 @@ export class StreamingModelWriter {
   }
 
   private encode(data: Float32Array): Buffer {
-    if (this.dtype === 'F32' && LITTLE_ENDIAN) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const buf = Buffer.alloc(data.length * WIDTH[this.dtype]);
-    if (this.dtype === 'F32') for (let i = 0; i < data.length; i++) buf.writeFloatLE(data[i], i * 4);
-    else if (this.dtype === 'F16') for (let i = 0; i < data.length; i++) buf.writeUInt16LE(floatToHalf(data[i]), i * 2);
-    else for (let i = 0; i < data.length; i++) buf.writeUInt16LE(floatToBf16(data[i]), i * 2);
-    return buf;
+    return encodeFloats(data, this.dtype);
   }
 }

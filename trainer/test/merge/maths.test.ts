@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { evaluateSetting, type ParamSetting } from '../../../common/merge/config';
 import { mulberry32 } from '../../../common/random';
-import { applyMask, bernoulliMask, dellaMask, linearMerge, magnitudeMask, maskRandom, outlierMask, slerp, taskArithmetic, type Mask } from '../../merge/maths';
+import { applyMask, bernoulliMask, dellaMask, kthSmallest, linearMerge, magnitudeMask, maskRandom, outlierMask, slerp, taskArithmetic, type Mask } from '../../merge/maths';
 
 interface Case {
   name: string;
@@ -152,4 +152,17 @@ describe('parameter settings (evaluate_setting)', () => {
       else assert.ok(Math.abs((got as number) - g.expected) < 1e-12, `${String(got)} vs ${g.expected}`);
     });
   }
+});
+
+describe('kthSmallest', () => {
+  it('agrees with a sort on random data with many repeats', () => {
+    const r = mulberry32(11);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(r() * 300);
+      const a = Float32Array.from({ length: n }, () => (trial % 2 ? Math.floor(r() * 7) : r()));
+      const sorted = a.slice().sort();
+      const k = Math.floor(r() * n);
+      assert.equal(kthSmallest(a.slice(), k), sorted[k]);
+    }
+  });
 });
