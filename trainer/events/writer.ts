@@ -102,6 +102,9 @@ export class EventWriter {
             `; events: ${e.outputs.events}`,
         );
         break;
+      case 'benchmark':
+        text(`benchmarks at step ${e.step}: ${e.verdict ?? e.tasks.map((t) => `${t.task} ${t.metric} ${t.value.toFixed(4)}`).join('; ')}${e.report ? `; report: ${e.report}` : ''}`);
+        break;
       case 'error':
         text(`tunelab train: ${e.location ? `${e.location.path}:${e.location.range.start.line + 1}:${e.location.range.start.character + 1}: ` : ''}${e.code}: ${e.message}`);
         break;

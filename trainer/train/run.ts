@@ -3,7 +3,7 @@
  * the loop (trainer/train/loop.ts) → outputs, with every stage reported as an event.
  */
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { encode } from '../../common/chat/index';
 import { selectBackend, type BackendChoice } from '../backend/index';
@@ -21,6 +21,7 @@ import { lossModel } from './modelPort';
 import { planRun } from './plan';
 import { warmupSteps } from './schedule';
 import { prepareRun, type SetupProblem } from './setup';
+import { TrainingBenchmarks } from '../eval/trainingHook';
 import { buildRegularizer, type Regularizer } from './regularize';
 
 export interface TrainRequest {
@@ -103,6 +104,12 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     return refuse([{ code: 'trainer-model-invalid', message: (e as Error).message }]);
   }
   const saveOptions = { baseModel: settings.baseModel, modelDir: s.modelDir };
+  // eval_tasks (trainer/eval/trainingHook.ts): tasks are read now, so a bad one refuses the run before compute.
+  const benchmarks = await TrainingBenchmarks.prepare(s.config, { configDir: dirname(s.configPath), cwd: req.cwd, modelDir: s.modelDir, backend: backend.name });
+  if (benchmarks && 'problems' in benchmarks) {
+    model.dispose();
+    return refuse(benchmarks.problems.map((p) => ({ code: p.code, message: `eval_tasks: ${p.file ? `${p.file}${p.line ? `:${p.line}` : ''}: ` : ''}${p.message}` })));
+  }
 
   const lm = lossModel(model);
   // EWC / L2-SP anchor at the starting weights, so they are taken before a checkpoint is loaded.
@@ -224,6 +231,8 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
       onEval: (step, epoch, r) => {
         lastEval = { loss: r.loss, perplexity: r.perplexity };
         events.emit({ type: 'eval', step, epoch: round(epoch, 4), eval_loss: round(r.loss, 6), perplexity: round(r.perplexity, 4) });
+        const bench = benchmarks?.afterEval(step, model);
+        if (bench) events.emit({ type: 'benchmark', ...bench });
       },
       onCheckpoint: (st, opt) => {
         const weights = new Map(lm.params.map((p) => [p.name, { shape: [...p.variable.shape], data: p.variable.dataSync() as Float32Array }]));
@@ -258,6 +267,15 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
       applied.save(s.outputDir, saveOptions);
       if (applied.output === 'adapter') outputs.adapter = s.outputDir;
       else outputs.model = s.outputDir;
+      if (benchmarks) {
+        // A failing benchmark is reported, not a failed run: the trained output is already saved.
+        try {
+          const label = applied.output === 'adapter' ? { model: s.modelDir, adapter: s.outputDir } : { model: s.outputDir, adapter: null };
+          events.emit({ type: 'benchmark', ...benchmarks.atEnd(result.state.step, model, s.outputDir, label) });
+        } catch (e) {
+          events.emit({ type: 'log', level: 'warning', message: `eval_tasks: ${(e as Error).message}` });
+        }
+      }
     }
     events.emit({ type: 'done', status: result.status, step: result.state.step, outputs, metrics: metrics(result.lastLoss) });
     return 0;
