@@ -123,6 +123,10 @@ describe('tunelab merge (runMerge) on a tiny Llama', () => {
     assert.equal(readHeader(join(b.outDir, 'model.safetensors')).metadata.merge_seed, '7');
     assert.match(readFileSync(join(b.outDir, 'README.md'), 'utf8'), /Random seed: 7 \(drop masks/);
     loadModel(a.outDir).dispose();
+    // A sharded folder is an input like any other: a passthrough copy reproduces it.
+    const copy = merge('from-shards', `merge_method: passthrough\nslices:\n  - sources:\n      - model: ${a.outDir}\n        layer_range: [0, 2]\n`);
+    const wcopy = readModelWeights(copy.outDir);
+    for (const [name, t] of wa) close(wcopy.get(name)!.data, t.data, 0, name);
   });
 
   it('GPT-2 names (h.N., wte, ln_f): a slerp of a model with itself is that model, and it loads', () => {
