@@ -82,8 +82,45 @@ export class RunManager implements vscode.Disposable {
     this.discovered ??= (async () => {
       const files = await vscode.workspace.findFiles('**/events.jsonl', '{**/node_modules/**,**/.git/**}', 500);
       await Promise.all(files.map((f) => this.tail(f.fsPath)));
+      await this.discoverElsewhere(new Set(files.map((f) => dirname(f.fsPath))));
     })();
     return this.discovered;
+  }
+
+  /**
+   * Runs made elsewhere that sit in the workspace (a Transformers output or checkpoint folder,
+   * TensorBoard logs) and have no events.jsonl of their own: shown from memory (common/runs), so
+   * a cluster run copied into the workspace appears without writing into it. Large files wait for
+   * an explicit import.
+   */
+  private async discoverElsewhere(withEvents: Set<string>): Promise<void> {
+    const exclude = '{**/node_modules/**,**/.git/**}';
+    const found = [...(await vscode.workspace.findFiles('**/trainer_state.json', exclude, 200)), ...(await vscode.workspace.findFiles('**/events.out.tfevents.*', exclude, 200))];
+    const dirs = new Set<string>();
+    for (const f of found) {
+      try {
+        if ((await fs.stat(f.fsPath)).size > 32 * 2 ** 20) continue;
+      } catch {
+        continue;
+      }
+      let d = dirname(f.fsPath);
+      if (/^checkpoint-\d+$/.test(basename(d))) d = dirname(d);
+      // TensorBoard files live in <output_dir>/runs/<date_host>/: the run belongs to output_dir.
+      if (basename(f.fsPath).startsWith('events.out.tfevents.') && basename(dirname(d)) === 'runs') d = dirname(dirname(d));
+      if (!withEvents.has(d)) dirs.add(d);
+    }
+    let added = 0;
+    for (const d of dirs) {
+      const result = importRuns(d);
+      const text = result.runs.flatMap((r) => r.events).map((e) => JSON.stringify(e)).join('\n');
+      if (!text) continue;
+      for (const t of foldEventsText(text, join(d, 'events.jsonl'), parseEvent).runs) {
+        if (this.trackers.has(t.id)) continue;
+        this.trackers.set(t.id, t);
+        added++;
+      }
+    }
+    if (added > 0) this.runsChanged.fire({ focus: null });
   }
 
   /** Starts training a config. Resolves when the process has been spawned. */
@@ -202,7 +239,8 @@ export class RunManager implements vscode.Disposable {
   /** Resumes a run from its latest checkpoint (`tunelab train CONFIG --resume`). */
   async resume(runId?: string): Promise<void> {
     await this.discover();
-    const candidates = this.summaries().filter((s) => s.resumable);
+    // An imported run has no config Tunelab could train again: it is shown, not resumed.
+    const candidates = this.summaries().filter((s) => s.resumable && !s.backend.endsWith('(imported)'));
     let run = runId ? candidates.find((s) => s.id === runId) : candidates.length === 1 ? candidates[0] : undefined;
     if (!run && !runId && candidates.length > 1) {
       const pick = await vscode.window.showQuickPick(
