@@ -54,6 +54,9 @@ export interface GenerationResult {
   cancelled: boolean;
 }
 
+/** The prompt leaves no room to generate in the model's context (OpenAI's context_length_exceeded). */
+export class PromptTooLongError extends GenerateError {}
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** A base model with resident adapters. Create with `ServeEngine.load`; `dispose` when done. */
@@ -138,7 +141,7 @@ export class ServeEngine {
     const outside = ids.find((id) => id >= vocab);
     if (outside !== undefined) throw new GenerateError(`prompt token id ${outside} is outside the model's vocabulary (${vocab})`);
     const limit = this.model.config.maxPositions;
-    if (ids.length >= limit) throw new GenerateError(`the prompt has ${ids.length} tokens; this model's context is ${limit}`);
+    if (ids.length >= limit) throw new PromptTooLongError(`the prompt has ${ids.length} tokens; this model's context is ${limit}`);
     return { ids, stopIds: stops };
   }
 

@@ -25,7 +25,7 @@ import {
   type Usage,
 } from '../../common/protocol/openai';
 import { GenerateError } from '../generate/run';
-import { ServeEngine, type EngineOptions, type GenerationResult, type PreparedPrompt } from './engine';
+import { PromptTooLongError, ServeEngine, type EngineOptions, type GenerationResult, type PreparedPrompt } from './engine';
 import { CancelledError, JobQueue, QueueFullError } from './queue';
 
 /** How to serve. */
@@ -140,7 +140,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     try {
       prompt = 'messages' in parsed.value ? engine.prepareChat(parsed.value.messages) : engine.prepareCompletion((parsed.value as { prompt: string | number[] }).prompt);
     } catch (e) {
-      if (e instanceof GenerateError) throw new BodyError(apiError(400, e.message, kind === 'chat' ? 'messages' : 'prompt'));
+      if (e instanceof GenerateError) throw new BodyError(apiError(400, e.message, kind === 'chat' ? 'messages' : 'prompt', e instanceof PromptTooLongError ? 'context_length_exceeded' : null));
       throw e;
     }
     if (closing) throw new BodyError(apiError(503, 'the server is shutting down', null, 'shutting_down', 'server_error'));

@@ -234,6 +234,7 @@ describe('errors are OpenAI-shaped', () => {
     await expectError(await post('/v1/chat/completions', { model: 'alpha', messages: [{ role: 'user', content: 'x' }], n: 2 }), 400, 'n', 'unsupported_value');
     await expectError(await post('/v1/completions', { model: 'alpha' }), 400, 'prompt', 'missing_required_parameter');
     await expectError(await post('/v1/completions', { model: 'alpha', prompt: [999999] }), 400, 'prompt', null);
+    assert.match(await expectError(await post('/v1/chat/completions', { model: 'alpha', messages: [{ role: 'user', content: 'Question '.repeat(300) }] }), 400, 'messages', 'context_length_exceeded'), /^the prompt has \d+ tokens; this model's context is 256$/);
     await expectError(await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }] }), 400, 'model', 'missing_required_parameter');
   });
 
