@@ -33,6 +33,7 @@ const METHOD_KEYS: readonly [key: string, methods: readonly MethodKind[]][] = [
   ['peft_prompt_tuning_init_text', ['prompt']],
   ['peft_adapter_size', ['bottleneck']],
   ['peft_adapter_placement', ['bottleneck']],
+  ['peft_adapter_non_linearity', ['bottleneck']],
 ];
 
 const describe = (m: MethodKind, adapter: unknown): string => (m === 'full' ? 'without an adapter this config fully fine-tunes' : `adapter: ${String(adapter)} does not read it`);

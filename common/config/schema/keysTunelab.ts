@@ -44,7 +44,7 @@ export const TUNELAB_KEYS: KeyTable = {
       tunelab: true,
       range: { min: 1, severity: 'error' },
       doc: '`adapter: prefix` with `peft_prefix_projection: true`: the hidden size of the projection MLP (PEFT `encoder_hidden_size`).',
-      derived: "the model's hidden size",
+      derived: "the prefix's token width: head_dim × key/value heads (the hidden size without grouped-query attention), as PEFT",
     },
     peft_prompt_tuning_init: {
       t: 'str',
@@ -53,6 +53,7 @@ export const TUNELAB_KEYS: KeyTable = {
       values: [
         { value: 'RANDOM', doc: 'Random initial virtual-token embeddings.' },
         { value: 'TEXT', doc: 'Initialise from the embeddings of peft_prompt_tuning_init_text (repeated or cut to the number of virtual tokens).' },
+        { value: 'SAMPLE_VOCAB', doc: 'Initialise from the embeddings of randomly drawn vocabulary tokens (PEFT `SAMPLE_VOCAB`).' },
       ],
       doc: '`adapter: prompt`: how the virtual-token embeddings start (PEFT `prompt_tuning_init`).',
       advice: 'TEXT with a short task description ("Classify the sentiment of this review:") usually converges faster than RANDOM.',
@@ -75,6 +76,20 @@ export const TUNELAB_KEYS: KeyTable = {
         { value: 'pfeiffer', doc: 'One adapter per layer, after the MLP (Pfeiffer et al., 2020): half the parameters.' },
       ],
       doc: '`adapter: bottleneck`: where the adapters sit in each layer.',
+    },
+    peft_adapter_non_linearity: {
+      t: 'str',
+      tunelab: true,
+      derived: 'swish for houlsby, relu for pfeiffer (AdapterHub)',
+      values: [
+        { value: 'relu', doc: 'max(0, x).' },
+        { value: 'swish', doc: 'x·sigmoid(x) (the same as silu).' },
+        { value: 'silu', doc: 'x·sigmoid(x).' },
+        { value: 'gelu', doc: 'GELU, tanh approximation (as gelu_new).' },
+        { value: 'gelu_new', doc: 'GELU, tanh approximation.' },
+        { value: 'tanh', doc: 'tanh(x).' },
+      ],
+      doc: '`adapter: bottleneck`: the nonlinearity between the down- and up-projection.',
     },
     eval_tasks: {
       t: 'str | (str | object:eval_task)[]',
