@@ -1,12 +1,13 @@
 // One contender of bench/nearDuplicates.ts, run in its own process so that its peak RSS is its own:
 // `exact` = the streaming validator with its exact / whitespace duplicate pass (what `tunelab
-// validate` does), `minhash` = the validator (its duplicate pass off) feeding MinHash + LSH only,
+// validate` does), `minhash` = the validator (its duplicate pass off) feeding MinHash + the LSH band
+// store only (candidates matched at the end, not verified),
 // `quality` = the whole quality pass (`tunelab inspect --quality`: everything, near-duplicates
 // verified by a second read). Prints one JSON line: {seconds, cpuSeconds, maxRssMb, records, detail}.
 import { isMainThread } from 'node:worker_threads';
 import { validateDatasetFile } from '../../common/dataset/file';
 import { conversationOf } from '../../common/dataset/normalize';
-import { lshParams, LshIndex, MinHasher } from '../../common/dataset/minhash';
+import { BandStore, lshParams, MinHasher } from '../../common/dataset/minhash';
 import { analyzeDatasetFile } from '../../common/dataset/quality/file';
 
 async function exact(path: string): Promise<{ records: number; detail: string }> {
@@ -18,9 +19,9 @@ async function exact(path: string): Promise<{ records: number; detail: string }>
 async function minhash(path: string): Promise<{ records: number; detail: string }> {
   const params = lshParams(0.8);
   const hasher = new MinHasher(params, 3);
-  const lsh = new LshIndex(params);
+  const store = new BandStore(params);
   const sig = new Uint32Array(hasher.bins);
-  let candidates = 0;
+  let bytes = 0;
   const r = await validateDatasetFile(path, {
     maxDiagnostics: 1000,
     duplicates: false,
@@ -29,10 +30,12 @@ async function minhash(path: string): Promise<{ records: number; detail: string 
       if (!conv) return;
       let text = '';
       for (const m of conv.messages) if (m.role !== 'system') text += m.content + '\n';
-      if (hasher.sign(text, sig) > 0) candidates += lsh.add(loc.index, sig).length;
+      if (hasher.sign(text, sig) > 0) store.add(loc.index, sig);
     },
   });
-  return { records: r.summary.records, detail: `${candidates} candidate pairs, LSH tables ${(lsh.bytes / 2 ** 20).toFixed(0)} MB` };
+  bytes = store.bytes;
+  const candidates = store.pairs().later.length;
+  return { records: r.summary.records, detail: `${candidates} candidate pairs, band store ${(bytes / 2 ** 20).toFixed(0)} MB` };
 }
 
 async function quality(path: string): Promise<{ records: number; detail: string }> {

@@ -341,3 +341,100 @@ export class LshIndex {
     return n;
   }
 }
+
+/** Records per chunk of the band store (chunks avoid the copy spikes of a doubling array). */
+const CHUNK_RECORDS = 1 << 16;
+
+/**
+ * The band hashes of every record, collected while streaming and matched at the end: 4 bytes ×
+ * bands per record in fixed-size chunks, then per band one stable radix sort of (hash, record)
+ * that puts equal bands side by side. This is the large-file form of {@link LshIndex}: the same
+ * candidates (each record paired with the first earlier record of every band it shares), at about
+ * a third of the hash tables' memory and with no per-record probing while the file streams.
+ */
+export class BandStore {
+  private readonly chunks: Uint32Array[] = [];
+  private readonly recordChunks: Int32Array[] = [];
+  private count = 0;
+
+  constructor(readonly params: LshParams) {}
+
+  /** Keeps the band hashes of `record` (records are added in increasing order). */
+  add(record: number, sig: Uint32Array): void {
+    const { bands, rows } = this.params;
+    const at = this.count % CHUNK_RECORDS;
+    if (at === 0) {
+      this.chunks.push(new Uint32Array(CHUNK_RECORDS * bands));
+      this.recordChunks.push(new Int32Array(CHUNK_RECORDS));
+    }
+    const chunk = this.chunks[this.chunks.length - 1]!;
+    for (let b = 0; b < bands; b++) chunk[at * bands + b] = bandHash(sig, b, rows);
+    this.recordChunks[this.recordChunks.length - 1]![at] = record;
+    this.count++;
+  }
+
+  /** Records added. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.chunks.length * CHUNK_RECORDS * (this.params.bands + 1) * 4;
+  }
+
+  /**
+   * The candidate pairs, each (later, earlier) once, ordered by later then earlier; the store is
+   * emptied (its memory is given back).
+   */
+  pairs(): { later: Int32Array; earlier: Int32Array } {
+    const n = this.count;
+    const { bands } = this.params;
+    const record = (i: number) => this.recordChunks[Math.floor(i / CHUNK_RECORDS)]![i % CHUNK_RECORDS]!;
+    let keys = new Uint32Array(n);
+    let order = new Uint32Array(n);
+    let keys2 = new Uint32Array(n);
+    let order2 = new Uint32Array(n);
+    const counts = new Uint32Array(257);
+    const found: number[] = [];
+    for (let b = 0; b < bands; b++) {
+      for (let i = 0; i < n; i++) {
+        keys[i] = this.chunks[Math.floor(i / CHUNK_RECORDS)]![(i % CHUNK_RECORDS) * bands + b]!;
+        order[i] = i;
+      }
+      // LSD radix sort, 8 bits a pass: stable, so equal hashes stay in record order.
+      for (let shift = 0; shift < 32; shift += 8) {
+        counts.fill(0);
+        for (let i = 0; i < n; i++) counts[((keys[i]! >>> shift) & 255) + 1]!++;
+        for (let k = 0; k < 256; k++) counts[k + 1]! += counts[k]!;
+        for (let i = 0; i < n; i++) {
+          const d = (keys[i]! >>> shift) & 255;
+          const to = counts[d]!++;
+          keys2[to] = keys[i]!;
+          order2[to] = order[i]!;
+        }
+        [keys, keys2] = [keys2, keys];
+        [order, order2] = [order2, order];
+      }
+      for (let i = 1, first = 0; i < n; i++) {
+        if (keys[i] !== keys[first]) first = i;
+        else found.push(record(order[i]!), record(order[first]!));
+      }
+    }
+    this.chunks.length = 0;
+    this.recordChunks.length = 0;
+    this.count = 0;
+    const idx = Array.from({ length: found.length / 2 }, (_, k) => k);
+    idx.sort((x, y) => found[2 * x]! - found[2 * y]! || found[2 * x + 1]! - found[2 * y + 1]!);
+    const later: number[] = [];
+    const earlier: number[] = [];
+    for (const k of idx) {
+      const l = found[2 * k]!;
+      const e = found[2 * k + 1]!;
+      if (later.length && later[later.length - 1] === l && earlier[earlier.length - 1] === e) continue;
+      later.push(l);
+      earlier.push(e);
+    }
+    return { later: Int32Array.from(later), earlier: Int32Array.from(earlier) };
+  }
+}

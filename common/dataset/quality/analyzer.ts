@@ -1,17 +1,18 @@
 /**
  * The quality pass: normalised records go in, in file order (from the validator's `onRecord`),
  * and a {@link QualityReport} comes out. Memory per record is a few int32 (line, lengths), the
- * exact-duplicate table's ~32 bytes and the LSH tables' ~8 bytes per band; everything else is
- * bounded (top-k counters, HyperLogLog, capped example lists).
+ * exact-duplicate table's ~32 bytes and the band store's 4 bytes per band (64 for 16 bands);
+ * everything else is bounded (top-k counters, HyperLogLog, capped example lists).
  *
- * Near-duplicates are found in two steps: `add` signs each record and collects LSH candidate
- * pairs (later record, earlier record); then the caller reads the records named by
+ * Near-duplicates are found in two steps: `add` signs each record and keeps its band hashes,
+ * which are matched into LSH candidate pairs (later record, earlier record) after the last
+ * record; then the caller reads the records named by
  * `neededIndexes()` again, in order, and hands them to `verify`, which computes the exact Jaccard
  * of each pair's shingle sets (and the MinHash estimate). Readers that cannot read records again
  * skip that step; the report then says the candidates were not verified and counts none.
  */
 import { DuplicateIndex, IntList, RecordHasher } from '../hash';
-import { estimateJaccard, forEachWordHash, jaccard, lshParams, LshIndex, MinHasher, shingleSet } from '../minhash';
+import { BandStore, estimateJaccard, forEachWordHash, jaccard, lshParams, MinHasher, shingleSet } from '../minhash';
 import type { NormalizedRecord, RecordLocation } from '../types';
 import { boilerplateOf, echoOf, refusalOf, truncationOf } from './checks';
 import { distribution, DistinctCounter, Mattr, TopK } from './counters';
@@ -108,11 +109,10 @@ export class QualityAnalyzer {
   private readonly hasher = new RecordHasher();
   private readonly dups = new DuplicateIndex();
   private readonly minhash: MinHasher | undefined;
-  private readonly lsh: LshIndex | undefined;
+  private readonly bands: BandStore | undefined;
   private readonly sig: Uint32Array;
-  /** Candidate pairs: later record, earlier record (ordered by the later). */
-  private readonly pairLater = new IntList();
-  private readonly pairEarlier = new IntList();
+  /** Candidate pairs: later record, earlier record (ordered by the later), once the band store is matched. */
+  private pairs: { later: Int32Array; earlier: Int32Array } | null = null;
   /** Confirmed pairs: union-find parents by record, and the best match of each later record. */
   private readonly parent = new Map<number, number>();
   private readonly best = new Map<number, { of: number; jaccard: number; verified: boolean }>();
@@ -136,7 +136,7 @@ export class QualityAnalyzer {
     };
     const params = lshParams(this.threshold);
     this.minhash = this.opts.nearDuplicates ? new MinHasher(params, this.shingle) : undefined;
-    this.lsh = this.opts.nearDuplicates ? new LshIndex(params) : undefined;
+    this.bands = this.opts.nearDuplicates ? new BandStore(params) : undefined;
     this.sig = new Uint32Array(params.bands * params.rows);
   }
 
@@ -207,12 +207,7 @@ export class QualityAnalyzer {
         }
       }
     }
-    if (!dup && this.minhash && this.lsh && this.minhash.sign(v.shingleText, this.sig) > 0) {
-      for (const earlier of this.lsh.add(index, this.sig)) {
-        this.pairLater.push(index);
-        this.pairEarlier.push(earlier);
-      }
-    }
+    if (!dup && this.minhash && this.bands && this.minhash.sign(v.shingleText, this.sig) > 0) this.bands.add(index, this.sig);
   }
 
   private instruction(text: string, context: string, userTurns: number, index: number, line: number): void {
@@ -243,17 +238,24 @@ export class QualityAnalyzer {
     return this.lines.get(index);
   }
 
-  /** Whether LSH found candidate pairs that `verify` should confirm. */
+  /** The LSH candidate pairs (matched once, after the last `add`). */
+  private candidatePairs(): { later: Int32Array; earlier: Int32Array } {
+    this.pairs ??= this.bands ? this.bands.pairs() : { later: new Int32Array(0), earlier: new Int32Array(0) };
+    return this.pairs;
+  }
+
+  /** How many candidate pairs LSH found for `verify` to confirm (call after the last `add`). */
   get candidates(): number {
-    return this.pairLater.length;
+    return this.candidatePairs().later.length;
   }
 
   /** The record indexes `verify` needs, ascending and distinct. */
   neededIndexes(): Int32Array {
-    const all = new Int32Array(this.pairLater.length * 2);
-    for (let i = 0; i < this.pairLater.length; i++) {
-      all[2 * i] = this.pairLater.get(i);
-      all[2 * i + 1] = this.pairEarlier.get(i);
+    const { later, earlier } = this.candidatePairs();
+    const all = new Int32Array(later.length * 2);
+    for (let i = 0; i < later.length; i++) {
+      all[2 * i] = later[i]!;
+      all[2 * i + 1] = earlier[i]!;
     }
     all.sort();
     let w = 0;
@@ -267,11 +269,12 @@ export class QualityAnalyzer {
    */
   verify(index: number, record: NormalizedRecord | undefined): void {
     if (!this.minhash) return;
+    const { later, earlier: earlierOf } = this.candidatePairs();
     if (!this.lastUse) {
       this.lastUse = new Map();
-      for (let i = 0; i < this.pairLater.length; i++) {
-        const e = this.pairEarlier.get(i);
-        this.lastUse.set(e, Math.max(this.lastUse.get(e) ?? 0, this.pairLater.get(i)));
+      for (let i = 0; i < later.length; i++) {
+        const e = earlierOf[i]!;
+        this.lastUse.set(e, Math.max(this.lastUse.get(e) ?? 0, later[i]!));
       }
     }
     this.verifyStarted = true;
@@ -283,12 +286,12 @@ export class QualityAnalyzer {
       return { set: shingleSet(text, this.shingle), sig };
     };
     // Skip pairs whose later record came before this one (it was never handed over: not verified).
-    while (this.pairCursor < this.pairLater.length && this.pairLater.get(this.pairCursor) < index) {
+    while (this.pairCursor < later.length && later[this.pairCursor]! < index) {
       this.verifiedAll = false;
       this.pairCursor++;
     }
-    while (this.pairCursor < this.pairLater.length && this.pairLater.get(this.pairCursor) === index) {
-      const earlier = this.pairEarlier.get(this.pairCursor++);
+    while (this.pairCursor < later.length && later[this.pairCursor] === index) {
+      const earlier = earlierOf[this.pairCursor++]!;
       const h = this.held.get(earlier);
       if (!h || !record) {
         this.verifiedAll = false;
@@ -444,9 +447,9 @@ export class QualityAnalyzer {
         bands: p.bands,
         rows: p.rows,
         shingle: this.shingle,
-        candidates: this.pairLater.length,
+        candidates: this.candidates,
         confirmed: [...this.best.values()].length,
-        verified: this.pairLater.length === 0 || (this.verifyStarted && this.verifiedAll && this.pairCursor === this.pairLater.length),
+        verified: this.candidates === 0 || (this.verifyStarted && this.verifiedAll && this.pairCursor === this.candidates),
         records: nearRecords,
         clusters: clusters.slice(0, this.opts.clusters),
         clusterCount: clusters.length,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mulberry32 } from '../../random';
-import { candidateProbability, estimateJaccard, forEachWordHash, jaccard, lshParams, LshIndex, MinHasher, shingleSet } from '../../dataset/minhash';
+import { BandStore, candidateProbability, estimateJaccard, forEachWordHash, jaccard, lshParams, LshIndex, MinHasher, shingleSet } from '../../dataset/minhash';
 
 /** Distinct made-up words w0, w1, ... (no two share a word hash by construction of the test). */
 const word = (i: number) => `w${i.toString(36)}x`;
@@ -100,11 +100,19 @@ test('LSH: near-duplicates become candidates of their first occurrence, unrelate
     text(0, 120).replace(word(60), 'edited').replace(word(30), 'again'), // 6: near 0 and 2
   ];
   const found: number[][] = [];
+  const store = new BandStore(params);
   docs.forEach((d, i) => {
     hasher.sign(d, sig);
     found.push([...index.add(i, sig)]);
+    // Record numbers need not be contiguous: skipped records (duplicates, empty) are not added.
+    store.add(i * 10, sig);
   });
   // 6 shares bands with 0, and others (through the edit they have in common) with 2.
   assert.deepEqual(found, [[], [], [0], [], [1], [], [0, 2]]);
   assert.ok(index.bytes > 0);
+  // The band store matches the same pairs at the end, ordered by the later record.
+  const pairs = store.pairs();
+  assert.deepEqual([...pairs.later], [20, 40, 60, 60]);
+  assert.deepEqual([...pairs.earlier], [0, 10, 0, 20]);
+  assert.equal(store.size, 0);
 });
