@@ -125,7 +125,8 @@ export class RunTracker {
       ...this.summaryBase,
       status: this.status,
       active: this.active,
-      resumable: !this.active && this.checkpoints.length > 0 && this.status !== 'completed' && this.summaryBase.configPath !== '',
+      // Imported runs (common/runs) have no config Tunelab could train again.
+      resumable: !this.active && this.checkpoints.length > 0 && this.status !== 'completed' && this.summaryBase.configPath !== '' && !this.summaryBase.backend.endsWith('(imported)'),
       lastStep: this.series.step.length > 0 ? this.series.step[this.series.step.length - 1] : 0,
       checkpoints: this.checkpoints,
       final: this.final,

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { importRuns } from '../../common/runs/index';
+import { RunTracker } from '../runs/runTracker';
 import { trainerCommand } from '../runs/trainerCommand';
 
 test('engine settings reach `tunelab train` as the lowest-precedence environment defaults', () => {
@@ -11,4 +17,18 @@ test('engine settings reach `tunelab train` as the lowest-precedence environment
   });
   // Defaults add nothing but the engine name; one GPU is the CLI's own default.
   assert.deepEqual(trainerCommand({ ...launch, engine: 'builtin', python: '', gpus: 1 }).env, { PATH: '/bin', TUNELAB_ENGINE: 'builtin' });
+});
+
+test('an imported run is shown but never resumable', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunelab-imported-'));
+  try {
+    cpSync(fileURLToPath(new URL('../../common/runs/test/fixtures/hf-ner-tensorboard', import.meta.url)), join(dir, 'checkpoint-2000'), { recursive: true });
+    const run = importRuns(join(dir, 'checkpoint-2000', 'events.out.tfevents.1742235362.PCDuDieuDesMathsNico.1778.0')).runs[0]!;
+    const t = new RunTracker(run.runId, join(dir, 'events.jsonl'));
+    for (const e of run.events) t.apply(e);
+    const s = t.summary();
+    assert.deepEqual([s.status, s.checkpoints.length, s.resumable, s.backend], ['stopped', 1, false, 'tensorboard (imported)']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
