@@ -44,6 +44,9 @@ export const trainCommand: CliCommand = {
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one CONFIG path');
     const engine = selectEngine(values.engine, positionals[0]!, io.cwd, process.env);
+    if (engine === 'builtin' && (values.python !== undefined || values.gpus !== undefined)) {
+      throw new UsageError('--python and --gpus apply to --engine axolotl or hf; the built-in trainer runs in this process');
+    }
     if (engine !== 'builtin') {
       const gpus = numberOption('gpus', values.gpus ?? process.env.TUNELAB_GPUS, { integer: true, min: 1 }) ?? 1;
       const stopSignal = engineStopSignal((signal) => {
