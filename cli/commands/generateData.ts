@@ -243,10 +243,11 @@ export const generateDataCommand: CliCommand = {
       `${why[result.stop]}: ${s.written}/${count} records in ${out}\n` +
         `${s.requests} requests (${client.stats.retries} retries), ${s.promptTokens} prompt + ${s.completionTokens} completion tokens` +
         `${price.in || price.out ? `, $${cost.toFixed(4)}` : ''}${client.stats.missingUsage ? ` (${client.stats.missingUsage} responses had no usage)` : ''}\n` +
+        (Object.keys(s.made).length ? `made: ${Object.entries(s.made).map(([k, v]) => `${k} ${v}`).join(', ')}\n` : '') +
         (drops.length ? `dropped: ${drops.map(([k, v]) => `${k} ${v}`).join(', ')}\n` : ''),
     );
     if (values.json) {
-      io.out(`${JSON.stringify({ status: result.stop, records: s.written, count, out, requests: s.requests, retries: client.stats.retries, prompt_tokens: s.promptTokens, completion_tokens: s.completionTokens, cost, dropped: s.drops })}\n`);
+      io.out(`${JSON.stringify({ status: result.stop, records: s.written, count, out, requests: s.requests, retries: client.stats.retries, prompt_tokens: s.promptTokens, completion_tokens: s.completionTokens, cost, made: s.made, dropped: s.drops })}\n`);
     }
     return result.stop === 'done' ? 0 : 1;
   },

@@ -171,7 +171,10 @@ describe('generate-data', () => {
       assert.equal(rec.output, `Here is a careful answer to "${rec.instruction}", with reasons, steps and an example for each part.`);
     }
     const state = JSON.parse(readFileSync(`${out}.state.json`, 'utf8')) as { step: number; drops: Record<string, number> };
-    const summary = JSON.parse(r.out) as { dropped: Record<string, number> };
+    const summary = JSON.parse(r.out) as { made: Record<string, number>; dropped: Record<string, number> };
+    // Every record's origin is an in-depth operation (the fixture's breadth answers are eliminated).
+    assert.equal(Object.values(summary.made).reduce((a, b) => a + b, 0), 6);
+    assert.deepEqual(Object.keys(summary.made).filter((k) => !/^evol-instruct:(constraints|deepening|concretizing|reasoning|complicate-input)$/.test(k)), []);
     // Every evolution step either wrote a record or was eliminated (breadth copies are judged equal).
     const dropped = Object.values(state.drops).reduce((a, b) => a + b, 0);
     assert.equal(state.step, 6 + dropped);

@@ -39,6 +39,8 @@ export interface DatagenState {
   current: string[];
   epoch: number;
   drops: Partial<Record<DropReason, number>>;
+  /** Records written by origin ('self-instruct', 'evol-instruct:constraints', ...). */
+  made: Record<string, number>;
   requests: number;
   promptTokens: number;
   completionTokens: number;
@@ -88,6 +90,7 @@ export function initialState(opts: PipelineOptions): DatagenState {
     current: opts.seeds.map((s) => s.instruction),
     epoch: 0,
     drops: {},
+    made: {},
     requests: 0,
     promptTokens: 0,
     completionTokens: 0,
@@ -105,7 +108,7 @@ export function parseState(raw: unknown): DatagenState | undefined {
     [s.seed, s.written, s.step, s.epoch, s.requests, s.promptTokens, s.completionTokens].every((n) => typeof n === 'number') &&
     [s.generated, s.instanceKeys, s.current].every((a) => Array.isArray(a) && a.every((x) => typeof x === 'string')) &&
     typeof s.drops === 'object';
-  return ok ? (s as DatagenState) : undefined;
+  return ok ? { ...(s as DatagenState), made: typeof s.made === 'object' && s.made !== null ? s.made : {} } : undefined;
 }
 
 /** A per-step random source: the same (seed, step) gives the same choices after a resume. */
@@ -129,6 +132,7 @@ export async function runPipeline(opts: PipelineOptions, io: PipelineIo, resumed
   const commit = async (records: GeneratedRecord[]): Promise<void> => {
     const room = records.slice(0, Math.max(0, opts.count - state.written));
     state.written += room.length;
+    for (const r of room) state.made[r.origin] = (state.made[r.origin] ?? 0) + 1;
     await io.commit(state, room);
     io.progress?.(state);
   };

@@ -91,13 +91,3 @@ export function formatRecord(rec: GeneratedRecord, format: OutputFormat): string
   // An (instruction, input, output) triple converts to every format without loss.
   return JSON.stringify(converted.value);
 }
-
-/** The instruction and output back from a written line, for counting and de-duplication on resume. */
-export function isCompleteRecordLine(line: string): boolean {
-  try {
-    const v = JSON.parse(line) as unknown;
-    return typeof v === 'object' && v !== null;
-  } catch {
-    return false;
-  }
-}
