@@ -9,6 +9,7 @@
 import type { Node } from 'yaml';
 import { diagnostic, Severity, sortDiagnostics } from '../diagnostics';
 import { nodeAtPath, nodeRange, pairAtPath } from '../config/nodes';
+import { parseConfig } from '../config/parse';
 import { suggestKey } from '../config/suggest';
 import type { ConfigDocument, Diagnostic, NodePath } from '../config/types';
 import { isConditional, parseModelRef, type ModelRef } from './config';
@@ -47,10 +48,7 @@ type ParamLevel = 'top' | 'slice' | 'model';
 export function validateMergeConfig(doc: ConfigDocument, env: MergeEnv = {}): Diagnostic[] {
   const rep = new Reporter(doc);
   const multi = doc.parseDiagnostics.find((d) => /multiple documents/i.test(d.message));
-  if (multi) {
-    // mergekit-multi: several merges separated by `---`, later ones naming earlier ones.
-    return [diagnostic('merge-multi-document', Severity.Information, multi.range, 'A mergekit-multi file (several merges separated by ---): Tunelab checks single-merge files only, and tunelab merge runs one merge per file.')];
-  }
+  if (multi) return validateMultiDocument(doc.text, env);
   rep.out.push(...doc.parseDiagnostics);
   const root = obj(doc.value);
   if (!doc.root || !root) {
@@ -131,6 +129,35 @@ export function validateMergeConfig(doc: ConfigDocument, env: MergeEnv = {}): Di
   checkChatTemplate(rep, root);
   if (!env.skipPathChecks && env.fs) checkLocalModels(rep, refs, root, base, env);
   return sortDiagnostics(rep.out);
+}
+
+/**
+ * mergekit-multi: several merges separated by `---`; each is checked on its own (positions shifted
+ * to the file's lines), and every merge but the last needs a `name` that later ones refer to.
+ */
+function validateMultiDocument(text: string, env: MergeEnv): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const lines = text.split('\n');
+  const segments: { start: number; text: string }[] = [];
+  let start = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i === lines.length || /^---[ \t]*$/.test(lines[i])) {
+      const body = lines.slice(start, i).join('\n');
+      if (body.replace(/#.*$/gm, '').trim() !== '') segments.push({ start, text: body });
+      start = i + 1;
+    }
+  }
+  segments.forEach((seg, k) => {
+    const doc = parseConfig(seg.text);
+    for (const d of validateMergeConfig(doc, env)) {
+      out.push({ ...d, range: { start: { line: d.range.start.line + seg.start, character: d.range.start.character }, end: { line: d.range.end.line + seg.start, character: d.range.end.character } } });
+    }
+    const v = obj(doc.value);
+    if (k < segments.length - 1 && v && typeof v.name !== 'string') {
+      out.push(diagnostic('merge-multi-name', Severity.Warning, { start: { line: seg.start, character: 0 }, end: { line: seg.start, character: 0 } }, 'In a mergekit-multi file every merge but the last needs `name:`, which later merges use as a model path.'));
+    }
+  });
+  return sortDiagnostics(out);
 }
 
 function checkMethod(rep: Reporter, root: Record<string, unknown>, env: MergeEnv): MergeMethodSpec | undefined {

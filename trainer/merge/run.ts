@@ -127,6 +127,9 @@ export function runMerge(req: MergeRunRequest): MergeRunResult {
 
 function parseYamlValue(text: string): unknown {
   const doc = parseConfig(text);
+  if (doc.parseDiagnostics.some((d) => /multiple documents/i.test(d.message))) {
+    throw new MergeError('this is a mergekit-multi file (several merges separated by ---); tunelab merge runs one merge per file: put each in its own file and name the earlier output folders as models');
+  }
   const error = doc.parseDiagnostics.find((d) => d.severity === 1);
   if (error) throw new MergeError(`the config is not valid YAML (line ${error.range.start.line + 1}): ${error.message}`);
   return doc.value;

@@ -121,8 +121,12 @@ chat_template: llama2
     assert.deepEqual(check('merge_method: task_arithmetic\nbase_model: ./llama-tiny\nmodels:\n  - model: ./llama-tiny/adapter\n    parameters: {weight: 1}\n', env), []);
   });
 
-  it('mergekit-multi files get one note, not false errors', () => {
-    assert.deepEqual(check('name: a\nmerge_method: linear\nmodels:\n  - model: x\n    parameters: {weight: 1}\n---\nmerge_method: slerp\nbase_model: a\nmodels:\n  - model: y\nparameters: {t: 0.5}\n').map((s) => s.split(' ').slice(1, 3).join(' ')), ['info merge-multi-document:']);
+  it('mergekit-multi files: each merge is checked at its own lines; every merge but the last needs a name', () => {
+    assert.deepEqual(check('merge_method: linear\nmodels:\n  - model: m1\n  - model: m0\nparameters: {weight: 1}\n---\nname: b\nmerge_method: slerp\nbase_model: a\nmodels:\n  - model: m2\nparameters: {t: 1.5}\n---\nmerge_method: ties\nbase_model: b\nmodels:\n  - model: m3\n'), [
+      '1:1-1:1 warning merge-multi-name: In a mergekit-multi file every merge but the last needs `name:`, which later merges use as a model path.',
+      '12:17-12:20 error merge-param-range: t must be in [0, 1] (0 = base_model, 1 = the other model); got 1.5.',
+      "17:12-17:14 error merge-param-missing: Missing required parameter 'weight' for m3 (ties needs it per model).",
+    ]);
   });
 });
 
