@@ -11,7 +11,7 @@
  * of each pair's shingle sets (and the MinHash estimate). Readers that cannot read records again
  * skip that step; the report then says the candidates were not verified and counts none.
  */
-import { DuplicateIndex, IntList, RecordHasher } from '../hash';
+import { DuplicateIndex, IntList, RecordHasher, type CrcBytes } from '../hash';
 import { BandStore, estimateJaccard, forEachWordHash, jaccard, lshParams, MinHasher, shingleSet } from '../minhash';
 import type { NormalizedRecord, RecordLocation } from '../types';
 import { boilerplateOf, echoOf, refusalOf, truncationOf } from './checks';
@@ -37,6 +37,8 @@ export interface QualityOptions {
   maxDetails?: number;
   /** Near-duplicate detection (default on). */
   nearDuplicates?: boolean;
+  /** A native CRC-32 over bytes (Node's `zlib.crc32`) for the duplicate fingerprints; same results without it, slower. */
+  crc32Bytes?: CrcBytes;
 }
 
 /** One flagged record (the language server turns these into diagnostics; `tunelab filter` drops them). */
@@ -91,7 +93,7 @@ const HOLD_BYTES = 128 << 20;
 export class QualityAnalyzer {
   readonly threshold: number;
   readonly shingle: number;
-  private readonly opts: Required<Omit<QualityOptions, 'threshold' | 'shingle'>>;
+  private readonly opts: Required<Omit<QualityOptions, 'threshold' | 'shingle' | 'crc32Bytes'>>;
   private records = 0;
   private analysed = 0;
   private readonly lines = new IntList();
@@ -106,7 +108,7 @@ export class QualityAnalyzer {
   private readonly turns = new IntList();
   private readonly languages = new Map<string, number>();
   private readonly flagged = new Map<RecordFindingCode, Flagged>();
-  private readonly hasher = new RecordHasher();
+  private readonly hasher: RecordHasher;
   private readonly dups = new DuplicateIndex();
   private readonly minhash: MinHasher | undefined;
   private readonly bands: BandStore | undefined;
@@ -134,6 +136,7 @@ export class QualityAnalyzer {
       maxDetails: options.maxDetails ?? 100_000,
       nearDuplicates: options.nearDuplicates ?? true,
     };
+    this.hasher = new RecordHasher(options.crc32Bytes ? { bytes: options.crc32Bytes } : undefined);
     const params = lshParams(this.threshold);
     this.minhash = this.opts.nearDuplicates ? new MinHasher(params, this.shingle) : undefined;
     this.bands = this.opts.nearDuplicates ? new BandStore(params) : undefined;

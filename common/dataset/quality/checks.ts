@@ -54,7 +54,8 @@ const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
  */
 export function echoOf(prompt: string, response: string): string | undefined {
   const p = norm(prompt);
-  const r = norm(response);
+  // Only the start of a long response can repeat the prompt (whitespace runs may shrink it).
+  const r = norm(response.length > 2 * prompt.length + 64 ? response.slice(0, 2 * prompt.length + 64) : response);
   if (p.length < 20 || r.length === 0) return undefined;
   if (r === p) return 'the response is the prompt';
   if (r.startsWith(p)) return 'the response starts by repeating the prompt';

@@ -4,7 +4,7 @@
  * that hands the records of those pairs back for exact verification. Memory stays within the
  * validator's budget plus the analyzer's per-record bytes (see analyzer.ts).
  */
-import { readDatasetRecords, validateDatasetFile } from '../file';
+import { nativeCrc32Bytes, readDatasetRecords, validateDatasetFile } from '../file';
 import { IntList } from '../hash';
 import type { DatasetEntry } from '../types';
 import type { DatasetReport } from '../validator';
@@ -23,7 +23,7 @@ export interface QualityRun {
 /** Runs the quality pass (and the verification pass when needed) over a file. */
 export async function analyzeDatasetFile(path: string, options: QualityOptions & { entry?: DatasetEntry } = {}): Promise<QualityRun> {
   const { entry, ...quality } = options;
-  const analyzer = new QualityAnalyzer(quality);
+  const analyzer = new QualityAnalyzer({ crc32Bytes: nativeCrc32Bytes, ...quality });
   const invalid = new IntList();
   const dataset = await validateDatasetFile(path, {
     ...(entry ? { entry } : {}),

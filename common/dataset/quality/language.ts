@@ -40,58 +40,72 @@ const STOP_BITS = (() => {
   return m;
 })();
 
-type Script = 'latin' | 'cyrillic' | 'greek' | 'arabic' | 'hebrew' | 'devanagari' | 'bengali' | 'thai' | 'tamil' | 'georgian' | 'armenian' | 'hangul' | 'kana' | 'han';
+/** Scripts, as small numbers (counted in an Int32Array). */
+const LATIN = 1, CYRILLIC = 2, GREEK = 3, ARABIC = 4, HEBREW = 5, DEVANAGARI = 6, BENGALI = 7, THAI = 8, TAMIL = 9, GEORGIAN = 10, ARMENIAN = 11, HANGUL = 12, KANA = 13, HAN = 14;
+const SCRIPTS = 15;
 
-function scriptOf(c: number): Script | undefined {
-  if (c < 0x80) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 'latin' : undefined;
-  if (c < 0x250) return c >= 0xc0 && c !== 0xd7 && c !== 0xf7 ? 'latin' : undefined;
-  if (c >= 0x1e00 && c <= 0x1eff) return 'latin';
-  if (c >= 0x370 && c <= 0x3ff) return 'greek';
-  if (c >= 0x400 && c <= 0x52f) return 'cyrillic';
-  if (c >= 0x530 && c <= 0x58f) return 'armenian';
-  if (c >= 0x590 && c <= 0x5ff) return 'hebrew';
-  if ((c >= 0x600 && c <= 0x6ff) || (c >= 0x750 && c <= 0x77f)) return 'arabic';
-  if (c >= 0x900 && c <= 0x97f) return 'devanagari';
-  if (c >= 0x980 && c <= 0x9ff) return 'bengali';
-  if (c >= 0xb80 && c <= 0xbff) return 'tamil';
-  if (c >= 0xe00 && c <= 0xe7f) return 'thai';
-  if (c >= 0x10a0 && c <= 0x10ff) return 'georgian';
-  if ((c >= 0x1100 && c <= 0x11ff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0x3130 && c <= 0x318f)) return 'hangul';
-  if (c >= 0x3040 && c <= 0x30ff) return 'kana';
-  if ((c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) return 'han';
-  return undefined;
+/** The script of a UTF-16 unit (0: none: digits, punctuation, symbols, spaces). */
+function scriptOf(c: number): number {
+  if (c < 0x80) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? LATIN : 0;
+  if (c < 0x250) return c >= 0xc0 && c !== 0xd7 && c !== 0xf7 ? LATIN : 0;
+  if (c >= 0x1e00 && c <= 0x1eff) return LATIN;
+  if (c >= 0x370 && c <= 0x3ff) return GREEK;
+  if (c >= 0x400 && c <= 0x52f) return CYRILLIC;
+  if (c >= 0x530 && c <= 0x58f) return ARMENIAN;
+  if (c >= 0x590 && c <= 0x5ff) return HEBREW;
+  if ((c >= 0x600 && c <= 0x6ff) || (c >= 0x750 && c <= 0x77f)) return ARABIC;
+  if (c >= 0x900 && c <= 0x97f) return DEVANAGARI;
+  if (c >= 0x980 && c <= 0x9ff) return BENGALI;
+  if (c >= 0xb80 && c <= 0xbff) return TAMIL;
+  if (c >= 0xe00 && c <= 0xe7f) return THAI;
+  if (c >= 0x10a0 && c <= 0x10ff) return GEORGIAN;
+  if ((c >= 0x1100 && c <= 0x11ff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0x3130 && c <= 0x318f)) return HANGUL;
+  if (c >= 0x3040 && c <= 0x30ff) return KANA;
+  if ((c >= 0x3400 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff)) return HAN;
+  return 0;
 }
 
-const BY_SCRIPT: Partial<Record<Script, string>> = { greek: 'el', armenian: 'hy', hebrew: 'he', arabic: 'ar', devanagari: 'hi', bengali: 'bn', tamil: 'ta', thai: 'th', georgian: 'ka', hangul: 'ko' };
+/** Scripts that name one language. */
+const BY_SCRIPT: Record<number, string> = { [GREEK]: 'el', [ARMENIAN]: 'hy', [HEBREW]: 'he', [ARABIC]: 'ar', [DEVANAGARI]: 'hi', [BENGALI]: 'bn', [TAMIL]: 'ta', [THAI]: 'th', [GEORGIAN]: 'ka', [HANGUL]: 'ko' };
 
 /** Characters looked at per text: enough to decide, bounded cost on long records. */
 const SAMPLE = 400;
+/** Reused per call (no allocation per record). */
+const counts = new Int32Array(SCRIPTS);
 
 /** The language of `text` (ISO 639-1 code, or `und`). */
 export function detectLanguage(text: string): string {
   const s = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
-  const counts: Partial<Record<Script, number>> = {};
+  counts.fill(0);
   let letters = 0;
   let vietnamese = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
+    // ASCII letters first: most text is mostly ASCII.
+    if (c < 0x80) {
+      if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+        counts[LATIN]!++;
+        letters++;
+      }
+      continue;
+    }
     const sc = scriptOf(c);
-    if (!sc) continue;
+    if (sc === 0) continue;
     // Letters with a dot below / hook above, and đ ơ ư: written in Vietnamese only.
     if ((c >= 0x1ea0 && c <= 0x1ef9) || c === 0x111 || c === 0x110 || c === 0x1a1 || c === 0x1a0 || c === 0x1b0 || c === 0x1af) vietnamese++;
-    counts[sc] = (counts[sc] ?? 0) + 1;
+    counts[sc]!++;
     letters++;
   }
   if (letters < 12) return 'und';
   // Japanese mixes kana with Han; any real share of kana makes it Japanese.
-  if ((counts.kana ?? 0) >= letters * 0.1) return 'ja';
-  let top: Script = 'latin';
-  for (const k of Object.keys(counts) as Script[]) if ((counts[k] ?? 0) > (counts[top] ?? 0)) top = k;
-  if ((counts[top] ?? 0) < letters * 0.5) return 'und';
-  if (top === 'han') return 'zh';
+  if (counts[KANA]! >= letters * 0.1) return 'ja';
+  let top = LATIN;
+  for (let k = 1; k < SCRIPTS; k++) if (counts[k]! > counts[top]!) top = k;
+  if (counts[top]! < letters * 0.5) return 'und';
+  if (top === HAN) return 'zh';
   const fixed = BY_SCRIPT[top];
   if (fixed) return fixed;
-  if (top === 'cyrillic') return /[іїєґ]/i.test(s) ? 'uk' : /[ыэъё]/i.test(s) ? 'ru' : byStopWords(s, ['ru', 'uk']) ?? 'ru';
+  if (top === CYRILLIC) return /[іїєґ]/i.test(s) ? 'uk' : /[ыэъё]/i.test(s) ? 'ru' : byStopWords(s, ['ru', 'uk']) ?? 'ru';
   // Latin: letters only one of the languages uses first, then function words.
   if (vietnamese >= 2) return 'vi';
   return byStopWords(s, undefined) ?? 'und';
