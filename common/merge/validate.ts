@@ -126,7 +126,7 @@ export function validateMergeConfig(doc: ConfigDocument, env: MergeEnv = {}): Di
     else if (name === 'int64' && env.requireRunnable) rep.report('merge-dtype', Severity.Error, [k], 'value', 'tunelab merge writes float32, float16 or bfloat16 weights.');
   }
   checkTokenizer(rep, root, env, ref);
-  checkChatTemplate(rep, root);
+  checkChatTemplate(rep, root, env);
   if (!env.skipPathChecks && env.fs) checkLocalModels(rep, refs, root, base, env);
   return sortDiagnostics(rep.out);
 }
@@ -321,10 +321,14 @@ function checkTokenizer(rep: Reporter, root: Record<string, unknown>, env: Merge
   }
 }
 
-function checkChatTemplate(rep: Reporter, root: Record<string, unknown>): void {
+function checkChatTemplate(rep: Reporter, root: Record<string, unknown>, env: MergeEnv): void {
   const v = root.chat_template;
   if (v === undefined || v === null) return;
   if (typeof v !== 'string') return rep.report('merge-type', Severity.Error, ['chat_template'], 'value', 'chat_template is a name or a Jinja template string.');
-  if (v === 'auto' || (CHAT_TEMPLATES as readonly string[]).includes(v)) return;
+  if (v === 'auto') return;
+  if ((CHAT_TEMPLATES as readonly string[]).includes(v)) {
+    if (env.requireRunnable) rep.report('merge-not-runnable', Severity.Warning, ['chat_template'], 'value', `tunelab merge does not ship mergekit's built-in '${v}' template: the output keeps its tokenizer's template (write the Jinja text, or auto, to set one).`);
+    return;
+  }
   if (v.length < 20 || !v.includes('{')) rep.report('merge-chat-template', Severity.Warning, ['chat_template'], 'value', `Invalid chat template '${v}': use auto, ${CHAT_TEMPLATES.join(', ')} or a Jinja template.`);
 }

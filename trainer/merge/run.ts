@@ -107,6 +107,7 @@ export function runMerge(req: MergeRunRequest): MergeRunResult {
     writeFileAtomic(join(temp, 'config.json'), [`${JSON.stringify({ ...ref.config, [layerKey]: layers, torch_dtype: TORCH[dtype] }, null, 2)}\n`]);
     files.push('config.json');
     files.push(...copyTokenizerFiles(tokenizerDir(config, sources, refKey), temp));
+    if (applyChatTemplate(config, sources, temp) && !files.includes('tokenizer_config.json')) files.push('tokenizer_config.json');
     writeFileAtomic(join(temp, 'mergekit_config.yml'), [text.endsWith('\n') ? text : `${text}\n`]);
     writeFileAtomic(join(temp, 'README.md'), [modelCard(config, method, seed, dtype, text)]);
     files.push('mergekit_config.yml', 'README.md');
@@ -233,6 +234,35 @@ function tokenizerDir(config: MergeConfig, sources: Map<string, ModelSource>, re
   if (src === 'union') throw new MergeError("tokenizer_source 'union' (a merged vocabulary) is not supported by tunelab merge; use 'base' or a model");
   if (src && typeof src === 'object') return sources.get(src.key)!.dir;
   return sources.get(refKey)!.dir;
+}
+
+/**
+ * `chat_template`: a Jinja string is written into the output's tokenizer_config.json; `auto` takes
+ * the template most of the inputs have (first on a tie). Built-in names (mergekit's own template
+ * files) are left to mergekit: the validator warns. Returns whether tokenizer_config.json was written.
+ */
+function applyChatTemplate(config: MergeConfig, sources: Map<string, ModelSource>, out: string): boolean {
+  const want = config.chatTemplate;
+  if (!want) return false;
+  let template: string | undefined;
+  if (want === 'auto') {
+    const counts = new Map<string, number>();
+    for (const s of new Set(sources.values())) {
+      const t = readTokenizerConfig(s.dir)?.chat_template;
+      if (typeof t === 'string') counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+    let best = 0;
+    for (const [t, n] of counts) if (n > best) [template, best] = [t, n];
+  } else if (want.includes('{')) template = want;
+  if (template === undefined) return false;
+  const cfg = readTokenizerConfig(out) ?? {};
+  writeFileAtomic(join(out, 'tokenizer_config.json'), [`${JSON.stringify({ ...cfg, chat_template: template }, null, 2)}\n`]);
+  return true;
+}
+
+function readTokenizerConfig(dir: string): Record<string, unknown> | undefined {
+  const p = join(dir, 'tokenizer_config.json');
+  return existsSync(p) ? readJsonFile(p) : undefined;
 }
 
 function modelCard(config: MergeConfig, method: MergeMethodSpec, seed: number, dtype: FloatDtype, text: string): string {

@@ -103,6 +103,12 @@ chat_template: llama2
     ]);
   });
 
+  it('for tunelab merge, a built-in chat template name is a warning (the tokenizer keeps its own)', () => {
+    assert.deepEqual(check('merge_method: linear\nmodels:\n  - model: m1\n    parameters: {weight: 1}\n  - model: m2\n    parameters: {weight: 1}\nchat_template: chatml\n', { requireRunnable: true }), [
+      "7:16-7:22 warning merge-not-runnable: tunelab merge does not ship mergekit's built-in 'chatml' template: the output keeps its tokenizer's template (write the Jinja text, or auto, to set one).",
+    ]);
+  });
+
   it('for tunelab merge, what it cannot run is an error', () => {
     assert.deepEqual(check('merge_method: model_stock\nbase_model: a\nmodels:\n  - model: b\n  - model: c\n', { requireRunnable: true }), [
       '1:15-1:26 error merge-not-runnable: tunelab merge does not run model_stock (mergekit does); it runs linear, task_arithmetic, ties, dare_ties, dare_linear, breadcrumbs, breadcrumbs_ties, della, della_linear, slerp and passthrough.',

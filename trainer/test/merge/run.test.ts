@@ -129,6 +129,16 @@ describe('tunelab merge (runMerge) on a tiny Llama', () => {
     for (const [name, t] of wa) close(wcopy.get(name)!.data, t.data, 0, name);
   });
 
+  it('chat_template: a Jinja string lands in tokenizer_config.json; auto keeps the inputs\' common one', () => {
+    const jinja = '{% for m in messages %}{{ m.role }}: {{ m.content }}\\n{% endfor %}';
+    const { outDir } = merge('template', `merge_method: linear\nmodels:\n  - model: ./ft1\n    parameters: {weight: 1}\nchat_template: "${jinja}"\n`, { overwrite: true });
+    const written = JSON.parse(readFileSync(join(outDir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(written.chat_template, '{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}');
+    assert.equal(written.eos_token, JSON.parse(readFileSync(join(baseDir, 'tokenizer_config.json'), 'utf8')).eos_token);
+    const auto = merge('template-auto', 'merge_method: linear\nmodels:\n  - model: ./ft1\n    parameters: {weight: 1}\nchat_template: auto\n');
+    assert.equal(JSON.parse(readFileSync(join(auto.outDir, 'tokenizer_config.json'), 'utf8')).chat_template, JSON.parse(readFileSync(join(baseDir, 'tokenizer_config.json'), 'utf8')).chat_template);
+  });
+
   it('GPT-2 names (h.N., wte, ln_f): a slerp of a model with itself is that model, and it loads', () => {
     const gpt2 = join(fixtures, 'gpt2-tiny');
     const { outDir, result } = merge('gpt2-self', `merge_method: slerp\nbase_model: ${gpt2}\nmodels:\n  - model: ${gpt2}\nparameters:\n  t: 0.5\n`);
