@@ -33,6 +33,8 @@ Ollama, \`tunelab serve\`, ...).
   --format F           alpaca (default), sharegpt or openai
   --api-key-env NAME   environment variable holding the API key (default OPENAI_API_KEY; unset = none)
   --rpm N              at most N requests per minute
+  --concurrency N      steps in flight at once (default 1); with a hosted API, raise it and cap
+                       the request rate with --rpm
   --max-retries N      retries per request on 429 / 5xx / network errors (default 6; exponential
                        backoff with jitter, or what Retry-After says)
   --price-in P         dollars per 1M prompt tokens, for the cost line (default 0)
@@ -127,6 +129,7 @@ export const generateDataCommand: CliCommand = {
       format: { type: 'string' },
       'api-key-env': { type: 'string' },
       rpm: { type: 'string' },
+      concurrency: { type: 'string' },
       'max-retries': { type: 'string' },
       'price-in': { type: 'string' },
       'price-out': { type: 'string' },
@@ -163,7 +166,7 @@ export const generateDataCommand: CliCommand = {
     const out = resolve(io.cwd, values.out!);
     const statePath = `${out}.state.json`;
     const seed = numberOption('seed', values.seed, { integer: true, min: 0 }) ?? 0;
-    const opts: PipelineOptions = { method, seeds, count, seed, seedDigest: digest, epochs: numberOption('epochs', values.epochs, { integer: true, min: 1 }) ?? 4, filter: { maxRougeL: maxRouge } };
+    const opts: PipelineOptions = { method, seeds, count, seed, seedDigest: digest, epochs: numberOption('epochs', values.epochs, { integer: true, min: 1 }) ?? 4, filter: { maxRougeL: maxRouge }, concurrency: numberOption('concurrency', values.concurrency, { integer: true, min: 1 }) ?? 1 };
     let state: DatagenState;
     if (existsSync(statePath)) {
       let raw: unknown;

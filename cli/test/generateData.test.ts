@@ -184,6 +184,23 @@ describe('generate-data', () => {
     assert.equal(v.code, 0, v.out + v.err);
   });
 
+  it('--concurrency: overlapping steps share one pool (no instruction twice) and one commit order', async () => {
+    const si = await run(['generate-data', '--method', 'self-instruct', '--seed-data', 'seeds.jsonl', '--endpoint', endpoint, '--model', 'fixture', '--count', '25', '--out', 'conc-si.jsonl', '--concurrency', '4', '--json']);
+    assert.equal(si.code, 0, si.err);
+    const recs = lines(join(dir, 'conc-si.jsonl')).map((l) => JSON.parse(l) as { instruction: string });
+    assert.equal(recs.length, 25);
+    assert.equal(new Set(recs.map((r) => r.instruction)).size, 25);
+    assert.equal((JSON.parse(readFileSync(join(dir, 'conc-si.jsonl.state.json'), 'utf8')) as { written: number }).written, 25);
+    const ev = await run(['generate-data', '--method', 'evol-instruct', '--seed-data', 'seeds.jsonl', '--endpoint', endpoint, '--model', 'fixture', '--count', '8', '--out', 'conc-evol.jsonl', '--concurrency', '3', '--epochs', '3', '--json']);
+    assert.equal(ev.code, 0, ev.err);
+    const state = JSON.parse(readFileSync(join(dir, 'conc-evol.jsonl.state.json'), 'utf8')) as { step: number; evolved: number[]; drops: Record<string, number> };
+    // No seed evolves past --epochs, and every evolution is either a record or a counted drop.
+    assert.ok(state.evolved.every((n) => n <= 3), JSON.stringify(state.evolved));
+    assert.equal(state.evolved.reduce((a, b) => a + b, 0), state.step);
+    assert.ok(state.step >= 8 + Object.values(state.drops).reduce((a, b) => a + b, 0));
+    assert.equal(lines(join(dir, 'conc-evol.jsonl')).length, 8);
+  });
+
   it('refuses to resume with other seeds or method, and an --out it did not write', async () => {
     writeFileSync(join(dir, 'other.jsonl'), JSON.stringify({ instruction: 'Name a color.', input: '', output: 'Red' }) + '\n');
     const base = ['generate-data', '--endpoint', endpoint, '--model', 'fixture', '--count', '41', '--out', 'si.jsonl'];

@@ -35,9 +35,9 @@ export interface DatagenState {
   /** Self-instruct: generated instructions kept (the novelty pool beyond the seeds) and instance keys. */
   generated: string[];
   instanceKeys: string[];
-  /** Evol-instruct: the current instruction of each seed, and the epoch. */
+  /** Evol-instruct: the current instruction of each seed, and how many evolutions each has had. */
   current: string[];
-  epoch: number;
+  evolved: number[];
   drops: Partial<Record<DropReason, number>>;
   /** Records written by origin ('self-instruct', 'evol-instruct:constraints', ...). */
   made: Record<string, number>;
@@ -63,6 +63,8 @@ export interface PipelineOptions {
   precise?: ChatOptions;
   /** Steps in a row with nothing kept before the run stops as stalled (default 25). */
   maxBarrenSteps?: number;
+  /** Steps run at once (default 1): requests overlap, the filters still see one pool. */
+  concurrency?: number;
 }
 
 export interface PipelineIo {
@@ -88,7 +90,7 @@ export function initialState(opts: PipelineOptions): DatagenState {
     generated: [],
     instanceKeys: [],
     current: opts.seeds.map((s) => s.instruction),
-    epoch: 0,
+    evolved: opts.seeds.map(() => 0),
     drops: {},
     made: {},
     requests: 0,
@@ -105,7 +107,9 @@ export function parseState(raw: unknown): DatagenState | undefined {
     s.v === 1 &&
     (s.method === 'self-instruct' || s.method === 'evol-instruct') &&
     typeof s.seedDigest === 'string' &&
-    [s.seed, s.written, s.step, s.epoch, s.requests, s.promptTokens, s.completionTokens].every((n) => typeof n === 'number') &&
+    [s.seed, s.written, s.step, s.requests, s.promptTokens, s.completionTokens].every((n) => typeof n === 'number') &&
+    Array.isArray(s.evolved) &&
+    s.evolved.every((n) => typeof n === 'number') &&
     [s.generated, s.instanceKeys, s.current].every((a) => Array.isArray(a) && a.every((x) => typeof x === 'string')) &&
     typeof s.drops === 'object';
   return ok ? { ...(s as DatagenState), made: typeof s.made === 'object' && s.made !== null ? s.made : {} } : undefined;
@@ -116,67 +120,129 @@ const stepRandom = (seed: number, step: number): (() => number) => mulberry32((M
 
 class Stop extends Error {}
 
-/** Runs until `count` records exist, the seeds are exhausted (evol), the run stalls, or the signal aborts. */
+/** What the steps of one run share. */
+interface Run {
+  opts: PipelineOptions;
+  state: DatagenState;
+  ask(messages: ChatMessage[], o: ChatOptions | undefined): Promise<ChatReply>;
+  drop(r: DropReason): void;
+  commit(records: GeneratedRecord[]): Promise<void>;
+  /** Self-instruct: seeds and kept instructions, tokenised once for the novelty filter. */
+  pool: InstructionPool;
+  seen: Set<string>;
+  /** Evol-instruct: seeds being evolved right now (one evolution per seed at a time). */
+  busy: Set<number>;
+}
+
+/**
+ * Runs until `count` records exist, the seeds are exhausted (evol), the run stalls, or the signal
+ * aborts. With `concurrency` > 1, that many steps run at once; each step's random choices still
+ * come from its own number, and pool checks and commits happen between awaits, so they never race.
+ */
 export async function runPipeline(opts: PipelineOptions, io: PipelineIo, resumed?: DatagenState): Promise<{ state: DatagenState; stop: StopReason }> {
   const state = resumed ?? initialState(opts);
-  const drop = (r: DropReason): void => void (state.drops[r] = (state.drops[r] ?? 0) + 1);
-  const ask = async (messages: ChatMessage[], o: ChatOptions | undefined): Promise<ChatReply> => {
-    if (io.signal?.aborted) throw new Stop();
-    const reply = await io.client.chat(messages, o);
-    state.requests++;
-    state.promptTokens += reply.promptTokens;
-    state.completionTokens += reply.completionTokens;
-    io.progress?.(state);
-    return reply;
-  };
-  const commit = async (records: GeneratedRecord[]): Promise<void> => {
-    const room = records.slice(0, Math.max(0, opts.count - state.written));
-    state.written += room.length;
-    for (const r of room) state.made[r.origin] = (state.made[r.origin] ?? 0) + 1;
-    await io.commit(state, room);
-    io.progress?.(state);
+  if (opts.method === 'evol-instruct' && state.current.length !== opts.seeds.length) {
+    state.current = opts.seeds.map((s) => s.instruction);
+    state.evolved = opts.seeds.map(() => 0);
+  }
+  let committing = Promise.resolve();
+  let stop: StopReason | undefined;
+  let failure: unknown;
+  const run: Run = {
+    opts,
+    state,
+    drop: (r) => void (state.drops[r] = (state.drops[r] ?? 0) + 1),
+    ask: async (messages, o) => {
+      if (io.signal?.aborted || stop !== undefined || failure !== undefined) throw new Stop();
+      const reply = await io.client.chat(messages, o);
+      state.requests++;
+      state.promptTokens += reply.promptTokens;
+      state.completionTokens += reply.completionTokens;
+      io.progress?.(state);
+      return reply;
+    },
+    commit: (records) => {
+      const room = records.slice(0, Math.max(0, opts.count - state.written));
+      state.written += room.length;
+      for (const r of room) state.made[r.origin] = (state.made[r.origin] ?? 0) + 1;
+      // One commit at a time, in the order the steps finished.
+      committing = committing.then(async () => {
+        await io.commit(state, room);
+        io.progress?.(state);
+      });
+      return committing;
+    },
+    pool: new InstructionPool(opts.method === 'self-instruct' ? [...opts.seeds.map((s) => s.instruction), ...state.generated] : []),
+    seen: new Set(state.instanceKeys),
+    busy: new Set(),
   };
   const barrenLimit = opts.maxBarrenSteps ?? 25;
   let barren = 0;
-  try {
-    while (state.written < opts.count) {
-      if (io.signal?.aborted) return { state, stop: 'interrupted' };
+  const inFlight = new Set<Promise<void>>();
+  const worker = async (): Promise<void> => {
+    while (stop === undefined && failure === undefined) {
+      if (state.written >= opts.count) return void (stop = 'done');
+      if (io.signal?.aborted) return void (stop = 'interrupted');
       const before = state.written;
-      if (opts.method === 'self-instruct') await selfInstructStep(opts, state, ask, drop, commit);
+      let step: Promise<void>;
+      if (opts.method === 'self-instruct') step = selfInstructStep(run);
       else {
-        if (opts.seeds.length === 0) return { state, stop: 'exhausted' };
-        if (state.current.length !== opts.seeds.length) state.current = opts.seeds.map((s) => s.instruction);
-        const index = state.step % opts.seeds.length;
-        state.epoch = Math.floor(state.step / opts.seeds.length);
-        if (state.epoch >= (opts.epochs ?? 4)) return { state, stop: 'exhausted' };
-        await evolStep(opts, state, index, ask, drop, commit);
+        const index = nextSeed(run);
+        if (index === undefined) {
+          // Every seed is done, or the rest are being evolved: wait for one to finish, then look again.
+          if (inFlight.size === 0) return void (stop ??= 'exhausted');
+          await Promise.race(inFlight);
+          continue;
+        }
+        step = evolStep(run, index);
+      }
+      const settled = step.then(
+        () => {},
+        () => {},
+      );
+      inFlight.add(settled);
+      try {
+        await step;
+      } catch (e) {
+        if (e instanceof Stop) return void (stop ??= io.signal?.aborted ? 'interrupted' : stop);
+        failure ??= e;
+        return;
+      } finally {
+        inFlight.delete(settled);
       }
       barren = state.written > before ? 0 : barren + 1;
-      if (barren >= barrenLimit) return { state, stop: 'stalled' };
+      if (barren >= barrenLimit) stop ??= 'stalled';
     }
-    return { state, stop: 'done' };
-  } catch (e) {
-    if (e instanceof Stop) return { state, stop: 'interrupted' };
-    throw e;
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, worker));
+  await committing;
+  if (failure !== undefined) throw failure;
+  return { state, stop: state.written >= opts.count ? 'done' : (stop ?? 'exhausted') };
 }
 
-type Ask = (messages: ChatMessage[], o: ChatOptions | undefined) => Promise<ChatReply>;
+/** The seed with the fewest evolutions that still has epochs left and is not being evolved. */
+function nextSeed(run: Run): number | undefined {
+  let best: number | undefined;
+  for (let i = 0; i < run.state.current.length; i++) {
+    if (run.busy.has(i) || run.state.evolved[i]! >= (run.opts.epochs ?? 4)) continue;
+    if (best === undefined || run.state.evolved[i]! < run.state.evolved[best]!) best = i;
+  }
+  return best;
+}
 
 /** One self-instruct round: 8 examples → new instructions → filter → classify → instances → filter. */
-async function selfInstructStep(opts: PipelineOptions, state: DatagenState, ask: Ask, drop: (r: DropReason) => void, commit: (r: GeneratedRecord[]) => Promise<void>): Promise<void> {
-  const rand = stepRandom(opts.seed, state.step);
-  const pool = new InstructionPool([...opts.seeds.map((s) => s.instruction), ...state.generated]);
-  const seen = new Set(state.instanceKeys);
+async function selfInstructStep(run: Run): Promise<void> {
+  const { opts, state, ask, drop, commit, pool, seen } = run;
+  // Taken before any await: concurrent rounds get distinct numbers, a resume skips this one.
+  const rand = stepRandom(opts.seed, state.step++);
   const examples = pickExamples(opts.seeds, state.generated, rand);
   const reply = await ask(instructionPrompt(examples), opts.creative ?? { temperature: 0.7, topP: 0.5, maxTokens: 1024 });
   const fresh = parseInstructions(reply.text, reply.finishReason === 'length');
   if (reply.finishReason === 'length' && fresh.length === 0) drop('truncated');
-  // Later steps of this round must not repeat the request for this step's choices after a resume.
-  state.step++;
   const known = opts.seeds.filter((s) => s.isClassification !== undefined);
   for (const instruction of fresh) {
     if (state.written >= opts.count) break;
+    // Check and add with no await between: concurrent rounds see each other's instructions.
     const problem = pool.check(instruction, opts.filter);
     if (problem) {
       drop(problem);
@@ -212,29 +278,41 @@ async function selfInstructStep(opts: PipelineOptions, state: DatagenState, ask:
 }
 
 /** One evolution of the seed at `index`; a failed evolution leaves the seed's instruction as it was. */
-async function evolStep(opts: PipelineOptions, state: DatagenState, index: number, ask: Ask, drop: (r: DropReason) => void, commit: (r: GeneratedRecord[]) => Promise<void>): Promise<void> {
-  const rand = stepRandom(opts.seed, state.step);
+async function evolStep(run: Run, index: number): Promise<void> {
+  const { opts, state, ask, drop, commit } = run;
+  // Each (seed, evolution) pair has its own random choice, whatever order workers take them in.
+  const rand = stepRandom(opts.seed, state.evolved[index]! * opts.seeds.length + index);
   const op: EvolOperation = EVOL_OPERATIONS[Math.floor(rand() * EVOL_OPERATIONS.length)]!;
   const original = state.current[index]!;
-  const reply = await ask(evolvePrompt(op, original), opts.creative ?? { temperature: 0.7, maxTokens: 1024 });
-  const evolved = parseEvolved(reply.text);
-  // A failed evolution is counted and leaves the seed's instruction as it was.
-  const failed = async (reason: DropReason): Promise<void> => {
-    drop(reason);
+  run.busy.add(index);
+  const done = (): void => {
+    run.busy.delete(index);
+    state.evolved[index]!++;
     state.step++;
-    await commit([]);
   };
-  if (reply.finishReason === 'length') return failed('truncated');
-  // Cheapest checks first: the prompt-leak rule needs no answer.
-  const leak = evolvedProblem(evolved);
-  if (leak) return failed(leak);
-  const answer = await ask(answerPrompt(evolved), opts.precise ?? { temperature: 0, maxTokens: 2048 });
-  if (answer.finishReason === 'length') return failed('truncated');
-  const problem = evolutionProblem(evolved, answer.text);
-  if (problem) return failed(problem);
-  const judged = await ask(equalityPrompt(original, evolved), opts.precise ?? { temperature: 0, maxTokens: 4 });
-  if (parseEqual(judged.text)) return failed('no-information-gain');
-  state.current[index] = evolved;
-  state.step++;
-  await commit([{ instruction: evolved, input: '', output: answer.text.trim(), origin: `evol-instruct:${op}` }]);
+  try {
+    const reply = await ask(evolvePrompt(op, original), opts.creative ?? { temperature: 0.7, maxTokens: 1024 });
+    const evolved = parseEvolved(reply.text);
+    // A failed evolution is counted and leaves the seed's instruction as it was.
+    const failed = async (reason: DropReason): Promise<void> => {
+      drop(reason);
+      done();
+      await commit([]);
+    };
+    if (reply.finishReason === 'length') return await failed('truncated');
+    // Cheapest checks first: the prompt-leak rule needs no answer.
+    const leak = evolvedProblem(evolved);
+    if (leak) return await failed(leak);
+    const answer = await ask(answerPrompt(evolved), opts.precise ?? { temperature: 0, maxTokens: 2048 });
+    if (answer.finishReason === 'length') return await failed('truncated');
+    const problem = evolutionProblem(evolved, answer.text);
+    if (problem) return await failed(problem);
+    const judged = await ask(equalityPrompt(original, evolved), opts.precise ?? { temperature: 0, maxTokens: 4 });
+    if (parseEqual(judged.text)) return await failed('no-information-gain');
+    state.current[index] = evolved;
+    done();
+    await commit([{ instruction: evolved, input: '', output: answer.text.trim(), origin: `evol-instruct:${op}` }]);
+  } finally {
+    run.busy.delete(index);
+  }
 }
