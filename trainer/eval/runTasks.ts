@@ -214,7 +214,14 @@ export function runTask(model: CausalLM, tok: EvalTokenizer, loaded: LoadedTask,
       let sample: EvalSample;
       if (task.outputType === 'multiple_choice') {
         const gold = target as number;
-        const pairs = choices!.map((c) => encodePair(tok.encode, context, task.targetDelimiter + c, tok.prefixToken));
+        // Every choice encodes the same context alone: encode each distinct string once.
+        const seen = new Map<string, number[]>();
+        const encodeOnce = (text: string): number[] => {
+          let ids = seen.get(text);
+          if (!ids) seen.set(text, (ids = tok.encode(text)));
+          return ids;
+        };
+        const pairs = choices!.map((c) => encodePair(encodeOnce, context, task.targetDelimiter + c, tok.prefixToken));
         const res = opts.unbatched
           ? pairs.map((p) => scoreRequestAlone(model, p.context, p.continuation, scoreOpts))
           : scoreChoicesShared(model, pairs[0]!.context, pairs.map((p) => p.continuation), scoreOpts);
