@@ -43,6 +43,9 @@ export function truncationOf(response: string): string | undefined {
   const lastLine = t.slice(t.lastIndexOf('\n') + 1);
   if (/^\s*([-*•+]|\d+[.)]|#|\|)/.test(lastLine) && lastLine.length < 200) return undefined;
   if (!/[\p{L},]$/u.test(t.slice(-2))) return undefined;
+  // A closing hashtag or handle, or a quotation's attribution ("… — C.S. Lewis"), is a whole ending.
+  const tail = t.slice(-60);
+  if (/(^|\s)[#@][\p{L}\p{N}_]+$/u.test(tail) || /\s[-—–]\s*\p{Lu}[\p{L}.' ]{0,40}$/u.test(tail)) return undefined;
   return `ends mid-sentence: "…${t.slice(-40).replace(/\s+/g, ' ')}"`;
 }
 

@@ -34,6 +34,16 @@ test('task types: the rules on hand-made instructions', () => {
     ['math', 'What is 17 * 23?'],
     ['chat', 'Hi there!'],
     ['chat', 'And then?', '', 3],
+    ['summarization', 'Given an article, summarize the content in one sentence.'],
+    ['rewriting', 'Reorganize the words to form a complete sentence.'],
+    ['classification', 'Select the incorrect definition for the word "timid"'],
+    ['classification', 'Detect if there is any profanity in the sentence.'],
+    ['brainstorming', 'Give me two examples of renewable energy sources.'],
+    ['math', 'Determine the volume of a cube with sides 4 cm long.'],
+    ['open_qa', 'Name one of the branches of science'],
+    ['open_qa', 'Provide the past tense of the verb sing'],
+    ['chat', '你好'],
+    ['open_qa', '你是谁？'],
     ['other', 'asdf'],
     ['other', ''],
   ];
@@ -73,6 +83,8 @@ test('refusals, boilerplate, truncation and echoes', () => {
   assert.equal(truncationOf(cut), 'ends mid-sentence: "…the monarchy, the rise of Napoleon and a"');
   assert.equal(truncationOf(cut + ' new order.'), undefined);
   assert.equal(truncationOf('Positive'), undefined);
+  assert.equal(truncationOf('Nothing compares to the joy of a new puppy at home, trust me on this one. #PuppyLove'), undefined);
+  assert.equal(truncationOf('"You can never get a cup of tea large enough or a book long enough to suit me." - C.S. Lewis'), undefined);
   assert.equal(truncationOf('Ingredients you will need for the cake, in order of use:\n- flour\n- sugar\n- eggs and butter, softened'), undefined);
   assert.equal(echoOf('Name three primary colours please.', 'Name three primary colours please. Red, yellow, blue.'), 'the response starts by repeating the prompt');
   assert.equal(echoOf('Name three primary colours please.', 'name three  primary colours please.'), 'the response is the prompt');
