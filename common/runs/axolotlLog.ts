@@ -9,6 +9,10 @@
  * without the step number; the tqdm bar printed to the same stream (`12/200 [00:31<08:10, ...]`)
  * carries it, so the step of a dict is the bar's last count before it. Without a bar, dicts are
  * numbered 1, 2, 3 ...
+ *
+ * When stdout is a file (nohup, `> train.log 2>&1`) Python buffers it while tqdm's stderr is
+ * unbuffered, so every dict can land after the finished bar. tqdm still redraws the bar at the
+ * same count each time a dict is written through it; those redraws, in order, give the steps.
  */
 import type { MetricLog } from './metricLog';
 
@@ -29,8 +33,9 @@ function parseDict(text: string): Map<string, number | null> {
 
 /** Whether a text looks like Axolotl/Transformers console output with training logs. */
 export function looksLikeTrainerLog(text: string): boolean {
-  DICT.lastIndex = 0;
-  return DICT.test(text);
+  // search() ignores lastIndex; test() on this /g regex would leave it set, and matchAll() in
+  // parseAxolotlLog would then start after the first dict and drop it.
+  return text.search(DICT) >= 0;
 }
 
 export function parseAxolotlLog(text: string): MetricLog {
@@ -43,6 +48,9 @@ export function parseAxolotlLog(text: string): MetricLog {
   hits.sort((a, b) => a.at - b.at);
   let barStep: number | null = null;
   let barTotal: number | null = null;
+  // Training-bar counts drawn twice in a row: the points where a dict was written.
+  const redraws: number[] = [];
+  const dicts: { dict: Map<string, number | null>; step: number }[] = [];
   let seq = 0;
   for (const h of hits) {
     if (h.bar) {
@@ -51,14 +59,23 @@ export function parseAxolotlLog(text: string): MetricLog {
       // because the eval bar restarts at 0 and ends below the training total in practice).
       const [n, total] = h.bar;
       if (barTotal === null || total >= barTotal) {
+        // A bar with a larger total (the training bar after a checkpoint-loading bar) starts afresh.
+        if (total !== barTotal) redraws.length = 0;
+        else if (n === barStep) redraws.push(n);
         barTotal = total;
         barStep = n;
       }
       continue;
     }
-    const d = parseDict(h.dict!);
     seq++;
-    const step = barStep ?? seq;
+    dicts.push({ dict: parseDict(h.dict!), step: barStep ?? seq });
+  }
+  // Two training logs at one step cannot happen; it means the dicts were buffered past the bar.
+  const lossSteps = dicts.filter((x) => x.dict.get('loss') != null).map((x) => x.step);
+  if (new Set(lossSteps).size < lossSteps.length && redraws.length >= dicts.length) {
+    dicts.forEach((x, i) => (x.step = redraws[i]!));
+  }
+  for (const { dict: d, step } of dicts) {
     const epoch = d.get('epoch') ?? null;
     const loss = d.get('loss');
     if (loss !== undefined && loss !== null) {
