@@ -22,12 +22,13 @@ test('engine settings reach `tunelab train` as the lowest-precedence environment
 test('an imported run is shown but never resumable', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tunelab-imported-'));
   try {
-    cpSync(fileURLToPath(new URL('../../common/runs/test/fixtures/hf-ner-tensorboard', import.meta.url)), join(dir, 'checkpoint-2000'), { recursive: true });
-    const run = importRuns(join(dir, 'checkpoint-2000', 'events.out.tfevents.1742235362.PCDuDieuDesMathsNico.1778.0')).runs[0]!;
+    // A mid-run checkpoint (step 2000 of 35050): stopped, with a checkpoint a local run could resume from.
+    cpSync(fileURLToPath(new URL('../../common/runs/test/fixtures/hf-asr-checkpoint', import.meta.url)), join(dir, 'checkpoint-2000'), { recursive: true });
+    const run = importRuns(join(dir, 'checkpoint-2000', 'trainer_state.json')).runs[0]!;
     const t = new RunTracker(run.runId, join(dir, 'events.jsonl'));
     for (const e of run.events) t.apply(e);
     const s = t.summary();
-    assert.deepEqual([s.status, s.checkpoints.length, s.resumable, s.backend], ['stopped', 1, false, 'tensorboard (imported)']);
+    assert.deepEqual([s.status, s.checkpoints.length, s.resumable, s.backend], ['stopped', 1, false, 'transformers (imported)']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,16 @@ import { halfToFloat, tensorScalar } from '../tfevents';
 import { importRuns, parseAxolotlLog, parseTrainerState, readTfevents, summarizeEvents, writeImportedEvents } from '../index';
 
 const FIX = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const TB = join(FIX, 'hf-ner-tensorboard', 'events.out.tfevents.1742235362.PCDuDieuDesMathsNico.1778.0');
+// Expected values below come from scripts/reference/runs_fixture_facts.py (struct/json/ast), not from our readers.
+const TB = join(FIX, 'tb-summarywriter', 'events.out.tfevents.1622543341.janoshs-mbp.lan.86862.0');
+const TB_REPLAY = join(FIX, 'tb-lora-replay', 'events.out.tfevents.1748450196.tunelab-fixture.0');
+/** Byte offset where TFRecord record `k` starts (the framing: u64 length, u32 crc, data, u32 crc). */
+function recordStart(data: Uint8Array, k: number): number {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  for (let i = 0; i < k; i++) at += 12 + Number(view.getBigUint64(at, true)) + 4;
+  return at;
+}
 const of = <T extends TrainerEvent['type']>(events: TrainerEvent[], t: T) => events.filter((e): e is Extract<TrainerEvent, { type: T }> => e.type === t);
 
 describe('crc32c', () => {
@@ -23,20 +32,35 @@ describe('crc32c', () => {
   });
 });
 
-describe('tfevents reader (a real Transformers TensorBoard file)', () => {
+describe('tfevents reader (a file written by PyTorch SummaryWriter)', () => {
   const data = readFileSync(TB);
-  it('reads every record and the training scalars', () => {
+  it('reads every record and the scalars', () => {
     const r = readTfevents(data);
     assert.deepEqual(r.problems, []);
-    assert.equal(r.records, 19);
+    assert.equal(r.records, 101);
     assert.equal(r.fileVersion, 'brain.Event:2');
-    assert.equal(r.scalars.length, 16);
-    assert.deepEqual([...new Set(r.scalars.map((s) => s.tag))], ['train/loss', 'train/grad_norm', 'train/learning_rate', 'train/epoch']);
-    const first = r.scalars[0]!;
-    assert.equal(first.tag, 'train/loss');
-    assert.equal(first.step, 500);
-    assert.equal(first.value, Math.fround(0.1697));
-    assert.deepEqual(r.scalars.filter((s) => s.tag === 'train/loss').map((s) => s.step), [500, 1000, 1500, 2000]);
+    assert.equal(r.startWallTime, 1622543341.75773);
+    assert.equal(r.scalars.length, 100);
+    assert.deepEqual([...new Set(r.scalars.map((s) => s.tag))], ['strict/foo']);
+    // step 0 is absent from the wire (proto3 default) and must read as 0
+    assert.deepEqual(r.scalars.map((s) => s.step), Array.from({ length: 100 }, (_, i) => 5 * i));
+    assert.equal(r.scalars[0]!.value, 1.4962565898895264);
+    assert.equal(r.scalars[0]!.wallTime, 1622543341.758558);
+    assert.equal(r.scalars.at(-1)!.value, 1.212090253829956);
+  });
+  it('reads the train/* tags of the Transformers-layout file', () => {
+    const r = readTfevents(readFileSync(TB_REPLAY));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.records, 199);
+    assert.equal(r.scalars.length, 198);
+    assert.deepEqual([...new Set(r.scalars.map((s) => s.tag))], [
+      'train/loss', 'train/grad_norm', 'train/learning_rate', 'train/epoch',
+      'train/train_runtime', 'train/train_samples_per_second', 'train/train_steps_per_second', 'train/total_flos', 'train/train_loss',
+    ]);
+    const loss = r.scalars.filter((s) => s.tag === 'train/loss');
+    assert.equal(loss.length, 48);
+    assert.deepEqual([loss[0]!.step, loss[0]!.value], [5, Math.fround(2.0905)]);
+    assert.deepEqual([loss.at(-1)!.step, loss.at(-1)!.value], [240, Math.fround(0.0707)]);
   });
   it('locates a damaged data block and skips only that record', () => {
     const bad = Uint8Array.from(data);
@@ -49,8 +73,9 @@ describe('tfevents reader (a real Transformers TensorBoard file)', () => {
     assert.equal(r.problems[0]!.code, 'run-import-crc-mismatch');
     assert.equal(r.problems[0]!.offset, rec1);
     assert.equal(r.problems[0]!.record, 1);
-    assert.equal(r.records, 19);
-    assert.equal(r.scalars.length, 16, 'record 1 is the text summary of the arguments, not a scalar');
+    assert.equal(r.records, 101);
+    assert.equal(r.scalars.length, 99, 'record 1 (the first scalar) is skipped, every other is read');
+    assert.equal(r.scalars[0]!.step, 5);
   });
   it('stops at a damaged length and reports a file cut short', () => {
     const badLen = Uint8Array.from(data);
@@ -62,8 +87,8 @@ describe('tfevents reader (a real Transformers TensorBoard file)', () => {
     const b = readTfevents(cut);
     assert.equal(b.problems.length, 1);
     assert.equal(b.problems[0]!.code, 'run-import-truncated');
-    assert.equal(b.records, 18);
-    assert.equal(b.scalars.length, 15);
+    assert.equal(b.records, 100);
+    assert.equal(b.scalars.length, 99);
   });
   it('refuses a file that is not an event file without throwing', () => {
     const r = readTfevents(new TextEncoder().encode('{"not": "tfevents"} padding padding'));
@@ -101,6 +126,17 @@ describe('trainer_state.json', () => {
     assert.deepEqual(r.log.evals.map((e) => e.step), [1000, 2000, 3000, 4000, 5000]);
     assert.equal(r.log.evals.at(-1)!.evalLoss, 0.4200145900249481);
   });
+  it('reads a mid-run checkpoint with an evaluation after every logged step', () => {
+    const r = parseTrainerState(readFileSync(join(FIX, 'hf-asr-checkpoint', 'trainer_state.json'), 'utf8'));
+    assert.ok(r.ok);
+    assert.equal(r.log.totalSteps, 35050);
+    assert.deepEqual(r.log.steps.map((s) => [s.step, s.loss]), [[500, 0.5516], [1000, 0.3163], [1500, 0.2646], [2000, 0.1984]]);
+    assert.deepEqual(r.log.steps[0], { step: 500, epoch: 0.36, loss: 0.5516, lr: 3.94339514978602e-5, gradNorm: null, tokensPerS: null, wallTime: null });
+    assert.deepEqual(r.log.evals.map((e) => e.step), [500, 1000, 1500, 2000]);
+    assert.equal(r.log.evals[0]!.evalLoss, 0.25193867087364197);
+    assert.equal(r.log.evals.at(-1)!.evalLoss, 0.1926349401473999);
+    assert.equal(r.log.final, null);
+  });
   it('reports bad JSON with its line and column', () => {
     const r = parseTrainerState('{\n  "log_history": [\n    {"loss": 1,,}\n  ]\n}');
     assert.equal(r.ok, false);
@@ -110,7 +146,24 @@ describe('trainer_state.json', () => {
   });
 });
 
-describe('Axolotl console log', () => {
+describe('Transformers console log (Axolotl, LLaMA-Factory: the same dicts and tqdm bar)', () => {
+  it('a real log whose stdout was buffered: every dict after the finished bar, steps from the bar redraws', () => {
+    // LLaMA-Factory run under nohup: stdout (the dicts) was flushed at exit, tqdm (stderr) was not buffered.
+    const text = readFileSync(join(FIX, 'llamafactory-console', 'training_v3.log'), 'utf8');
+    const log = parseAxolotlLog(text);
+    assert.equal(log.totalSteps, 240);
+    assert.equal(log.steps.length, 48);
+    assert.deepEqual(log.steps.map((s) => s.step), Array.from({ length: 48 }, (_, i) => 5 * (i + 1)));
+    assert.deepEqual(log.steps[0], { step: 5, epoch: 0.44, loss: 2.0905, lr: 0.0005, gradNorm: 1.9506487846374512, tokensPerS: null, wallTime: null });
+    assert.deepEqual([log.steps.at(-1)!.loss, log.steps.at(-1)!.gradNorm, log.steps.at(-1)!.epoch], [0.0707, 0.7277708053588867, 20]);
+    assert.deepEqual(log.evals, []);
+    assert.deepEqual(log.final, { step: 240, trainLoss: 0.19847503900527955, runtime: 1273.9239 });
+    // The same run's trainer_state.json: both readers agree on every step and loss.
+    const state = parseTrainerState(readFileSync(join(FIX, 'hf-lora-output', 'trainer_state.json'), 'utf8'));
+    assert.ok(state.ok);
+    assert.deepEqual(log.steps.map((s) => [s.step, s.loss, s.gradNorm]), state.log.steps.map((s) => [s.step, s.loss, s.gradNorm]));
+  });
+
   it('takes each dict\'s step from the progress bar before it', () => {
     const text = [
       '[2024-05-01 10:00:00,000] [INFO] [axolotl.train.train:173] Starting trainer...',
@@ -136,33 +189,56 @@ describe('Axolotl console log', () => {
 
 describe('importRuns → events', () => {
   it('turns an output folder into a complete, parseable run', () => {
-    const r = importRuns(join(FIX, 'hf-ner-output'));
+    const r = importRuns(join(FIX, 'hf-lora-output'));
     assert.deepEqual(r.problems, []);
     assert.equal(r.runs.length, 1);
     const ev = r.runs[0]!.events;
     for (const e of ev) assert.ok(!('error' in parseEvent(JSON.stringify(e))));
     assert.equal(ev[0]!.type, 'run_start');
     const steps = of(ev, 'step');
-    assert.equal(steps.length, 29);
+    assert.equal(steps.length, 48);
     assert.deepEqual(
       { step: steps[0]!.step, loss: steps[0]!.loss, lr: steps[0]!.lr, grad: steps[0]!.grad_norm, total: steps[0]!.total_steps, elapsed: steps[0]!.elapsed },
-      // elapsed: train_runtime 600.2945 s spread over 14550 steps.
-      { step: 500, loss: 2.466, lr: 3.5034117508563125e-5, grad: 60.69256591796875, total: 14550, elapsed: 20.63 },
+      // elapsed: train_runtime 1273.9239 s spread over 240 steps (5 × 5.308 s).
+      { step: 5, loss: 2.0905, lr: 0.0005, grad: 1.9506487846374512, total: 240, elapsed: 26.54 },
     );
+    assert.equal(steps.at(-1)!.loss, 0.0707);
     const done = of(ev, 'done')[0]!;
     assert.equal(done.status, 'completed');
-    assert.equal(done.metrics.train_loss, 0.6498275238377942);
-    assert.equal(done.metrics.elapsed, 600.29);
+    assert.equal(done.metrics.train_loss, 0.19847503900527955);
+    assert.equal(done.metrics.elapsed, 1273.92);
   });
-  it('uses TensorBoard wall time and marks a log without an end as stopped', () => {
-    const r = importRuns(join(FIX, 'hf-ner-tensorboard'));
+  it('uses TensorBoard wall time; the train summary completes a run, a log without it is stopped', () => {
+    const r = importRuns(join(FIX, 'tb-lora-replay'));
     const ev = r.runs[0]!.events;
     assert.equal(r.runs[0]!.kind, 'tensorboard');
-    assert.equal(ev[0]!.time, new Date(readTfevents(readFileSync(TB)).startWallTime! * 1000).toISOString());
+    assert.equal(ev[0]!.time, new Date(1748450196.78 * 1000).toISOString());
     const steps = of(ev, 'step') as StepEvent[];
-    assert.deepEqual(steps.map((s) => s.step), [500, 1000, 1500, 2000]);
-    assert.equal(steps[0]!.elapsed, 1000.64);
-    assert.equal(of(ev, 'done')[0]!.status, 'stopped');
+    assert.deepEqual(steps.map((s) => s.step), Array.from({ length: 48 }, (_, i) => 5 * (i + 1)));
+    assert.equal(steps[0]!.elapsed, 26.54);
+    assert.equal(steps[0]!.loss, Math.fround(2.0905));
+    assert.equal(of(ev, 'done')[0]!.status, 'completed');
+    assert.equal(of(ev, 'done')[0]!.metrics.train_loss, Math.fround(0.19847503900527955));
+    // Cut before the summary (1 version record + 48 steps × 4 scalars): the run did not finish.
+    const tmp = mkdtempSync(join(tmpdir(), 'tunelab-import-'));
+    try {
+      const data = readFileSync(TB_REPLAY);
+      writeFileSync(join(tmp, 'events.out.tfevents.1748450196.cut.0'), data.subarray(0, recordStart(data, 193)));
+      const cut = importRuns(tmp);
+      assert.deepEqual(cut.problems, []);
+      assert.equal(of(cut.runs[0]!.events, 'step').length, 48);
+      assert.equal(of(cut.runs[0]!.events, 'done')[0]!.status, 'stopped');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+  it('imports a console log as a run', () => {
+    const r = importRuns(join(FIX, 'llamafactory-console'));
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.runs[0]!.kind, 'axolotl_log');
+    const ev = r.runs[0]!.events;
+    assert.equal(of(ev, 'step').length, 48);
+    assert.equal(of(ev, 'done')[0]!.status, 'completed');
   });
   it('a checkpoint folder belongs to its output folder; checkpoints become events', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'tunelab-import-'));
