@@ -147,6 +147,9 @@ function parseSampling(body: Record<string, unknown>, maxKeys: string[]): Parsed
     if (p.value !== 0) return bad(`'${key}' is not supported by tunelab serve (omit it or send 0)`, key, 'unsupported_value');
   }
   if (body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== false) return bad("'logprobs' is not supported by tunelab serve", 'logprobs', 'unsupported_value');
+  // Constrained output cannot be honoured; saying so beats returning free text a client then fails to parse.
+  const rf = body.response_format;
+  if (isObject(rf) && rf.type !== undefined && rf.type !== 'text') return bad(`'response_format' type ${describe(rf.type)} is not supported by tunelab serve (only "text")`, 'response_format', 'unsupported_value');
   let stop: string[] = [];
   if (typeof body.stop === 'string') stop = [body.stop];
   else if (Array.isArray(body.stop)) {

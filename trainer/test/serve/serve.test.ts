@@ -232,6 +232,7 @@ describe('errors are OpenAI-shaped', () => {
     await expectError(await post('/v1/chat/completions', { model: 'alpha', messages: [{ role: 'user', content: 'x' }], max_tokens: 0 }), 400, 'max_tokens', 'invalid_value');
     await expectError(await post('/v1/chat/completions', { model: 'alpha', messages: [{ role: 'user', content: 'x' }], max_tokens: 'many' }), 400, 'max_tokens', 'invalid_type');
     await expectError(await post('/v1/chat/completions', { model: 'alpha', messages: [{ role: 'user', content: 'x' }], n: 2 }), 400, 'n', 'unsupported_value');
+    await expectError(await post('/v1/chat/completions', { model: 'alpha', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }), 400, 'response_format', 'unsupported_value');
     await expectError(await post('/v1/completions', { model: 'alpha' }), 400, 'prompt', 'missing_required_parameter');
     await expectError(await post('/v1/completions', { model: 'alpha', prompt: [999999] }), 400, 'prompt', null);
     assert.match(await expectError(await post('/v1/chat/completions', { model: 'alpha', messages: [{ role: 'user', content: 'Question '.repeat(300) }] }), 400, 'messages', 'context_length_exceeded'), /^the prompt has \d+ tokens; this model's context is 256$/);
