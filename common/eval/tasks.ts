@@ -161,7 +161,7 @@ export function builtinTask(name: string): TaskDef | null {
     case 'hellaswag':
       return {
         ...baseTask('hellaswag', 'multiple_choice'),
-        builtin: { dirs: ['hellaswag', 'Rowan/hellaswag', 'hellaswag/data'], hfDataset: 'Rowan/hellaswag (validation and train splits)', splitAliases: { validation: ['validation', 'val'], train: ['train'] } },
+        builtin: { dirs: ['hellaswag', 'hellaswag/default', 'hellaswag/data', 'Rowan/hellaswag'], hfDataset: 'Rowan/hellaswag (validation and train splits)', splitAliases: { validation: ['validation', 'val'], train: ['train'] } },
         evalSplit: 'validation',
         fewshotSplit: 'train',
         processDoc: hellaswagDoc,

@@ -85,7 +85,17 @@ export function splitFiles(dir: string, names: readonly string[]): string[] {
     const stem = basename(f, extname(f)).toLowerCase();
     return names.some((n) => stem === n || stem.startsWith(`${n}-`) || stem.startsWith(`${n}.`) || stem.startsWith(`${n}_`) || stem.endsWith(`_${n}`) || stem.endsWith(`-${n}`));
   };
-  return files.filter(match).sort().map((f) => join(dir, f));
+  const direct = files.filter(match).sort().map((f) => join(dir, f));
+  if (direct.length > 0) return direct;
+  // The Hub's Parquet conversion: <config>/<split>/0000.parquet, 0001.parquet, ...
+  for (const n of names) {
+    const sub = join(dir, n);
+    if (existsSync(sub) && statSync(sub).isDirectory()) {
+      const shards = readdirSync(sub).filter((f) => DATA_EXTENSIONS.includes(extname(f).toLowerCase()) && statSync(join(sub, f)).isFile());
+      if (shards.length > 0) return shards.sort().map((f) => join(sub, f));
+    }
+  }
+  return [];
 }
 
 /** Fills `dataFiles` of a built-in task from `dataDir`, or throws eval-data-missing saying where it looked. */
