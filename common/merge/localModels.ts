@@ -1,9 +1,10 @@
 /**
  * Checks of the local model folders a merge config names, through `MergeEnv.fs`: the folder exists
  * (for spellings that can only be local), holds a model (config.json) or a LoRA adapter, and every
- * model agrees with the reference (base_model, else the first) on architecture, hidden size and
- * vocabulary, which a tensor-by-tensor merge needs; `models:` entries also on the layer count,
- * and slice `layer_range`s stay inside their model.
+ * model agrees with the reference (base_model, else the first) on architecture and hidden size,
+ * which a tensor-by-tensor merge needs (another vocabulary is a warning: embeddings merge on the
+ * common rows); `models:` entries also on the layer count, and slice `layer_range`s stay inside
+ * their model.
  */
 import { dirname, join } from 'node:path';
 import { Severity } from '../diagnostics';
@@ -87,8 +88,10 @@ export function checkLocalModels(rep: Reporter, uses: readonly ModelUse[], root:
       const y = b[k] ?? (alt ? b[alt] : undefined);
       return x !== undefined && y !== undefined && x !== y;
     };
-    if (differs('model_type') || differs('hidden_size', 'n_embd') || differs('vocab_size')) {
-      rep.report('merge-model-mismatch', Severity.Error, f.use.path, 'value', `'${f.use.ref.key}' (${describe(a)}) does not match '${ref.use.ref.key}' (${describe(b)}); merged models need the same architecture and vocabulary.`);
+    if (differs('model_type') || differs('hidden_size', 'n_embd')) {
+      rep.report('merge-model-mismatch', Severity.Error, f.use.path, 'value', `'${f.use.ref.key}' (${describe(a)}) does not match '${ref.use.ref.key}' (${describe(b)}); merged models need the same architecture.`);
+    } else if (differs('vocab_size')) {
+      rep.report('merge-vocab-mismatch', Severity.Warning, f.use.path, 'value', `'${f.use.ref.key}' has a vocabulary of ${String(a.vocab_size)} but '${ref.use.ref.key}' has ${String(b.vocab_size)}: embeddings merge on the common rows (the base's with a base model), so tokens beyond them are dropped; use the same tokenizer, or tokenizer_source to pick one.`);
     } else if (root.models && (f.use.path[0] === 'models' || f.use.path[0] === 'base_model') && (ref.use.path[0] === 'models' || ref.use.path[0] === 'base_model') && layers(a) !== undefined && layers(b) !== undefined && layers(a) !== layers(b)) {
       rep.report('merge-model-mismatch', Severity.Error, f.use.path, 'value', `'${f.use.ref.key}' has ${layers(a)} layers but '${ref.use.ref.key}' has ${layers(b)}; with \`models:\` every model must have the same number of layers (use \`slices:\` to pick ranges).`);
     }

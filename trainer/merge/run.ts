@@ -47,6 +47,9 @@ export interface MergeRunResult {
 /** A merge that cannot run (bad config, missing or mismatched models); nothing is left behind. */
 export class MergeError extends Error {}
 
+/** Embedding and output-head weights (their first dimension is the vocabulary). */
+const EMBED = /(^|\.)(embed_tokens|wte|lm_head|embed_out|word_embeddings)\.weight$/;
+
 const DTYPE: Record<string, FloatDtype> = { float32: 'F32', float16: 'F16', bfloat16: 'BF16' };
 const TORCH: Record<FloatDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 
@@ -76,7 +79,9 @@ export function runMerge(req: MergeRunRequest): MergeRunResult {
   const dtype = DTYPE[dtypeName];
   if (!dtype) throw new MergeError(`dtype '${dtypeName}' cannot be written (use float32, float16 or bfloat16)`);
 
-  // Shapes up front: every input of a tensor must agree.
+  // Shapes up front: every input of a tensor must agree, except embeddings and heads of models
+  // with added tokens, which merge on a common submatrix as mergekit does (the base's shape for
+  // methods with a base, else the smallest rows and columns).
   const shaped = plan.map((p) => {
     const shapes = p.inputs.map((i) => {
       const info = sources.get(i.key)!.info(i.name);
@@ -85,9 +90,16 @@ export function runMerge(req: MergeRunRequest): MergeRunResult {
     });
     const s0 = JSON.stringify(shapes[0]);
     const bad = shapes.findIndex((s) => JSON.stringify(s) !== s0);
-    if (bad >= 0) throw new MergeError(`${p.name}: '${p.inputs[0].key}' has shape ${s0} but '${p.inputs[bad].key}' has ${JSON.stringify(shapes[bad])}; the models differ in architecture or vocabulary`);
-    return { ...p, shape: shapes[0] };
+    if (bad < 0) return { ...p, shape: shapes[0] };
+    const mismatch = new MergeError(`${p.name}: '${p.inputs[0].key}' has shape ${s0} but '${p.inputs[bad].key}' has ${JSON.stringify(shapes[bad])}; the models differ in architecture`);
+    if (!EMBED.test(p.name) || shapes.some((s) => s.length !== 2)) throw mismatch;
+    const baseIndex = p.inputs.findIndex((i) => i.key === p.baseKey);
+    const target = method.gta && baseIndex >= 0 ? shapes[baseIndex] : [Math.min(...shapes.map((s) => s[0])), Math.min(...shapes.map((s) => s[1]))];
+    if (shapes.some((s) => s[0] < target[0] || s[1] !== target[1])) throw mismatch;
+    return { ...p, shape: target, crop: target };
   });
+  // Embedding rows define the vocabulary of the output.
+  const embedRows = shaped.find((p) => EMBED.test(p.name))?.shape[0];
 
   const temp = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}-${Date.now()}`);
   mkdirSync(temp, { recursive: true });
@@ -104,7 +116,7 @@ export function runMerge(req: MergeRunRequest): MergeRunResult {
     writer.finish();
     const files = writer.files();
     const layerKey = 'num_hidden_layers' in ref.config || !('n_layer' in ref.config) ? 'num_hidden_layers' : 'n_layer';
-    writeFileAtomic(join(temp, 'config.json'), [`${JSON.stringify({ ...ref.config, [layerKey]: layers, torch_dtype: TORCH[dtype] }, null, 2)}\n`]);
+    writeFileAtomic(join(temp, 'config.json'), [`${JSON.stringify({ ...ref.config, [layerKey]: layers, ...(embedRows !== undefined && typeof ref.config.vocab_size === 'number' && embedRows !== ref.config.vocab_size ? { vocab_size: embedRows } : {}), torch_dtype: TORCH[dtype] }, null, 2)}\n`]);
     files.push('config.json');
     files.push(...copyTokenizerFiles(tokenizerDir(config, sources, refKey), temp));
     if (applyChatTemplate(config, sources, temp) && !files.includes('tokenizer_config.json')) files.push('tokenizer_config.json');
@@ -187,8 +199,13 @@ function openSources(config: MergeConfig, req: MergeRunRequest): Map<string, Mod
 }
 
 /** One output tensor from its inputs, by the method's maths. */
-function mergeTensor(p: PlannedTensor, method: MergeMethodSpec, sources: Map<string, ModelSource>, seed: number): Float32Array {
-  const read = (i: { key: string; name: string }): Float32Array => sources.get(i.key)!.read(i.name).data as Float32Array;
+function mergeTensor(p: PlannedTensor & { shape: number[]; crop?: number[] }, method: MergeMethodSpec, sources: Map<string, ModelSource>, seed: number): Float32Array {
+  const read = (i: { key: string; name: string }): Float32Array => {
+    const t = sources.get(i.key)!.read(i.name);
+    const data = t.data as Float32Array;
+    // Rows beyond the common vocabulary are dropped (columns always agree here).
+    return p.crop && t.shape[0] > p.crop[0] ? data.slice(0, p.crop[0] * p.crop[1]) : data;
+  };
   const weightOf = (key: string): number => p.perModel.get(key)?.weight as number;
   if (method.name === 'passthrough') {
     if (p.inputs.length !== 1) throw new MergeError(`${p.name}: passthrough takes exactly one model per tensor, got ${p.inputs.length}`);
@@ -221,7 +238,7 @@ function mergeTensor(p: PlannedTensor, method: MergeMethodSpec, sources: Map<str
     if (gta.sparsify === 'magnitude') mask = magnitudeMask(x, density);
     else if (gta.sparsify === 'random') mask = bernoulliMask(x.length, density, random);
     else if (gta.sparsify === 'magnitude_outliers') mask = outlierMask(x, density, params.gamma as number);
-    else if (gta.sparsify === 'della_magprune') mask = dellaMask(x, sources.get(i.key)!.info(i.name)!.shape, density, params.epsilon as number, random);
+    else if (gta.sparsify === 'della_magprune') mask = dellaMask(x, p.shape, density, params.epsilon as number, random);
     applyMask(x, mask, p.global.rescale as boolean);
     deltas.push({ delta: x, weight: params.weight as number });
   }

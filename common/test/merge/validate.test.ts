@@ -118,13 +118,19 @@ chat_template: llama2
   it('local folders: missing, same architecture and vocabulary, layer ranges inside the model', () => {
     const env: MergeEnv = { configPath: join(fixtures, 'merge.yml'), fs };
     assert.deepEqual(check('merge_method: linear\nmodels:\n  - model: ./llama-tiny\n    parameters: {weight: 1}\n  - model: ./gpt2-tiny\n    parameters: {weight: 1}\n  - model: ./nowhere\n    parameters: {weight: 1}\n', env), [
-      "5:12-5:23 error merge-model-mismatch: './gpt2-tiny' (gpt2, hidden 32, vocabulary 70) does not match './llama-tiny' (llama, hidden 32, vocabulary 64); merged models need the same architecture and vocabulary.",
+      "5:12-5:23 error merge-model-mismatch: './gpt2-tiny' (gpt2, hidden 32, vocabulary 70) does not match './llama-tiny' (llama, hidden 32, vocabulary 64); merged models need the same architecture.",
       `7:12-7:21 warning merge-model-path-missing: Local model './nowhere' does not exist here (looked for '${join(fixtures, 'nowhere')}').`,
     ]);
     assert.deepEqual(check('merge_method: passthrough\nslices:\n  - sources:\n      - model: ./llama-tiny+./llama-tiny/adapter\n        layer_range: [0, 3]\n', env), [
       "5:22-5:28 error merge-layer-range: layer_range ends at 3 but './llama-tiny+./llama-tiny/adapter' has 2 layers.",
     ]);
     assert.deepEqual(check('merge_method: task_arithmetic\nbase_model: ./llama-tiny\nmodels:\n  - model: ./llama-tiny/adapter\n    parameters: {weight: 1}\n', env), []);
+    // Another vocabulary (added tokens) merges on the common rows: a warning. An in-memory file system.
+    const files: Record<string, unknown> = { '/m/base/config.json': { model_type: 'llama', hidden_size: 8, vocab_size: 100 }, '/m/chat/config.json': { model_type: 'llama', hidden_size: 8, vocab_size: 102 } };
+    const memory: MergeEnv = { configPath: '/m/merge.yml', fs: { exists: (p) => p in files || Object.keys(files).some((f) => f.startsWith(`${p}/`)), readJson: (p) => files[p] } };
+    assert.deepEqual(check('merge_method: ties\nbase_model: ./base\nmodels:\n  - model: ./chat\n    parameters: {weight: 1}\n', memory), [
+      "4:12-4:18 warning merge-vocab-mismatch: './chat' has a vocabulary of 102 but './base' has 100: embeddings merge on the common rows (the base's with a base model), so tokens beyond them are dropped; use the same tokenizer, or tokenizer_source to pick one.",
+    ]);
   });
 
   it('mergekit-multi files: each merge is checked at its own lines; every merge but the last needs a name', () => {

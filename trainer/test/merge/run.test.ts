@@ -7,6 +7,7 @@ import { mulberry32 } from '../../../common/random';
 import { selectBackend } from '../../backend/index';
 import { loadModel, mergeLora, readHeader, readModelConfig, readModelWeights, saveModelDir } from '../../io/index';
 import type { HostTensor } from '../../model/tensors';
+import { parseModelConfig as parseModelConfigFrom } from '../../model/index';
 import { magnitudeMask, taskArithmetic } from '../../merge/maths';
 import { MergeError, runMerge } from '../../merge/run';
 
@@ -137,6 +138,26 @@ describe('tunelab merge (runMerge) on a tiny Llama', () => {
     assert.equal(written.eos_token, JSON.parse(readFileSync(join(baseDir, 'tokenizer_config.json'), 'utf8')).eos_token);
     const auto = merge('template-auto', 'merge_method: linear\nmodels:\n  - model: ./ft1\n    parameters: {weight: 1}\nchat_template: auto\n');
     assert.equal(JSON.parse(readFileSync(join(auto.outDir, 'tokenizer_config.json'), 'utf8')).chat_template, JSON.parse(readFileSync(join(baseDir, 'tokenizer_config.json'), 'utf8')).chat_template);
+  });
+
+  it('a fine-tune with added tokens merges on the common vocabulary (the base\'s rows for ties)', () => {
+    const wide = new Map(ft2);
+    const emb = ft2.get('model.embed_tokens.weight')!;
+    const rows = Float32Array.from({ length: 6 * 32 }, (_, i) => i / 100);
+    wide.set('model.embed_tokens.weight', { shape: [70, 32], data: Float32Array.from([...emb.data, ...rows]) });
+    saveModelDir(join(temp, 'ft-wide'), parseModelConfigFrom({ ...readModelConfig(baseDir).raw, vocab_size: 70 }), wide, { tokenizerFrom: baseDir });
+    const { outDir } = merge('wide-ties', `merge_method: ties\nbase_model: ${baseDir}\nmodels:\n  - model: ./ft1\n    parameters: {weight: 1, density: 1}\n  - model: ./ft-wide\n    parameters: {weight: 1, density: 1}\n`);
+    const got = readModelWeights(outDir).get('model.embed_tokens.weight')!;
+    assert.deepEqual(got.shape, [64, 32]);
+    // density 1 and normalize: agreeing deltas are averaged, so where both move the same way this is their mean.
+    const b = base.get('model.embed_tokens.weight')!.data;
+    const d1 = ft1.get('model.embed_tokens.weight')!.data[0] - b[0];
+    const d2 = emb.data[0] - b[0];
+    const want0 = Math.sign(d1) === Math.sign(d2) ? b[0] + (d1 + d2) / 2 : b[0] + (Math.sign(d1) === Math.sign(d1 + d2) ? d1 : d2);
+    assert.ok(Math.abs(got.data[0] - want0) < 1e-6, `${got.data[0]} vs ${want0}`);
+    const lin = merge('wide-linear', 'merge_method: linear\nmodels:\n  - model: ./ft-wide\n    parameters: {weight: 1}\n  - model: ./ft1\n    parameters: {weight: 1}\n');
+    assert.equal(JSON.parse(readFileSync(join(lin.outDir, 'config.json'), 'utf8')).vocab_size, 64);
+    loadModel(lin.outDir).dispose();
   });
 
   it('GPT-2 names (h.N., wte, ln_f): a slerp of a model with itself is that model, and it loads', () => {
