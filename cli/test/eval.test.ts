@@ -1,0 +1,94 @@
+// `tunelab eval --tasks / --compare / CONFIG with eval_tasks`, in process (main() with captured output).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { parseEvalReport, type EvalReport, type ForgettingReport } from '../../common/eval/report';
+import { main } from '../main';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tinyBase = join(root, 'examples', 'models', 'tiny-base');
+const llamaTiny = join(root, 'trainer', 'test', 'fixtures', 'llama-tiny');
+const evalDir = join(root, 'examples', 'eval');
+const dir = mkdtempSync(join(tmpdir(), 'tunelab-eval-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function tunelab(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(args, { cwd: root, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
+  return { code, out, err };
+}
+
+test('--tasks: JSON on stdout, the same report in --out, Markdown in --markdown', async () => {
+  const r = await tunelab('eval', '--model', tinyBase, '--tasks', 'mmlu,examples/eval/pirate_mc.yaml', '--data', 'examples/eval/data', '--limit', '2', '--format', 'json', '--out', join(dir, 'r.json'), '--markdown', join(dir, 'r.md'));
+  assert.equal(r.code, 0, r.err);
+  const report = parseEvalReport(JSON.parse(r.out)) as EvalReport;
+  assert.deepEqual(report.tasks.map((t) => [t.task, t.n, t.primary_metric]), [['mmlu', 4, 'acc'], ['pirate_mc', 2, 'acc']]);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')), report);
+  const md = readFileSync(join(dir, 'r.md'), 'utf8');
+  assert.ok(md.startsWith('# Evaluation\n'));
+  assert.match(md, /^\| pirate_mc \| 2 \| 0 \| acc \* \| (0\.0|50\.0|100\.0) \| /m);
+  assert.equal(r.err, 'mmlu: 4/4\npirate_mc: 2/2\n');
+});
+
+test('MMLU from Parquet files in the Hugging Face layout (mmlu/all/test-00000-of-00001.parquet)', async () => {
+  const all = join(dir, 'hf', 'mmlu', 'all');
+  mkdirSync(all, { recursive: true });
+  const rows = (qs: string[], subject: string) =>
+    parquetWriteBuffer({
+      columnData: [
+        { name: 'question', data: qs, type: 'STRING' },
+        { name: 'subject', data: qs.map(() => subject), type: 'STRING' },
+        { name: 'choices', data: qs.map(() => ['one', 'two', 'three', 'four']) },
+        { name: 'answer', data: qs.map((_, i) => BigInt(i % 4)), type: 'INT64' },
+      ],
+    });
+  writeFileSync(join(all, 'test-00000-of-00001.parquet'), new Uint8Array(rows(['Q1?', 'Q2?', 'Q3?'], 'virology')));
+  writeFileSync(join(all, 'dev-00000-of-00001.parquet'), new Uint8Array(rows(['D1?'], 'virology')));
+  const r = await tunelab('eval', '--model', tinyBase, '--tasks', 'mmlu', '--data', join(dir, 'hf'), '--num-fewshot', '1', '--samples', '1', '--format', 'json');
+  assert.equal(r.code, 0, r.err);
+  const t = (JSON.parse(r.out) as EvalReport).tasks[0]!;
+  assert.equal(t.n, 3);
+  assert.equal(t.samples![0]!.prompt, 'The following are multiple choice questions (with answers) about virology.\n\nD1?\nA. one\nB. two\nC. three\nD. four\nAnswer: A\n\nQ1?\nA. one\nB. two\nC. three\nD. four\nAnswer:');
+});
+
+test('--compare BASE ADAPTER: a forgetting report with a delta per task', async () => {
+  const r = await tunelab('eval', '--compare', llamaTiny, join(llamaTiny, 'adapter'), '--tasks', 'examples/eval/pirate_mc.yaml,examples/eval/corpus.txt', '--format', 'json', '--markdown', join(dir, 'f.md'));
+  assert.equal(r.code, 0, r.err);
+  const f = parseEvalReport(JSON.parse(r.out)) as ForgettingReport;
+  assert.equal(f.kind, 'forgetting');
+  assert.equal(f.base.adapter, null);
+  assert.equal(f.tuned.adapter, join(llamaTiny, 'adapter'));
+  assert.deepEqual(f.deltas.map((d) => [d.task, d.metric, d.paired]), [['pirate_mc', 'acc', true], ['corpus', 'bits_per_byte', true]]);
+  assert.ok(readFileSync(join(dir, 'f.md'), 'utf8').startsWith(`# Forgetting report\n\n**${f.verdict}**\n`));
+});
+
+test('CONFIG with eval_tasks: tasks and base_model from the config', async () => {
+  const cfg = join(dir, 'cfg.yml');
+  writeFileSync(cfg, `base_model: ${tinyBase}\ndatasets:\n  - path: x.jsonl\n    type: alpaca\neval_tasks:\n  - task: pirate\n    data: ${join(evalDir, 'pirate_mc.yaml')}\n    limit: 3\n`);
+  const r = await tunelab('eval', cfg, '--format', 'json');
+  assert.equal(r.code, 0, r.err);
+  const report = JSON.parse(r.out) as EvalReport;
+  assert.equal(report.model, tinyBase);
+  assert.deepEqual(report.tasks.map((t) => [t.task, t.n]), [['pirate', 3]]);
+});
+
+test('problems: exit 2 with a located, coded line', async () => {
+  const unknown = await tunelab('eval', '--model', tinyBase, '--tasks', 'nosuch');
+  assert.equal(unknown.code, 2);
+  assert.equal(unknown.err, "tunelab eval: eval-task-unknown: unknown task 'nosuch': use mmlu, hellaswag, arc_easy, arc_challenge, a task .yaml file, or a .txt/.jsonl/.parquet corpus for perplexity\n");
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'task: t\noutput_type: multiple_choice\ndata_files: x.jsonl\ndoc_to_text: q\ndoc_to_target: a\n');
+  const yaml = await tunelab('eval', '--model', tinyBase, '--tasks', bad);
+  assert.equal(yaml.err, `tunelab eval: ${bad}:1: eval-task-invalid: doc_to_choice is required for multiple_choice\n`);
+  const noData = await tunelab('eval', '--model', tinyBase, '--tasks', 'arc_challenge', '--data', join(dir, 'nothing'));
+  assert.equal(noData.code, 2);
+  assert.match(noData.err, /^tunelab eval: eval-data-missing: no test split for arc_challenge: .* Download allenai\/ai2_arc/);
+  const usage = await tunelab('eval', '--compare', tinyBase, '--tasks', 'mmlu');
+  assert.equal(usage.code, 2);
+  assert.match(usage.err, /--compare needs BASE and TUNED/);
+});
