@@ -50,8 +50,29 @@ function indexOf(listArg: unknown, itemArg: unknown): number {
   return i;
 }
 
+const JINJA_NAMES = new Set(['loop', 'range', 'true', 'false', 'none', 'True', 'False', 'None', 'not', 'namespace', '__index']);
+
+/**
+ * The first top-level variable a template reads that `doc` lacks, or null. lm-eval renders with
+ * StrictUndefined (a missing field is an error); @huggingface/jinja prints nothing instead, so
+ * the names are checked first. Loop and `set` variables are the template's own.
+ */
+export function missingField(source: string, doc: Doc): string | null {
+  const own = new Set<string>();
+  for (const m of source.matchAll(/\{%-?\s*(?:for\s+([\w\s,]+?)\s+in|set\s+(\w+))/g)) {
+    for (const n of (m[1] ?? m[2] ?? '').split(',')) own.add(n.trim());
+  }
+  for (const m of source.matchAll(/\{\{-?\s*([A-Za-z_]\w*)/g)) {
+    const name = m[1]!;
+    if (!JINJA_NAMES.has(name) && !own.has(name) && !Object.prototype.hasOwnProperty.call(doc, name)) return name;
+  }
+  return null;
+}
+
 /** Renders a Jinja template over `doc` to a string. */
 export function renderTemplate(source: string, doc: Doc): string {
+  const missing = missingField(source, doc);
+  if (missing !== null) throw new TemplateError(`the record has no field '${missing}' (template ${JSON.stringify(source)})`);
   try {
     // lm-eval's Jinja environment keeps a trailing newline (keep_trailing_newline=True);
     // @huggingface/jinja drops it, so render with a sentinel after it and take the sentinel off.

@@ -137,6 +137,9 @@ export function parseTaskYaml(text: string, file: string, resolvePath: (p: strin
   const gen = y.generation_kwargs as Record<string, unknown> | undefined;
   if (gen !== undefined) {
     if (typeof gen !== 'object' || gen === null) fail('generation_kwargs must be a mapping', ['generation_kwargs']);
+    // lm-eval: generation_kwargs without `until` stops at EOS only (the fewshot delimiter is the
+    // default only when generation_kwargs is absent altogether).
+    t.until = [];
     if (gen.until !== undefined) {
       const u = typeof gen.until === 'string' ? [gen.until] : Array.isArray(gen.until) && gen.until.every((x) => typeof x === 'string') ? (gen.until as string[]) : fail('generation_kwargs.until must be a string or a list of strings', ['generation_kwargs', 'until']);
       t.until = u;

@@ -151,3 +151,9 @@ test('a YAML generation task: until, max_gen_toks, regex filter', () => {
   assert.deepEqual(t.metrics, [{ metric: 'exact_match', higher_is_better: true }]);
   assert.equal(t.fewshotSplit, null);
 });
+
+test('a template that reads a field the record lacks is an error, as under lm-eval\'s StrictUndefined', () => {
+  assert.throws(() => fieldValue('Q: {{questoin}}', { question: 'x' }, false), { message: `the record has no field 'questoin' (template "Q: {{questoin}}")` });
+  assert.equal(fieldValue('{% for c in choices %}{{ c }};{% endfor %}', { choices: ['a', 'b'] }, false), 'a;b;');
+  assert.equal(fieldValue('{%- set x = 1 -%}{{ x }}{{ loop is defined }}', {}, false), '1false');
+});
