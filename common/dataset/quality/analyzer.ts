@@ -1,6 +1,6 @@
 /**
  * The quality pass: normalised records go in, in file order (from the validator's `onRecord`),
- * and a {@link QualityReport} comes out. Memory per record is a few int32 (line, lengths), the
+ * and a {@link QualityReport} comes out. Memory per record is one int32 (its line), the
  * exact-duplicate table's ~32 bytes and the band store's 4 bytes per band (64 for 16 bands);
  * everything else is bounded (top-k counters, HyperLogLog, capped example lists).
  *
@@ -15,7 +15,7 @@ import { DuplicateIndex, IntList, RecordHasher, type CrcBytes } from '../hash';
 import { BandStore, estimateJaccard, forEachWordHash, jaccard, lshParams, MinHasher, shingleSet } from '../minhash';
 import type { NormalizedRecord, RecordLocation } from '../types';
 import { boilerplateOf, echoOf, refusalOf, truncationOf } from './checks';
-import { distribution, DistinctCounter, Mattr, TopK } from './counters';
+import { DistinctCounter, Mattr, TopK, ValueCounts } from './counters';
 import { detectLanguage, LANGUAGE_NAMES } from './language';
 import { classifyTask, LEADING_VERBS, leadOf } from './taskType';
 import { TASK_TYPES, type FileFinding, type FindingExample, type FindingGroup, type NearDuplicateCluster, type QualityReport, type RecordFindingCode, type RecordRef, type TaskType } from './types';
@@ -103,9 +103,9 @@ export class QualityAnalyzer {
   private instructions = 0;
   private readonly verbs = new TopK(500);
   private readonly mattr = new Mattr(100);
-  private readonly instructionLengths = new IntList();
-  private readonly responseLengths = new IntList();
-  private readonly turns = new IntList();
+  private readonly instructionLengths = new ValueCounts();
+  private readonly responseLengths = new ValueCounts();
+  private readonly turns = new ValueCounts();
   private readonly languages = new Map<string, number>();
   private readonly flagged = new Map<RecordFindingCode, Flagged>();
   private readonly hasher: RecordHasher;
@@ -176,8 +176,8 @@ export class QualityAnalyzer {
       this.flag('dataset-duplicate', index, `${dup.exact ? 'same text as' : 'same text (up to whitespace) as'} record ${of.index + 1} (line ${of.line + 1})`, of);
     }
     if (v.instruction !== undefined) this.instruction(v.instruction, v.context, v.userTurns, index, loc.line);
-    if (v.userTurns > 0) this.turns.push(v.userTurns);
-    if (v.response !== undefined) this.responseLengths.push(v.response.length);
+    if (v.userTurns > 0) this.turns.add(v.userTurns);
+    if (v.response !== undefined) this.responseLengths.add(v.response.length);
     const lang = detectLanguage(v.sample);
     this.languages.set(lang, (this.languages.get(lang) ?? 0) + 1);
     for (const r of v.responses) {
@@ -215,7 +215,7 @@ export class QualityAnalyzer {
 
   private instruction(text: string, context: string, userTurns: number, index: number, line: number): void {
     this.instructions++;
-    this.instructionLengths.push(text.length + context.length);
+    this.instructionLengths.add(text.length + context.length);
     const lead = leadOf(text);
     const type = classifyTask({ instruction: text, context, userTurns }, lead);
     const t = this.taskCounts.get(type);
@@ -443,7 +443,7 @@ export class QualityAnalyzer {
       analysed: this.analysed,
       taskTypes,
       phrasing: { leading, mattr: mattr === null ? null : Math.round(mattr * 1000) / 1000, mattrWindow: this.mattr.window, topVerbs: this.verbs.top(10).map((v) => ({ verb: v.text, count: v.count })) },
-      lengths: { instruction: distribution(this.instructionLengths), response: distribution(this.responseLengths), turns: distribution(this.turns) },
+      lengths: { instruction: this.instructionLengths.distribution(), response: this.responseLengths.distribution(), turns: this.turns.distribution() },
       languages,
       nearDuplicates: {
         threshold: this.threshold,

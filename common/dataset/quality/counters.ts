@@ -1,7 +1,7 @@
 /**
  * Bounded-memory counters for the quality pass over large files: the most frequent strings
  * (Misra-Gries), distinct counts (exact up to a limit, then HyperLogLog),
- * MATTR, and distributions from int lists.
+ * MATTR, and value distributions with exact percentiles from count tables.
  */
 import { fmix32 } from '../minhash';
 import { IntList } from '../hash';
@@ -46,12 +46,12 @@ export function hashString(s: string): number {
   return fmix32(h);
 }
 
-/** Distinct count: exact (a set of hashes) up to `exactLimit`, then HyperLogLog with 2^14 registers (~0.8 % error). */
+/** Distinct count: exact (a set of hashes) up to `exactLimit` (20,000), then HyperLogLog with 2^14 registers (~0.8 % error). */
 export class DistinctCounter {
   private exact: Set<number> | null = new Set();
   private readonly registers = new Uint8Array(1 << 14);
 
-  constructor(private readonly exactLimit = 100_000) {}
+  constructor(private readonly exactLimit = 20_000) {}
 
   add(s: string): void {
     const h = hashString(s);
@@ -126,34 +126,83 @@ export class Mattr {
   }
 }
 
-/** Percentile of sorted values, nearest rank. */
-const at = (sorted: Int32Array, q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+/** Values below this are counted in a table; larger ones (rare: 64 K characters and up) are kept. */
+const TABLE = 1 << 16;
 
-/** Exact percentiles and a log2 histogram (bins [0,1), [1,2), [2,4), [4,8), ...). */
-export function distribution(values: IntList): Distribution | null {
-  if (values.length === 0) return null;
-  const s = values.sorted();
-  let sum = 0;
-  for (let i = 0; i < s.length; i++) sum += s[i]!;
-  const max = s[s.length - 1]!;
-  const edges = [0, 1];
-  while (edges[edges.length - 1]! <= max) edges.push(edges[edges.length - 1]! * 2);
-  const counts = new Array<number>(edges.length - 1).fill(0);
-  for (let i = 0, k = 0; i < s.length; i++) {
-    while (s[i]! >= edges[k + 1]!) k++;
-    counts[k]!++;
+/**
+ * A distribution of non-negative integers with exact percentiles in bounded memory: a count per
+ * value below 65,536 (256 KB), the rare larger values kept as they are. No per-record list.
+ */
+export class ValueCounts {
+  private readonly table = new Uint32Array(TABLE);
+  private readonly large = new IntList();
+  count = 0;
+  private sum = 0;
+
+  add(v: number): void {
+    const x = Math.max(0, Math.floor(v));
+    if (x < TABLE) this.table[x]!++;
+    else this.large.push(x);
+    this.count++;
+    this.sum += x;
   }
-  return {
-    count: s.length,
-    min: s[0]!,
-    p10: at(s, 0.1),
-    p25: at(s, 0.25),
-    p50: at(s, 0.5),
-    p75: at(s, 0.75),
-    p90: at(s, 0.9),
-    p99: at(s, 0.99),
-    max,
-    mean: Math.round((10 * sum) / s.length) / 10,
-    histogram: { edges, counts },
-  };
+
+  /** Exact percentiles (nearest rank) and a log2 histogram (bins [0,1), [1,2), [2,4), [4,8), ...). */
+  distribution(): Distribution | null {
+    const n = this.count;
+    if (n === 0) return null;
+    const large = this.large.sorted();
+    const qs = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99];
+    const ranks = qs.map((q) => Math.min(n, Math.max(1, Math.ceil(q * n))));
+    const found: number[] = [];
+    let min = -1;
+    let max = 0;
+    let seen = 0;
+    let r = 0;
+    // Walk the values in order: the table, then the large ones.
+    const visit = (value: number, c: number) => {
+      if (c === 0) return;
+      if (min < 0) min = value;
+      max = value;
+      seen += c;
+      while (r < ranks.length && seen >= ranks[r]!) {
+        found.push(value);
+        r++;
+      }
+    };
+    for (let v = 0; v < TABLE; v++) visit(v, this.table[v]!);
+    for (let i = 0; i < large.length; i++) visit(large[i]!, 1);
+    const edges = [0, 1];
+    while (edges[edges.length - 1]! <= max) edges.push(edges[edges.length - 1]! * 2);
+    const counts = new Array<number>(edges.length - 1).fill(0);
+    for (let k = 0; k < counts.length; k++) {
+      const lo = edges[k]!;
+      const hi = edges[k + 1]!;
+      let c = 0;
+      for (let v = lo; v < Math.min(hi, TABLE); v++) c += this.table[v]!;
+      for (let i = 0; i < large.length; i++) if (large[i]! >= lo && large[i]! < hi) c++;
+      counts[k] = c;
+    }
+    return {
+      count: n,
+      min,
+      p10: found[0]!,
+      p25: found[1]!,
+      p50: found[2]!,
+      p75: found[3]!,
+      p90: found[4]!,
+      p99: found[5]!,
+      max,
+      mean: Math.round((10 * this.sum) / n) / 10,
+      histogram: { edges, counts },
+    };
+  }
+}
+
+/** The distribution of a list of values (tests, small inputs). */
+export function distribution(values: ArrayLike<number> | IntList): Distribution | null {
+  const c = new ValueCounts();
+  if (values instanceof IntList) for (let i = 0; i < values.length; i++) c.add(values.get(i));
+  else for (let i = 0; i < values.length; i++) c.add(values[i]!);
+  return c.distribution();
 }

@@ -8,5 +8,5 @@ export { QualityAnalyzer, RECORD_FINDING_CODES, type QualityOptions, type Record
 export { classifyTask, leadOf, LEADING_VERBS, type TaskInput } from './taskType';
 export { detectLanguage, LANGUAGE_NAMES } from './language';
 export { boilerplateOf, echoOf, refusalOf, truncationOf } from './checks';
-export { distribution, DistinctCounter, Mattr, TopK } from './counters';
+export { distribution, DistinctCounter, Mattr, TopK, ValueCounts } from './counters';
 export { findingDiagnostic } from './diagnostics';
