@@ -9,8 +9,9 @@
  * Rounding follows bitsandbytes' reference ("default") backend exactly, in float32:
  * scaled = clamp(w · (1/max(c, 1e-38)), −1, 1) (a trailing partial block divides instead), and
  * the code is the bucket of `scaled` among the midpoints of the sorted code values, a value on a
- * midpoint going to the lower bucket (torch.bucketize). FP4's two zeros take the sign of w, as
- * the CUDA kernel does. scripts/reference/quant_fixtures.py checks all of it against PyTorch.
+ * midpoint going to the lower bucket (torch.bucketize). FP4 is rounded sign + magnitude as the
+ * CUDA kernel does it (|w| among the magnitudes, a tie to the smaller; the sign bit from w, so its
+ * two zeros too). scripts/reference/quant_fixtures.py checks all of it against PyTorch.
  */
 
 const f = Math.fround;
@@ -142,9 +143,34 @@ let dynamicBounds: Float32Array | null = null;
 interface Codebook {
   bounds: Float32Array;
   signMagnitude: boolean;
+  /** For the 4-bit books: `bucket` as two lookups and one comparison (see `cellTable`). */
+  cells: { base: Uint8Array; bound: Float64Array } | null;
 }
-const NF4_BOOK: Codebook = { bounds: NF4_BOUNDS, signMagnitude: false };
-const FP4_BOOK: Codebook = { bounds: FP4_MAG_BOUNDS, signMagnitude: true };
+
+/**
+ * A grid of CELLS cells over [−1, 1] that makes `bucket` branch-free for code books whose
+ * midpoints are far apart: `cellOf` is monotonic, so every bound in an earlier cell is below x and
+ * every bound in a later one above it; a cell holds at most one bound, compared directly. The
+ * result equals the binary search exactly.
+ */
+const CELLS = 4096;
+const cellOf = (x: number): number => {
+  const k = Math.floor((x + 1) * (CELLS / 2));
+  return k < 0 ? 0 : k >= CELLS ? CELLS - 1 : k;
+};
+function cellTable(bounds: Float32Array): { base: Uint8Array; bound: Float64Array } {
+  const base = new Uint8Array(CELLS);
+  const bound = new Float64Array(CELLS).fill(Infinity);
+  for (let k = 0; k < CELLS; k++) base[k] = bounds.filter((b) => cellOf(b) < k).length;
+  for (const b of bounds) {
+    const k = cellOf(b);
+    if (bound[k] !== Infinity) throw new Error('internal: two code-book midpoints share a cell');
+    bound[k] = b;
+  }
+  return { base, bound };
+}
+const NF4_BOOK: Codebook = { bounds: NF4_BOUNDS, signMagnitude: false, cells: cellTable(NF4_BOUNDS) };
+const FP4_BOOK: Codebook = { bounds: FP4_MAG_BOUNDS, signMagnitude: true, cells: cellTable(FP4_MAG_BOUNDS) };
 const FP4_MAG = Uint8Array.from(FP4_MAG_CODES);
 
 /**
@@ -152,7 +178,7 @@ const FP4_MAG = Uint8Array.from(FP4_MAG_CODES);
  * the float32 block constants.
  */
 function quantizeBlocks(data: Float32Array, blockSize: number, book: Codebook): { codes: Uint8Array; absmax: Float32Array } {
-  const { bounds, signMagnitude } = book;
+  const { bounds, signMagnitude, cells } = book;
   const n = data.length;
   const blocks = Math.ceil(n / blockSize);
   const codes = new Uint8Array(n);
@@ -171,7 +197,14 @@ function quantizeBlocks(data: Float32Array, blockSize: number, book: Codebook): 
       let s = tail ? f(data[i] / f(c)) : f(data[i] * inv);
       if (s > 1) s = 1;
       else if (s < -1) s = -1;
-      codes[i] = signMagnitude ? FP4_MAG[bucket(bounds, Math.abs(s))] | (s < 0 ? 8 : 0) : bucket(bounds, s);
+      if (cells) {
+        const x = signMagnitude ? Math.abs(s) : s;
+        const k = cellOf(x);
+        const n = cells.base[k] + (x > cells.bound[k] ? 1 : 0);
+        codes[i] = signMagnitude ? FP4_MAG[n] | (s < 0 ? 8 : 0) : n;
+      } else {
+        codes[i] = bucket(bounds, s);
+      }
     }
   }
   return { codes, absmax };
@@ -188,7 +221,7 @@ export function quantizeAbsmax(absmax: Float32Array): NestedAbsmax {
   const offset = f(sum / absmax.length);
   const centred = absmax.map((a) => f(a - offset));
   dynamicBounds ??= midpoints(dynamicMap());
-  const { codes, absmax: absmax2 } = quantizeBlocks(centred, 256, { bounds: dynamicBounds, signMagnitude: false });
+  const { codes, absmax: absmax2 } = quantizeBlocks(centred, 256, { bounds: dynamicBounds, signMagnitude: false, cells: null });
   return { codes, absmax2, offset, blockSize: 256 };
 }
 

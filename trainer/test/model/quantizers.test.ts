@@ -107,3 +107,39 @@ describe('storage', () => {
     assert.deepEqual([...dequantizeInt8(q)], [0, 0, 0, Math.fround(Math.fround(64 * 2) * Math.fround(1 / 127)), -2, Math.fround(Math.fround(32 * 2) * Math.fround(1 / 127))]);
   });
 });
+
+describe('rounding at the midpoints', () => {
+  /** The float32 neighbours of x. */
+  const around = (x: number): number[] => {
+    const a = new Float32Array([x]);
+    const u = new Uint32Array(a.buffer);
+    const up = new Float32Array(new Uint32Array([u[0] + (x >= 0 ? 1 : -1)]).buffer)[0];
+    const down = new Float32Array(new Uint32Array([u[0] + (x >= 0 ? -1 : 1)]).buffer)[0];
+    return x === 0 ? [x] : [down, a[0], up];
+  };
+  for (const [type, table] of [['nf4', NF4_CODE], ['fp4', FP4_CODE]] as const) {
+    it(`${type}: a value on a midpoint rounds down (NF4) or toward zero (FP4); one ulp either side is decided by the side`, () => {
+      const values = [...table].sort((a, b) => a - b);
+      const mids = values.slice(1).map((v, i) => Math.fround((values[i] + v) / 2));
+      const xs = [1, ...mids.flatMap(around)];
+      while (xs.length % 64) xs.push(0);
+      const q = quantize4bit(Float32Array.from(xs), [1, xs.length], { quantType: type, doubleQuant: false, blockSize: 64 });
+      const codes = unpackCodes(q);
+      // FP4 is sign + magnitude (the CUDA kernel): |x| is rounded among the magnitudes.
+      const mags = [...table.slice(0, 8)].sort((a, b) => a - b);
+      const magMids = mags.slice(1).map((v, i) => Math.fround((mags[i] + v) / 2));
+      xs.forEach((x, i) => {
+        let want: number;
+        if (type === 'nf4') {
+          // The nearest value, a tie to the lower one.
+          want = mids.filter((m) => m < x).length;
+        } else {
+          // The nearest magnitude, a tie to the smaller one; the sign bit from x.
+          const mag = mags[magMids.filter((m) => m < Math.abs(x)).length];
+          want = table.indexOf(mag) | (x < 0 ? 8 : 0);
+        }
+        assert.equal(codes[i], want, `x = ${x}`);
+      });
+    });
+  }
+});
