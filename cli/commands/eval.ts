@@ -195,6 +195,10 @@ function printReport(r: EvalReport, io: CliIo): void {
   io.out(`model: ${r.model}${r.adapter ? ` + adapter ${r.adapter}` : ''} (${r.backend})\n`);
   io.out(`${r.split} split: ${r.records} records, ${r.tokens} trained tokens\n`);
   io.out(`loss ${r.eval_loss.toFixed(4)}  perplexity ${r.perplexity.toFixed(2)}\n`);
+  if (r.generation_metrics) {
+    const parts = Object.entries(r.generation_metrics).map(([k, m]) => `${k} ${(m.value * 100).toFixed(1)}${m.stderr === null ? '' : ` ±${(m.stderr * 100).toFixed(1)}`}`);
+    io.out(`generations (${r.samples.length}): ${parts.join('  ')}\n`);
+  }
   r.samples.forEach((s, i) => {
     io.out(`\n[${i + 1}] ${s.prompt.replace(/\n/g, ' / ')}\n    reference: ${s.reference}\n    generated: ${s.generated}\n`);
   });

@@ -12,6 +12,8 @@ import { loadModel } from '../io/index';
 import { loadAdapterInto } from '../peft/index';
 import { applyQuantization } from '../peft/quantized';
 import type { CausalLM } from '../model/index';
+import { mean, meanStderr, scoreGeneration } from '../../common/eval/metrics';
+import type { MetricValue } from '../../common/eval/report';
 import { evaluate } from './evaluate';
 import { lossModel } from './modelPort';
 import { prepareRun, type SetupProblem } from './setup';
@@ -46,6 +48,24 @@ export interface EvalReport {
   perplexity: number;
   backend: string;
   samples: EvalSample[];
+  /**
+   * The generations scored against the references (with --samples): exact_match, normalized_match
+   * (SQuAD normalisation), contains and rougeL (F1), each the mean over the samples with its stderr.
+   */
+  generation_metrics: Record<string, MetricValue> | null;
+}
+
+const GENERATION_METRICS = ['exact_match', 'normalized_match', 'contains', 'rougeL'] as const;
+
+/** Mean and stderr of each generation metric over the samples (lm-eval's aggregation). */
+export function generationMetrics(samples: readonly EvalSample[]): Record<string, MetricValue> | null {
+  if (samples.length === 0) return null;
+  const out: Record<string, MetricValue> = {};
+  for (const metric of GENERATION_METRICS) {
+    const xs = samples.map((s) => scoreGeneration({ metric, higher_is_better: true }, s.generated, [s.reference.trim()]));
+    out[metric] = { value: mean(xs), stderr: meanStderr(xs) };
+  }
+  return out;
 }
 
 export type EvalOutcome = { ok: true; report: EvalReport } | { ok: false; problems: SetupProblem[] };
@@ -93,7 +113,7 @@ export async function runEval(req: EvalRequest): Promise<EvalOutcome> {
     }
     return {
       ok: true,
-      report: { model: s.modelDir, adapter: adapterDir, split, records: records.length, tokens: r.tokens, eval_loss: r.loss, perplexity: r.perplexity, backend: backend.name, samples },
+      report: { model: s.modelDir, adapter: adapterDir, split, records: records.length, tokens: r.tokens, eval_loss: r.loss, perplexity: r.perplexity, backend: backend.name, samples, generation_metrics: generationMetrics(samples) },
     };
   } finally {
     model.dispose();

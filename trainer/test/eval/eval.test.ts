@@ -8,6 +8,7 @@ import { generateUntil } from '../../eval/generateUntil';
 import { scoreChoicesShared, scoreRequestAlone, scoreWindows } from '../../eval/loglik';
 import { runTask } from '../../eval/runTasks';
 import { generate } from '../../generate/index';
+import { generationMetrics } from '../../train/evalRun';
 import { loadModel } from '../../io/index';
 import type { CausalLM } from '../../model/index';
 
@@ -160,4 +161,18 @@ describe('tasks on tiny-base', () => {
     assert.equal(r.problems[1]!.code, 'eval-data-missing');
     assert.match(r.problems[1]!.message, /Download Rowan\/hellaswag .* from the Hugging Face Hub/);
   });
+});
+
+it('validation-split generations are scored against their references', () => {
+  const m = generationMetrics([
+    { prompt: 'p1', reference: 'Paris\n', generated: 'Paris' },
+    { prompt: 'p2', reference: 'the Tower', generated: 'Tower!' },
+  ])!;
+  assert.deepEqual(Object.keys(m), ['exact_match', 'normalized_match', 'contains', 'rougeL']);
+  assert.deepEqual(m.exact_match, { value: 0.5, stderr: 0.5 });
+  assert.deepEqual(m.normalized_match, { value: 1, stderr: 0 });
+  assert.deepEqual(m.contains, { value: 0.5, stderr: 0.5 });
+  // ROUGE-L of "tower" against "the tower": P 1, R 1/2, F 2/3.
+  assert.ok(Math.abs(m.rougeL!.value - (1 + 2 / 3) / 2) < 1e-12);
+  assert.equal(generationMetrics([]), null);
 });
