@@ -76,3 +76,9 @@ test('forgetting report: JSON that parses back, text and Markdown', () => {
   assert.deepEqual(parseEvalReport({ v: 2 }), { error: 'unsupported eval report version 2' });
   assert.deepEqual(parseEvalReport({ v: 1, model: 'm', tasks: [{ task: 't', kind: 'generation', n: 1, primary_metric: 'x', metrics: { x: { value: 'a' } } }] }), { error: 'tasks[0].metrics.x: value is not a number' });
 });
+
+test('the benchmark event is part of the event protocol', async () => {
+  const { parseEvent } = await import('../../protocol/events');
+  const line = { v: 1, time: '2026-12-03T00:00:00.000Z', run_id: 'r', type: 'benchmark', step: 20, final: true, report: '/o/eval_report.json', tasks: [{ task: 'mmlu', metric: 'acc', value: 0.3, stderr: 0.1, base: 0.8, delta: -0.5, ci95: [-0.7, -0.3], significant: true }], verdict: 'mmlu -50.0 pts: significant forgetting (mmlu)', forgetting: true };
+  assert.deepEqual(parseEvent(JSON.stringify(line)), line);
+});
