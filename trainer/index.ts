@@ -11,6 +11,7 @@ export { processStopSignal } from './train/signals';
 export type { BackendReport } from './backend/index';
 export { BackendError, selectBackend } from './backend/index';
 export type { GenerateOutput, GenerateRequest } from './generate/run';
+export type { QuantizeOptions } from './model/quantLinear';
 export { GenerateError, generateText } from './generate/run';
 // Serving several adapters on one base (engineer D): trainer/serve.
 export type { GenerationJob, GenerationResult, RunningServer, ServeOptions } from './serve/index';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BackendError, GenerateError, generateText, ServeEngine, type BackendChoice } from '../../trainer/index';
+import { BackendError, GenerateError, generateText, ServeEngine, type BackendChoice, type QuantizeOptions } from '../../trainer/index';
 import { numberOption, parse } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 import { parseAdapterSpec } from './serve';
@@ -7,7 +7,8 @@ import { parseAdapterSpec } from './serve';
 const BACKENDS: readonly BackendChoice[] = ['auto', 'wasm', 'webgpu', 'tensorflow'];
 
 const USAGE = `Usage: tunelab generate --model DIR [--adapter [NAME=]DIR ...] [--use NAME] [--chat] [--max-new-tokens N]
-                        [--temperature T] [--top-p P] [--top-k K] [--seed S] [--backend B] [--json] PROMPT
+                        [--temperature T] [--top-p P] [--top-k K] [--seed S] [--backend B] [--json]
+                        [--load-in-4bit [--bnb-4bit-quant-type nf4|fp4] [--no-double-quant] | --load-in-8bit] PROMPT
 
 Generates a continuation of PROMPT with a local Hugging Face model directory (config.json,
 safetensors weights, tokenizer.json), optionally with an adapter on top (LoRA, DoRA, IA3, prefix
@@ -27,6 +28,9 @@ tuning, prompt tuning or bottleneck adapters, as tunelab train saves them or PEF
   --backend B         auto, wasm (default), webgpu or tensorflow
   --json              print one JSON object {text, prompt_tokens, new_tokens, stop_reason, backend, seconds}
                       (with named adapters: one per line, with "adapter")
+  --load-in-4bit      quantise the base as a QLoRA run did (NF4 with double quantisation unless
+                      --bnb-4bit-quant-type fp4 / --no-double-quant), before the adapter
+  --load-in-8bit      quantise the base to int8 (LLM.int8 vector-wise), as an 8-bit LoRA run did
 
 Generation stops at the model's EOS / end-of-turn token, after N tokens, or at its context limit.
 Exit codes: 0 ok, 2 usage error or unreadable model / adapter.`;
@@ -48,8 +52,13 @@ export const generateCommand: CliCommand = {
       seed: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'load-in-4bit': { type: 'boolean', default: false },
+      'load-in-8bit': { type: 'boolean', default: false },
+      'bnb-4bit-quant-type': { type: 'string' },
+      'no-double-quant': { type: 'boolean', default: false },
     });
     if (!values.model) throw new UsageError('--model DIR is required');
+    const quantize = quantizeOption(values);
     if (positionals.length !== 1) throw new UsageError(`expected one PROMPT (quote it), got ${positionals.length}`);
     const backend = values.backend ?? 'wasm';
     if (!(BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
@@ -66,6 +75,7 @@ export const generateCommand: CliCommand = {
     };
     // Several adapters, named ones or --use: one resident engine (as `tunelab serve`).
     if (specs.length > 1 || specs.some((s) => parseAdapterSpec(s).dir !== s) || values.use !== undefined) {
+      if (quantize) throw new UsageError('--load-in-4bit / --load-in-8bit work with one adapter (several adapters share a float base)');
       const adapters = specs.map((s) => {
         const a = parseAdapterSpec(s);
         return { name: a.name, dir: resolve(io.cwd, a.dir) };
@@ -80,6 +90,7 @@ export const generateCommand: CliCommand = {
         chat: values.chat ?? false,
         ...sampling,
         backend: backend as BackendChoice,
+        ...(quantize ? { quantize } : {}),
         onText: json ? undefined : (delta) => io.out(delta),
       });
       if (json) {
@@ -139,4 +150,15 @@ async function generateWithAdapters(
   } finally {
     engine.dispose();
   }
+}
+
+/** --load-in-4bit / --load-in-8bit (and the 4-bit options) as the trainer's quantisation settings. */
+function quantizeOption(values: { 'load-in-4bit'?: boolean; 'load-in-8bit'?: boolean; 'bnb-4bit-quant-type'?: string; 'no-double-quant'?: boolean }): QuantizeOptions | undefined {
+  const in4 = values['load-in-4bit'] === true;
+  if (in4 && values['load-in-8bit']) throw new UsageError('--load-in-4bit and --load-in-8bit cannot both be given');
+  const type = values['bnb-4bit-quant-type'];
+  if (!in4 && (type !== undefined || values['no-double-quant'])) throw new UsageError('--bnb-4bit-quant-type and --no-double-quant need --load-in-4bit');
+  if (type !== undefined && type !== 'nf4' && type !== 'fp4') throw new UsageError(`--bnb-4bit-quant-type must be nf4 or fp4, got '${type}'`);
+  if (in4) return { bits: 4, quantType: (type ?? 'nf4') as 'nf4' | 'fp4', doubleQuant: values['no-double-quant'] !== true };
+  return values['load-in-8bit'] ? { bits: 8 } : undefined;
 }

@@ -6,7 +6,9 @@
 import { CONTROL_TOKENS, decode, encode, loadChatModel, renderTemplate, resolveChatTemplate, templateFamilyOfSource, type ChatModel } from '../../common/chat/index';
 import { selectBackend, type BackendChoice, type BackendReport } from '../backend/index';
 import { loadModel } from '../io/index';
+import type { QuantizeOptions } from '../model/quantLinear';
 import { loadAdapterInto } from '../peft/index';
+import { applyQuantization } from '../peft/quantized';
 import { generate } from './index';
 
 /** What `tunelab generate` asks for. */
@@ -22,6 +24,8 @@ export interface GenerateRequest {
   topK: number;
   seed: number;
   backend: BackendChoice;
+  /** Quantise the base before the adapter (as it was trained with load_in_4bit / load_in_8bit). */
+  quantize?: QuantizeOptions;
   /** Receives decoded text as it grows (streaming). */
   onText?(delta: string): void;
 }
@@ -77,6 +81,7 @@ export async function generateText(req: GenerateRequest): Promise<GenerateOutput
   let model;
   try {
     model = loadModel(req.modelDir);
+    if (req.quantize) applyQuantization(model, req.quantize);
     if (req.adapterDir) loadAdapterInto(model, req.adapterDir, { encode: (t) => encode(chat, t, true) });
   } catch (e) {
     model?.dispose();
