@@ -73,7 +73,9 @@ export class FewshotSampler {
       return this.rnd.sample(pool, n);
     }
     if (n + 1 > pool.length) throw new TemplateError(`${n} few-shot examples asked, the split has ${pool.length} documents`);
-    return this.rnd.sample(pool, n + 1).filter((d) => d !== doc).slice(0, n);
+    // lm-eval's rm_eval_doc compares by value (dict equality), so a duplicate of the document goes too.
+    const same = JSON.stringify(doc);
+    return this.rnd.sample(pool, n + 1).filter((d) => d !== doc && JSON.stringify(d) !== same).slice(0, n);
   }
 }
 

@@ -157,3 +157,12 @@ test('a template that reads a field the record lacks is an error, as under lm-ev
   assert.equal(fieldValue('{% for c in choices %}{{ c }};{% endfor %}', { choices: ['a', 'b'] }, false), 'a;b;');
   assert.equal(fieldValue('{%- set x = 1 -%}{{ x }}{{ loop is defined }}', {}, false), '1false');
 });
+
+test('default sampler: Random(1234).sample in document order, the scored document left out of its own shots', () => {
+  const t = parseTaskYaml('task: s\noutput_type: multiple_choice\ndata_files: x.jsonl\ndoc_to_text: "{{q}}"\ndoc_to_choice: ["a", "b"]\ndoc_to_target: 0\n', 's.yaml', (p) => p);
+  const docs = Array.from({ length: 10 }, (_, i) => ({ q: `q${i}` }));
+  const sampler = new FewshotSampler(t, new Map([['', docs]]), true);
+  // CPython: r = random.Random(1234); r.sample(range(10), 3) → [7, 1, 0]; then r.sample(range(10), 3) → [1, 0, 9].
+  assert.deepEqual(sampler.sample(docs[1]!, 2), [docs[7], docs[0]]);
+  assert.deepEqual(sampler.sample(docs[5]!, 2), [docs[1], docs[0]]);
+});
