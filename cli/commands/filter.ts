@@ -30,8 +30,9 @@ const USAGE = `Usage: tunelab filter DATASET --drop KINDS --out FILE [--threshol
 Writes a cleaned copy of DATASET without the records of the kinds named, and says what was dropped
 and why, by record line. The first record of each duplicate or near-duplicate cluster is kept.
 DATASET is never changed: FILE must be another file; it is written to a temporary name and
-renamed into place. JSON Lines records are copied byte for byte; records of a JSON array are
-written as an array (FILE ending in .json) or one per line; Parquet rows are written as JSON Lines.
+renamed into place. JSON Lines records are copied byte for byte (a line too large to read is
+copied as it is); records of a JSON array are written as an array (FILE ending in .json) or one
+per line; Parquet rows are written as JSON Lines.
 
   --drop KINDS     comma-separated, or all: ${DROP_NAMES.join(', ')}
                    (docs/dataset-quality.md says what each matches)
@@ -107,8 +108,16 @@ class Out {
   }
 }
 
-/** Copies the lines of the kept records byte for byte (JSON Lines); other lines (blank ones) are left out. */
+/**
+ * Copies the lines of the kept records byte for byte (JSON Lines). `keepLine`: 1 keep, 2 drop,
+ * 0 not a record the analysis saw: blank lines are left out, any other (a record too large to
+ * read) is copied as it is, so nothing is lost silently.
+ */
 function copyLines(input: string, out: Out, keepLine: Uint8Array, bom: boolean): void {
+  const keep = (line: Buffer) => {
+    for (const b of line) if (b !== 32 && b !== 9 && b !== 10 && b !== 13) return true;
+    return false;
+  };
   const fd = openSync(input, 'r');
   try {
     const buf = Buffer.allocUnsafe(4 << 20);
@@ -125,13 +134,15 @@ function copyLines(input: string, out: Out, keepLine: Uint8Array, bom: boolean):
       first = false;
       let start = 0;
       for (let nl = chunk.indexOf(10, start); nl >= 0; nl = chunk.indexOf(10, start)) {
-        if (keepLine[line]) out.write(Buffer.from(chunk.subarray(start, nl + 1)));
+        const k = keepLine[line] ?? 0;
+        if (k === 1 || (k === 0 && keep(chunk.subarray(start, nl + 1)))) out.write(Buffer.from(chunk.subarray(start, nl + 1)));
         line++;
         start = nl + 1;
       }
       if (n === 0) {
         // The last line, without a line break.
-        if (start < chunk.length && keepLine[line]) out.write(Buffer.from(chunk.subarray(start)));
+        const k = keepLine[line] ?? 0;
+        if (start < chunk.length && (k === 1 || (k === 0 && keep(chunk.subarray(start))))) out.write(Buffer.from(chunk.subarray(start)));
         return;
       }
       carry = Buffer.from(chunk.subarray(start));
@@ -291,7 +302,9 @@ export const filterCommand: CliCommand = {
       throw new UsageError(`cannot read ${positionals[0]}${d ? `: line ${d.range.start.line + 1}: ${d.message}` : ': no records'}`);
     }
     const dropped = droppedRecords(run, drops);
+    // Records the analysis saw; the validator also counts records too large to read (copied as they are).
     const total = run.analyzer.recordCount;
+    const records = Math.max(total, summary.records);
     const droppedSet = new Uint8Array(total);
     for (const d of dropped) droppedSet[d.record - 1] = 1;
     const byReason: Partial<Record<Drop, number>> = {};
@@ -303,14 +316,14 @@ export const filterCommand: CliCommand = {
       reportPath: values.report ?? null,
       drop: drops,
       threshold,
-      records: total,
-      kept: total - dropped.length,
+      records,
+      kept: records - dropped.length,
       dropped: dropped.length,
       byReason,
       droppedRecords: dropped,
     };
     if (report.kept === 0) {
-      io.err(`tunelab filter: nothing written: all ${total} record${total === 1 ? '' : 's'} would be dropped\n`);
+      io.err(`tunelab filter: nothing written: all ${records} record${records === 1 ? '' : 's'} would be dropped\n`);
       if (format === 'json') io.out(JSON.stringify(report) + '\n');
       return 1;
     }
@@ -331,7 +344,10 @@ export const filterCommand: CliCommand = {
         let lines = 0;
         for (let i = 0; i < total; i++) lines = Math.max(lines, run.analyzer.lineOf(i) + 1);
         const keepLine = new Uint8Array(lines + 1);
-        for (let i = 0; i < total; i++) if (!droppedSet[i]) keepLine[run.analyzer.lineOf(i)] = 1;
+        for (let i = 0; i < total; i++) {
+          const line = run.analyzer.lineOf(i);
+          if (line >= 0) keepLine[line] = droppedSet[i] ? 2 : 1;
+        }
         copyLines(input, out, keepLine, s.kind === 'text' && s.bom);
       }
       out.flush();

@@ -160,8 +160,11 @@ export class QualityAnalyzer {
 
   /** One record, in file order (undefined: unreadable; it is counted and otherwise skipped). */
   add(record: NormalizedRecord | undefined, loc: RecordLocation): void {
-    const index = this.records++;
+    // The reader's numbering: a record it could not hold (too large) is skipped, not renumbered.
+    const index = loc.index;
+    while (this.lines.length < index) this.lines.push(-1);
     this.lines.push(loc.line);
+    this.records = index + 1;
     if (!record) return;
     const v = viewOf(record);
     if (v.empty) this.flag('quality-empty-field', index, v.empty);
@@ -236,7 +239,7 @@ export class QualityAnalyzer {
     return this.records;
   }
 
-  /** The 0-based line of record `index`. */
+  /** The 0-based line of record `index` (-1 for a record the reader skipped as too large). */
   lineOf(index: number): number {
     return this.lines.get(index);
   }
