@@ -125,7 +125,9 @@ function located<T>(task: TaskDef, index: number, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof TemplateError) throw new EvalError({ code: 'eval-data-invalid', message: `task ${task.name}, item ${index}: ${e.message}` });
+    // Template problems and requests the model cannot take (an empty choice, a choice longer than
+    // the model's positions) are the item's problem, reported with the task and item.
+    if (e instanceof TemplateError || e instanceof RangeError) throw new EvalError({ code: 'eval-data-invalid', message: `task ${task.name}, item ${index}: ${e.message}` });
     throw e;
   }
 }
@@ -222,9 +224,11 @@ export function runTask(model: CausalLM, tok: EvalTokenizer, loaded: LoadedTask,
           return ids;
         };
         const pairs = choices!.map((c) => encodePair(encodeOnce, context, task.targetDelimiter + c, tok.prefixToken));
-        const res = opts.unbatched
-          ? pairs.map((p) => scoreRequestAlone(model, p.context, p.continuation, scoreOpts))
-          : scoreChoicesShared(model, pairs[0]!.context, pairs.map((p) => p.continuation), scoreOpts);
+        const res = located(task, i, () =>
+          opts.unbatched
+            ? pairs.map((p) => scoreRequestAlone(model, p.context, p.continuation, scoreOpts))
+            : scoreChoicesShared(model, pairs[0]!.context, pairs.map((p) => p.continuation), scoreOpts),
+        );
         const s = scoreChoices(res.map((r) => r.ll), res.map((r) => r.greedy), choices!, gold);
         for (const m of metricNames) scores[m] = s[m as 'acc'];
         const shown = task.primary === 'acc_norm' ? s.predNorm : task.primary === 'acc_bytes' ? s.predBytes : s.pred;

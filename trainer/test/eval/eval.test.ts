@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exactMatch } from '../../../common/eval/metrics';
 import { selectBackend } from '../../backend/index';
@@ -175,4 +177,19 @@ it('validation-split generations are scored against their references', () => {
   // ROUGE-L of "tower" against "the tower": P 1, R 1/2, F 2/3.
   assert.ok(Math.abs(m.rougeL!.value - (1 + 2 / 3) / 2) < 1e-12);
   assert.equal(generationMetrics([]), null);
+});
+
+it('an item the model cannot score (an empty choice) is a located problem, not a crash', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunelab-eval-empty-'));
+  writeFileSync(join(dir, 'd.jsonl'), '{"q": "a?", "c": ["x", "y"], "a": 0}\n{"q": "b?", "c": ["", "y"], "a": 1}\n');
+  writeFileSync(join(dir, 't.yaml'), 'task: e\noutput_type: multiple_choice\ndata_files: d.jsonl\ndoc_to_text: "{{q}}"\ndoc_to_choice: c\ndoc_to_target: a\ntarget_delimiter: ""\n');
+  const prepared = await prepareTasks([join(dir, 't.yaml')], root, 'unused', 0);
+  assert.ok(prepared.ok);
+  const tok = await evalTokenizer(tinyBase);
+  const model = loadModel(tinyBase);
+  try {
+    assert.throws(() => runTask(model, tok, prepared.value[0]!, {}), { message: 'task e, item 1: empty continuation: the choice encodes to no tokens' });
+  } finally {
+    model.dispose();
+  }
 });
