@@ -27,9 +27,14 @@ export function pyLen(s: string): number {
   return n;
 }
 
-/** UTF-8 byte length. */
+/** UTF-8 byte length (counted, so the core runs in a browser too; lone surrogates count 3 as U+FFFD). */
 export function utf8Length(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
 }
 
 /** The per-item scores of one multiple-choice document. */

@@ -100,3 +100,8 @@ test('PyRandom is Python\'s random.Random(1234): outputs and sample()', () => {
   assert.deepEqual(s.sample(pop, 10), [74, 4, 85, 88, 10, 12, 98, 45, 30, 2]);
   assert.deepEqual(s.sample(pop.slice(0, 10), 3), [0, 9, 5]);
 });
+
+test('UTF-8 byte length as Buffer.byteLength counts it', async () => {
+  const { utf8Length } = await import('../../eval/metrics');
+  for (const s of ['', 'abc', 'é', '€', '😀', 'a\u{10FFFF}b', '\ud800x', 'naïve café 日本語 🎉']) assert.equal(utf8Length(s), Buffer.byteLength(s, 'utf8'), JSON.stringify(s));
+});
