@@ -31,8 +31,8 @@ export const evalCommand: CliCommand = {
     'applied on BASE) and reports each task\'s change with a paired 95% confidence interval and a verdict.',
     '',
     'With CONFIG: the tasks come from --tasks or the config\'s eval_tasks, the model from base_model (or',
-    '--model). Without either, CONFIG mode scores validation loss and perplexity on the config\'s',
-    'validation split (val_set_size, split with the config\'s seed exactly as training does).',
+    '--model). Without either (or with --validation), CONFIG mode scores validation loss and perplexity',
+    'on the config\'s validation split (val_set_size, split with the config\'s seed as training does).',
     '',
     '  --model DIR          the model folder (with CONFIG: instead of base_model)',
     '  --adapter DIR        a PEFT adapter folder (any method Tunelab trains) applied on the model',
@@ -46,6 +46,7 @@ export const evalCommand: CliCommand = {
     '  --out FILE           also write the JSON report to FILE',
     '  --markdown FILE      also write a Markdown report to FILE',
     '  --fail-on-forgetting with --compare: exit 1 when a task got significantly worse',
+    '  --validation         CONFIG: validation loss and perplexity even when the config has eval_tasks',
     '  --max-new-tokens N   CONFIG mode generation length limit (default 48)',
     '  --backend B          compute backend (default wasm)',
     '  --json               same as --format json',
@@ -67,6 +68,7 @@ export const evalCommand: CliCommand = {
       markdown: { type: 'string' },
       compare: { type: 'boolean', default: false },
       'fail-on-forgetting': { type: 'boolean', default: false },
+      validation: { type: 'boolean', default: false },
       'max-new-tokens': { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -101,8 +103,8 @@ export const evalCommand: CliCommand = {
     let model = values.model;
     if (positionals.length === 1) {
       const fromConfig = readConfig(resolve(io.cwd, positionals[0]!), io.cwd);
-      if (!tasks && fromConfig.tasks) tasks = fromConfig.tasks;
-      if (!tasks) return legacyEval(positionals[0]!, values, backend as BackendChoice, format, io);
+      if (!tasks && fromConfig.tasks && !values.validation) tasks = fromConfig.tasks;
+      if (!tasks || values.validation) return legacyEval(positionals[0]!, values, backend as BackendChoice, format, io);
       model ??= fromConfig.baseModel;
     } else if (positionals.length > 1) throw new UsageError('expected at most one CONFIG path');
     if (!tasks) throw new UsageError('nothing to run: give --tasks (or a CONFIG)');

@@ -75,6 +75,10 @@ test('CONFIG with eval_tasks: tasks and base_model from the config', async () =>
   const report = JSON.parse(r.out) as EvalReport;
   assert.equal(report.model, tinyBase);
   assert.deepEqual(report.tasks.map((t) => [t.task, t.n]), [['pirate', 3]]);
+  // --validation: the config's validation split instead (here its dataset does not exist).
+  const v = await tunelab('eval', cfg, '--validation');
+  assert.equal(v.code, 2);
+  assert.match(v.err, /config-dataset-path-missing: Local dataset 'x.jsonl' does not exist/);
 });
 
 test('problems: exit 2 with a located, coded line', async () => {
