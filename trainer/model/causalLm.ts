@@ -42,6 +42,8 @@ export abstract class CausalLM {
   readonly linears = new Map<string, LinearLayer>();
   /** Tensor names that were in the checkpoint but are not used (reported, not fatal). */
   unusedWeights: string[] = [];
+  /** Base parameters stored outside `params` (quantised linears' packed weights), counted in totals. */
+  heldParams = 0;
   private cachedHeadT: { source: tf.Variable; t: tf.Tensor2D } | null = null;
 
   constructor(readonly config: ModelConfig) {}
@@ -114,7 +116,7 @@ export abstract class CausalLM {
 
   /** Counts elements: all parameters and the trainable ones. */
   parameterCounts(): { total: number; trainable: number } {
-    let total = 0;
+    let total = this.heldParams;
     let trainable = 0;
     for (const p of this.params.values()) {
       total += p.variable.size;
