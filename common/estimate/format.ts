@@ -42,10 +42,23 @@ export function formatPercent(part: number, whole: number): string {
   return `${p < 10 ? p.toFixed(2) : p.toFixed(1)} %`;
 }
 
-/** The code lens line: `≈ 9.8 GiB per GPU · 4.2 M trainable (0.06 %)`. */
+/** The code lens line: `≈ 9.8 GiB per GPU · LoRA · 4.2 M trainable (0.06 %)`. */
 export function formatLens(e: Estimate): string {
-  return `≈ ${formatBytes(e.perGpu)} per GPU · ${formatCount(e.params.trainable)} trainable (${formatPercent(e.params.trainable, e.params.total)})`;
+  return `≈ ${formatBytes(e.perGpu)} per GPU · ${METHOD_SHORT[e.methodLabel] ?? e.methodLabel} · ${formatCount(e.params.trainable)} trainable (${formatPercent(e.params.trainable, e.params.total)})`;
 }
+
+/** The method as the one-line lens names it (the hover says it in full). */
+const METHOD_SHORT: Record<string, string> = {
+  full: 'full fine-tuning',
+  lora: 'LoRA',
+  qlora: 'QLoRA',
+  'lora-8bit': '8-bit LoRA',
+  prefix: 'prefix tuning',
+  prompt: 'prompt tuning',
+  ia3: 'IA3',
+  bottleneck: 'bottleneck adapters',
+  'llama-adapter': 'LLaMA-Adapter',
+};
 
 const METHOD_NAMES: Record<string, string> = {
   full: 'full fine-tuning',

@@ -6,7 +6,7 @@
  * const e = estimateConfig(yamlObject, { configDir, workspaceRoots, readTextFile, gpus, gpuMemoryBytes });
  * if ('unknown' in e) showInfo(e.unknown, e.key);             // what could not be estimated, and where
  * else {
- *   lens(formatLens(e));                                       // "≈ 9.8 GiB per GPU · 4.2 M trainable (0.06 %)"
+ *   lens(formatLens(e));                                       // "≈ 9.8 GiB per GPU · LoRA · 4.2 M trainable (0.06 %)"
  *   hover(formatBreakdown(e));                                 // markdown table of the breakdown
  *   const limit = e.gpuMemory?.bytes;                          // setting or gpu_memory_limit
  *   if (limit && e.perGpu > limit) warn(MEMORY_EXCEEDS_GPU, formatFitWarning(e, limit), fitSuggestions(e, limit));

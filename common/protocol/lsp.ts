@@ -163,7 +163,7 @@ export type EstimateResult =
       perGpu: number;
       /** Null when no GPU memory is known (no setting, no `gpu_memory_limit`). */
       fits: boolean | null;
-      /** The one-line code lens title, e.g. "≈ 9.8 GB per GPU · 4.2 M trainable (0.06 %)". */
+      /** The one-line code lens title, e.g. "≈ 9.8 GiB per GPU · LoRA · 4.2 M trainable (0.06 %)". */
       title: string;
       /** A Markdown breakdown (the lens's detail, also shown on hover over `base_model`). */
       markdown: string;

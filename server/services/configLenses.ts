@@ -1,6 +1,6 @@
 /**
  * Code lenses at the top of a config: the memory and parameter estimate
- * ("≈ 9.8 GiB per GPU · 4.2 M trainable (0.06 %)", or why there is none) and "Train". Their
+ * ("≈ 9.8 GiB per GPU · LoRA · 4.2 M trainable (0.06 %)", or why there is none) and "Train". Their
  * commands are implemented by the client (common/protocol/lsp.ts `LspCommands`).
  */
 import type { CodeLens } from 'vscode-languageserver-types';

@@ -254,7 +254,7 @@ test('code lenses: the estimate and Train on the first key; symbols; a quick fix
     [{ start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, 'tunelab.showEstimate'],
     [{ start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, 'tunelab.train'],
   ]);
-  assert.match(lenses[0]!.command.title, /^≈ \d+(\.\d+)? GiB per GPU · [\d.]+ [KMB] trainable \([\d.<]+ %\)$/);
+  assert.match(lenses[0]!.command.title, /^≈ \d+(\.\d+)? GiB per GPU · LoRA · [\d.]+ [KMB] trainable \([\d.<]+ %\)$/);
   assert.deepEqual(lenses[1]!.command, { title: '▷ Train', command: 'tunelab.train', arguments: [uri] });
   // The lens carries the same estimate that tunelab/estimate answers.
   assert.deepEqual(lenses[0]!.command.arguments, [uri, await c.request('tunelab/estimate', { uri })]);

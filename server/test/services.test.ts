@@ -85,7 +85,7 @@ test('lenses: the estimate of a known model and Train, on the first key after co
     { range, command: { title: e.result.title, command: 'tunelab.showEstimate', arguments: [doc.uri, e.result] } },
     { range, command: { title: '▷ Train', command: 'tunelab.train', arguments: [doc.uri] } },
   ]);
-  assert.match(e.result.title, /^≈ [\d.]+ GiB per GPU · 4\.19 M trainable \(0\.06 %\)$/);
+  assert.match(e.result.title, /^≈ [\d.]+ GiB per GPU · LoRA · 4\.19 M trainable \(0\.06 %\)$/);
   assert.equal(e.result.memory.total, e.result.perGpu);
   assert.equal(e.result.fits, null);
 });

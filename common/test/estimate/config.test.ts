@@ -41,7 +41,7 @@ test('a hub id estimates offline from the built-in table; the lens line and para
   assert.equal(e.methodLabel, 'qlora');
   assert.equal(e.setup.quantization, 'nf4');
   assert.equal(e.setup.nonQuantizedBytes, 2);
-  assert.match(formatLens(e), /^≈ \d+(\.\d+)? GiB per GPU · 4\.19 M trainable \(0\.06 %\)$/);
+  assert.match(formatLens(e), /^≈ \d+(\.\d+)? GiB per GPU · QLoRA · 4\.19 M trainable \(0\.06 %\)$/);
   assert.equal(e.perGpu, e.memory.total);
   assert.equal(e.gpuMemory, null);
 });

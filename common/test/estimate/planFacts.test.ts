@@ -48,7 +48,7 @@ test('planStartFromConfig: defaults plus what the config tells; an unreadable co
   const start = await planStartFromConfig(join(dir, 'config.yml'), dir);
   assert.deepEqual(start.inputs, { ...DEFAULT_PLAN_INPUTS, tokensPerSecond: 1234 });
   assert.deepEqual(start.notes, [`throughput 1,234 tokens/s: the median of 1 steps in ${join(dir, 'out', 'events.jsonl')}`]);
-  assert.match(start.estimate ?? '', /^≈ [\d.]+ GiB per GPU · 4\.19 M trainable \(0\.06 %\)$/);
+  assert.match(start.estimate ?? '', /^≈ [\d.]+ GiB per GPU · QLoRA · 4\.19 M trainable \(0\.06 %\)$/);
   const missing = await planStartFromConfig(join(dir, 'nope.yml'), dir);
   assert.deepEqual(missing, { inputs: DEFAULT_PLAN_INPUTS, notes: [`no such file: ${join(dir, 'nope.yml')}`], estimate: null });
 });

@@ -8,7 +8,7 @@ import { chartModel, shortCount, shortUsd } from '../../plan/chart';
 import { initialPlanState, parseAmount, reducePlan, type PlanState } from '../../plan/reducer';
 
 const priced: PlanInputs = { ...DEFAULT_PLAN_INPUTS, taskComplexity: 'high', examples: 2000, consistency: 'strict', promptTokens: 1500, queriesPerMonth: 100_000, inputPrice: 3, outputPrice: 15, trainTokens: 6e6, tokensPerSecond: 2500, gpuPricePerHour: 2.5 };
-const init = (inputs: PlanInputs): PlanInit => ({ type: 'init', inputs, configPath: '/w/qlora.yml', notes: ['3 examples from data.jsonl'], estimate: '≈ 6 GiB per GPU · 4.19 M trainable (0.06 %)' });
+const init = (inputs: PlanInputs): PlanInit => ({ type: 'init', inputs, configPath: '/w/qlora.yml', notes: ['3 examples from data.jsonl'], estimate: '≈ 6 GiB per GPU · QLoRA · 4.19 M trainable (0.06 %)' });
 const edit = (s: PlanState, field: keyof PlanInputs, value: string) => reducePlan(s, { type: 'edit', field, value });
 
 test('init from the host: inputs, field texts, source, and the plan computed in the page', () => {
@@ -17,7 +17,7 @@ test('init from the host: inputs, field texts, source, and the plan computed in 
   assert.deepEqual(s.inputs, priced);
   assert.equal(s.text.inputPrice, '3');
   assert.equal(s.text.fineTunedInputPrice, '');
-  assert.deepEqual([s.configPath, s.notes, s.estimate], ['/w/qlora.yml', ['3 examples from data.jsonl'], '≈ 6 GiB per GPU · 4.19 M trainable (0.06 %)']);
+  assert.deepEqual([s.configPath, s.notes, s.estimate], ['/w/qlora.yml', ['3 examples from data.jsonl'], '≈ 6 GiB per GPU · QLoRA · 4.19 M trainable (0.06 %)']);
   assert.deepEqual(s.result, plan(priced));
   assert.equal(s.stale, false);
 });
