@@ -26,9 +26,12 @@ try {
     cpSync(join(root, p), join(stage, p), { recursive: true, filter: (src) => !src.endsWith('.map') && !relative(root, src).includes('test') });
   }
   // The repository has no public URL to resolve relative links against: the packed README names
-  // its screenshots instead of linking them (vsce refuses relative image links otherwise).
+  // its screenshots and linked documents instead of linking them (vsce refuses relative links).
   const readme = join(stage, 'README.md');
-  writeFileSync(readme, readFileSync(readme, 'utf8').replace(/!\[([^\]]*)\]\((?!https?:)([^)]+)\)/g, '*($1: $2 in the repository)*'));
+  const packedReadme = readFileSync(readme, 'utf8')
+    .replace(/!\[([^\]]*)\]\((?!https?:|#)([^)]+)\)/g, '*($1: $2 in the repository)*')
+    .replace(/\[([^\]]*)\]\((?!https?:|#)([^)]+)\)/g, (_, text, target) => (text === target ? `\`${target}\`` : `${text} (\`${target}\` in the repository)`));
+  writeFileSync(readme, packedReadme);
   // A bundle copied while another build rewrote it would not parse: refuse to pack it.
   const bundles = readdirSync(join(stage, 'dist'), { recursive: true }).map(String).filter((f) => /\.(c|m)?js$/.test(f));
   for (const f of bundles) {
