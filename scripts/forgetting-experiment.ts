@@ -19,6 +19,7 @@ import { stringify } from 'yaml';
 import { main } from '../cli/main';
 import type { CliIo } from '../cli/command';
 import { encode, loadChatModel } from '../common/chat/index';
+import { writeFileAtomic } from '../common/fsAtomic';
 import { parseEvent, type TrainerEvent } from '../common/protocol/events';
 import { selectBackend } from '../trainer/backend/index';
 import { generalExamples } from '../trainer/data/general';
@@ -236,9 +237,7 @@ async function run(): Promise<void> {
   const b = doc.indexOf(END);
   if (a < 0 || b < a) throw new Error(`${docPath} has no ${START} … ${END} markers`);
   const next = `${doc.slice(0, a + START.length)}\n${table}\n${doc.slice(b)}`;
-  writeFileSync(`${docPath}.tmp`, next);
-  const { renameSync } = await import('node:fs');
-  renameSync(`${docPath}.tmp`, docPath);
+  writeFileAtomic(docPath, next);
   process.stderr.write(`wrote ${docPath}\n`);
 }
 

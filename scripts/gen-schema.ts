@@ -1,10 +1,11 @@
 // Writes schemas/axolotl-config.schema.json from the config core's key tables (the same data the
 // language service validates with), for yaml-language-server and VS Code's `yamlValidation`.
 // Run: npx tsx scripts/gen-schema.ts [--check]   (--check: exit 1 when the file is stale)
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configJsonSchema } from '../common/config/index';
+import { writeFileAtomic } from '../common/fsAtomic';
 
 const out = join(fileURLToPath(new URL('..', import.meta.url)), 'schemas', 'axolotl-config.schema.json');
 const text = JSON.stringify(configJsonSchema(), null, 2) + '\n';
@@ -22,7 +23,5 @@ if (process.argv.includes('--check')) {
   process.exit(0);
 }
 // Temp file and rename: a reader never sees half a schema.
-const tmp = `${out}.${process.pid}.tmp`;
-writeFileSync(tmp, text);
-renameSync(tmp, out);
+writeFileAtomic(out, text);
 console.log(`wrote ${out} (${text.length} bytes)`);

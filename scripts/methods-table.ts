@@ -12,11 +12,12 @@
  *   npm run methods-table [-- --steps N] [-- --no-write]
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { writeFileAtomic } from '../common/fsAtomic';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const examples = join(root, 'examples');
@@ -118,9 +119,7 @@ function main(): void {
     const a = text.indexOf(START);
     const b = text.indexOf(END);
     if (a < 0 || b < a) throw new Error(`README.md has no ${START} … ${END} section`);
-    const tmp = `${readme}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${text.slice(0, a + START.length)}\n${table}\n${text.slice(b)}`);
-    renameSync(tmp, readme);
+    writeFileAtomic(readme, `${text.slice(0, a + START.length)}\n${table}\n${text.slice(b)}`);
     process.stderr.write('methods-table: README.md updated\n');
   }
 }

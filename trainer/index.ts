@@ -26,7 +26,7 @@ export type { EvalReport, EvalRequest, EvalSample } from './train/evalRun';
 export { runEval } from './train/evalRun';
 // Benchmarks and the forgetting report (engineer E): trainer/eval.
 export type { CompareRequest, EvalOutcome, EvalTaskSpec, EvalTasksRequest, ScoredReport } from './eval/index';
-export { runCompare, runEvalTasks, writeFileAtomically } from './eval/index';
+export { runCompare, runEvalTasks } from './eval/index';
 // Model merging (mergekit configs): owned with trainer/merge.
 export type { MergeRunRequest, MergeRunResult } from './merge/run';
 export { DEFAULT_MERGE_SEED, MergeError, RUNNABLE_METHODS, runMerge } from './merge/run';

@@ -5,8 +5,9 @@ import { configEvalTasks } from '../../common/eval/configTasks';
 import { formatProblem, type EvalProblem } from '../../common/eval/problems';
 import { renderForgettingMarkdown, renderForgettingText, renderReportMarkdown, renderReportText } from '../../common/eval/render';
 import type { EvalTaskSpec } from '../../common/eval/tasks';
+import { writeFileAtomic } from '../../common/fsAtomic';
 import { resolveLocalPath } from '../../common/paths';
-import { runCompare, runEval, runEvalTasks, writeFileAtomically, type BackendChoice, type EvalReport } from '../../trainer/index';
+import { runCompare, runEval, runEvalTasks, type BackendChoice, type EvalReport } from '../../trainer/index';
 import { formatOption, numberOption, parse } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 
@@ -148,8 +149,8 @@ function readConfig(path: string, cwd: string): { baseModel?: string; tasks?: Ev
 
 function writeOutputs(io: CliIo, out: string | undefined, markdown: string | undefined, json: string, md: () => string): void {
   try {
-    if (out) writeFileAtomically(resolve(io.cwd, out), json);
-    if (markdown) writeFileAtomically(resolve(io.cwd, markdown), md());
+    if (out) writeFileAtomic(resolve(io.cwd, out), json, { mkdir: true });
+    if (markdown) writeFileAtomic(resolve(io.cwd, markdown), md(), { mkdir: true });
   } catch (e) {
     throw new UsageError(`cannot write the report: ${(e as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { UsageError, type CliCommand, type CliIo } from '../command';
@@ -7,6 +7,7 @@ import { parseConfig, resolveConfig } from '../../common/config/index';
 import { RecordSplitter } from '../../common/dataset/index';
 import { readParquetRows, sniff, readPrefix } from '../../common/dataset/file';
 import { findDatasetEntry } from '../../common/dataset/inspect';
+import { writeFileAtomic } from '../../common/fsAtomic';
 import { analyzeDatasetFile, type QualityRun } from '../../common/dataset/quality/file';
 import type { RecordFinding } from '../../common/dataset/quality/analyzer';
 import type { RecordFindingCode } from '../../common/dataset/quality/types';
@@ -75,18 +76,6 @@ function sameFile(a: string, b: string): boolean {
 
 /** A temporary name beside `path` (same folder: the rename is atomic). */
 const tempFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-
-/** Writes `text` to `path` through a temporary file. */
-function writeAtomic(path: string, text: string): void {
-  const tmp = tempFor(path);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
 
 /** Buffered writes to a file descriptor. */
 class Out {
@@ -358,7 +347,7 @@ export const filterCommand: CliCommand = {
       throw e;
     }
     renameSync(tmp, output);
-    if (reportPath) writeAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
+    if (reportPath) writeFileAtomic(reportPath, JSON.stringify(report, null, 2) + '\n');
     if (format === 'json') io.out(JSON.stringify(report) + '\n');
     else io.out(summaryText(report, positionals[0]!, values.out));
     return 0;

@@ -1,9 +1,10 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, truncateSync, writeFileSync, appendFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, truncateSync, appendFileSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApiRequestError, costOf, HttpChatClient } from '../../common/datagen/client';
 import { type DropReason } from '../../common/datagen/filters';
 import { initialState, parseState, runPipeline, type DatagenMethod, type DatagenState, type PipelineOptions } from '../../common/datagen/pipeline';
 import { evolSeedInstruction, formatRecord, readSeeds, type OutputFormat } from '../../common/datagen/records';
+import { writeFileAtomic } from '../../common/fsAtomic';
 import { formatOption, numberOption, parse } from '../args';
 import { UsageError, type CliCommand, type CliIo } from '../command';
 
@@ -58,13 +59,6 @@ function repairOutput(path: string): number {
   const end = text.lastIndexOf('\n') + 1;
   if (end < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
   return text.slice(0, end).split('\n').filter((l) => l.trim() !== '').length;
-}
-
-/** Writes `data` under a temporary name and renames it over `path` (never half-written). */
-function writeAtomic(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 /** Whether the file ends with a newline (a file we append to must). */
@@ -217,7 +211,7 @@ export const generateDataCommand: CliCommand = {
           progress: (s) => bar.update(s),
           commit: async (s, records) => {
             // State first: a crash before the append loses these records, never duplicates them.
-            writeAtomic(statePath, `${JSON.stringify(s)}\n`);
+            writeFileAtomic(statePath, `${JSON.stringify(s)}\n`);
             if (records.length) appendFileSync(out, records.map((r) => `${formatRecord(r, format)}\n`).join(''));
           },
         },
@@ -231,7 +225,7 @@ export const generateDataCommand: CliCommand = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    writeAtomic(statePath, `${JSON.stringify(result.state)}\n`);
+    writeFileAtomic(statePath, `${JSON.stringify(result.state)}\n`);
     bar.end(result.state);
     const s = result.state;
     const cost = costOf(s, price.in, price.out);

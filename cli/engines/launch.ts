@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { ConfigModelCheck } from '../../common/config/modelCheck';
 import { checkDatasetAgainstEntry } from '../../common/dataset/configHook';
 import { checkHfSupport, deriveConfig, describeProbe, engineCommand, findPython, missingPieces, pythonFailure } from '../../common/engines/index';
 import { EVENT_VERSION, LineSplitter, parseEvent, type TrainerEvent } from '../../common/protocol/events';
+import { writeFileAtomic } from '../../common/fsAtomic';
 import { listCheckpointDirs, summarizeEvents } from '../../common/runs/index';
 import { humanEventLine } from './human';
 import { runProbe } from './probe';
@@ -177,13 +178,13 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
   const derivedPath = join(work, 'config.yml');
   const metaPath = join(work, 'run.json');
   try {
-    writeAtomic(derivedPath, deriveConfig(text, { plugin: req.engine === 'axolotl', outputDir, resumeFrom: resumeFrom?.checkpoint ?? null, maxSteps: req.maxSteps }));
+    writeFileAtomic(derivedPath, deriveConfig(text, { plugin: req.engine === 'axolotl', outputDir, resumeFrom: resumeFrom?.checkpoint ?? null, maxSteps: req.maxSteps }));
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
     return refuse('engine-config-invalid', `cannot derive the engine's config: ${(e as Error).message}`);
   }
   const method = config.adapter === 'qlora' ? 'qlora' : config.adapter === 'lora' ? 'lora' : 'full';
-  writeAtomic(metaPath, JSON.stringify({ run_id: runId, engine: req.engine, config: { ...config, output_dir: outputDir, ...(req.maxSteps ? { max_steps: req.maxSteps } : {}) }, config_path: configPath, output_dir: outputDir, method, resumed_from: resumeFrom, gpus: req.gpus }));
+  writeFileAtomic(metaPath, JSON.stringify({ run_id: runId, engine: req.engine, config: { ...config, output_dir: outputDir, ...(req.maxSteps ? { max_steps: req.maxSteps } : {}) }, config_path: configPath, output_dir: outputDir, method, resumed_from: resumeFrom, gpus: req.gpus }));
 
   const cmd = engineCommand({ engine: req.engine, python: py.command, configPath: derivedPath, gpus: req.gpus, packageDir: req.packageDir ?? env.TUNELAB_PYTHON_PACKAGE ?? defaultPackageDir(), runId, eventsPath: eventsFile, metaPath, env });
   emit({ type: 'log', level: 'info', message: `$ ${[cmd.command, ...cmd.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` });
@@ -256,12 +257,6 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
     return 1;
   }
   return doneStatus === 'failed' ? 1 : 0;
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 /** Reads what is appended to a file from an offset on, line by line (polled: works on every file system). */

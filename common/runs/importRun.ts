@@ -7,8 +7,9 @@
  *   3. Axolotl console logs (`*.log`, `*.out`, `*.txt` beside the outputs).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../fsAtomic';
 import { parseEvent, type TrainerEvent } from '../protocol/events';
 import { looksLikeTrainerLog, parseAxolotlLog } from './axolotlLog';
 import { metricLogToEvents, type ImportMeta, type MetricLog } from './metricLog';
@@ -239,8 +240,6 @@ export function writeImportedEvents(result: ImportResult): { written: boolean; p
   const path = join(result.dir, 'events.jsonl');
   if (!isImportedEventsFile(path)) return { written: false, path };
   const text = result.runs.flatMap((r) => r.events).map((e) => JSON.stringify(e)).join('\n') + '\n';
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  writeFileAtomic(path, text);
   return { written: true, path };
 }

@@ -8,9 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../common/fsAtomic';
 
 const registered = (): boolean => tf.getGradient('BatchMatMul') !== undefined;
 
@@ -31,10 +32,7 @@ export async function ensureGradients(): Promise<void> {
     const esbuildName = 'esbuild';
     const esbuild = (await import(/* @vite-ignore */ esbuildName)) as typeof import('esbuild');
     const out = await esbuild.build({ entryPoints: [entry], bundle: true, write: false, format: 'cjs', platform: 'node', logLevel: 'silent' });
-    mkdirSync(dir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, out.outputFiles[0].contents);
-    renameSync(temp, file);
+    writeFileAtomic(file, out.outputFiles[0].contents, { mkdir: true });
   }
   require(file);
   if (!registered()) throw new Error('tfjs gradients could not be registered');

@@ -3,4 +3,3 @@ export type { CompareRequest, EvalTasksRequest, Outcome as EvalOutcome, ScoredRe
 export { evalTokenizer, isAdapterDir, prepareTasks, runCompare, runEvalTasks, scoreModel } from './evalTasks';
 export type { EvalTaskSpec, EvalTokenizer, LoadedTask, TaskRunOptions } from './runTasks';
 export { loadTask, resolveTask, runTask } from './runTasks';
-export { writeFileAtomically } from './writeReport';

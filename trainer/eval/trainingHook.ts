@@ -12,11 +12,11 @@ import type { EvalProblem } from '../../common/eval/problems';
 import { EVAL_REPORT_VERSION, type EvalReport, type ForgettingReport } from '../../common/eval/report';
 import type { BenchmarkEvent } from '../../common/protocol/events';
 import { resolveLocalPath } from '../../common/paths';
+import { writeFileAtomic } from '../../common/fsAtomic';
 import { loadModel } from '../io/index';
 import type { CausalLM } from '../model/index';
 import { evalTokenizer, prepareTasks, type ScoredReport } from './evalTasks';
 import { runTask, type EvalTokenizer, type LoadedTask } from './runTasks';
-import { writeFileAtomically } from './writeReport';
 
 type BenchmarkPayload = Omit<BenchmarkEvent, 'v' | 'time' | 'run_id' | 'type'>;
 
@@ -62,7 +62,7 @@ export class TrainingBenchmarks {
   atEnd(step: number, model: CausalLM, outputDir: string, tunedLabel: { model: string; adapter: string | null }): BenchmarkPayload {
     const f = this.last?.step === step ? { ...this.last.report, tuned: { ...this.last.report.tuned, ...tunedLabel } } : this.compare(model, tunedLabel);
     const path = join(outputDir, 'eval_report.json');
-    writeFileAtomically(path, JSON.stringify(f, null, 2) + '\n');
+    writeFileAtomic(path, JSON.stringify(f, null, 2) + '\n', { mkdir: true });
     return payload(step, f, path, true);
   }
 

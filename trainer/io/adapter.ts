@@ -11,7 +11,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyLora, loraLayers, loraScaling, transpose2d, type CausalLM, type HostTensor, type ModelConfig } from '../model/index';
 import { ModelDirError, readJsonFile } from './hfModel';
-import { readSafetensors, writeFileAtomic, writeSafetensors } from './safetensors';
+import { writeFileAtomic } from '../../common/fsAtomic';
+import { readSafetensors, writeSafetensors } from './safetensors';
 
 const PREFIX = 'base_model.model.';
 
@@ -80,7 +81,7 @@ export function saveAdapter(model: CausalLM, out: string, opts: { baseModel?: st
     use_rslora: first.useRslora,
   };
   writeSafetensors(join(out, 'adapter_model.safetensors'), tensors, { metadata: { format: 'pt' } });
-  writeFileAtomic(join(out, 'adapter_config.json'), [`${JSON.stringify(config, null, 2)}\n`]);
+  writeFileAtomic(join(out, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`, { fsync: true });
   return ['adapter_config.json', 'adapter_model.safetensors'];
 }
 

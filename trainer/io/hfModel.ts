@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildModel, parseModelConfig, type CausalLM, type HostTensor, type ModelConfig } from '../model/index';
 import type { FloatDtype } from './safetensors';
-import { readSafetensors, writeFileAtomic, writeSafetensors } from './safetensors';
+import { writeFileAtomic } from '../../common/fsAtomic';
+import { readSafetensors, writeSafetensors } from './safetensors';
 
 /** A model directory that cannot be read; the message names the file. */
 export class ModelDirError extends Error {}
@@ -93,7 +94,7 @@ export function copyTokenizerFiles(from: string, to: string): string[] {
   for (const f of TOKENIZER_FILES) {
     const src = join(from, f);
     if (!existsSync(src)) continue;
-    writeFileAtomic(join(to, f), [readFileSync(src)]);
+    writeFileAtomic(join(to, f), readFileSync(src), { fsync: true });
     copied.push(f);
   }
   return copied;
@@ -115,7 +116,7 @@ export function saveModelDir(out: string, config: ModelConfig, tensors: Map<stri
   const dtype = opts.dtype ?? 'F32';
   const torchDtype = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype];
   writeSafetensors(join(out, 'model.safetensors'), tensors, { dtype, metadata: { format: 'pt' } });
-  writeFileAtomic(join(out, 'config.json'), [`${JSON.stringify({ ...config.raw, torch_dtype: torchDtype }, null, 2)}\n`]);
+  writeFileAtomic(join(out, 'config.json'), `${JSON.stringify({ ...config.raw, torch_dtype: torchDtype }, null, 2)}\n`, { fsync: true });
   const written = ['config.json', 'model.safetensors'];
   if (opts.tokenizerFrom) written.push(...copyTokenizerFiles(opts.tokenizerFrom, out));
   return written;

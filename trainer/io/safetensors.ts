@@ -5,7 +5,8 @@
  * implementation does (contiguous, no gaps, no trailing bytes) and converts F32/F16/BF16/F64 (and
  * integer tensors) to float32; writing pads the header with spaces to 8 bytes and goes through a temp file + rename.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { writeFileAtomic } from '../../common/fsAtomic';
 import type { HostTensor } from '../model/tensors';
 import { numel } from '../model/tensors';
 
@@ -259,27 +260,7 @@ export function encodeSafetensors(tensors: Map<string, HostTensor>, opts: { dtyp
   return parts;
 }
 
-/** Writes `path` atomically: a temp file in the same directory, fsync'd, then renamed over. */
-export function writeFileAtomic(path: string, parts: (Buffer | string)[]): void {
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(temp, 'w');
-  try {
-    for (const p of parts) {
-      const b = typeof p === 'string' ? Buffer.from(p, 'utf8') : p;
-      let at = 0;
-      while (at < b.length) at += writeSync(fd, b, at, b.length - at);
-    }
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(temp, path);
-}
-
 /** Writes tensors to `path` (F32 by default; F16/BF16 on request) atomically. */
 export function writeSafetensors(path: string, tensors: Map<string, HostTensor>, opts: { dtype?: FloatDtype; metadata?: Record<string, string> } = {}): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, opts));
+  writeFileAtomic(path, encodeSafetensors(tensors, opts), { fsync: true });
 }

@@ -11,7 +11,8 @@ import { parseConfig } from '../../common/config/index';
 import { readMergeConfig, type MergeConfig, type ModelRef } from '../../common/merge/config';
 import { METHODS_BY_NAME, MERGE_METHODS, type MergeMethodSpec } from '../../common/merge/schema';
 import { resolveLocalPath } from '../../common/paths';
-import { copyTokenizerFiles, ModelDirError, readJsonFile, writeFileAtomic, type FloatDtype } from '../io/index';
+import { writeFileAtomic } from '../../common/fsAtomic';
+import { copyTokenizerFiles, ModelDirError, readJsonFile, type FloatDtype } from '../io/index';
 import { applyMask, bernoulliMask, dellaMask, linearMerge, magnitudeMask, maskRandom, outlierMask, slerp, taskArithmetic, type Mask, type WeightedDelta } from './maths';
 import { MergePlanError, outputLayers, planMerge, type PlannedTensor } from './plan';
 import { ModelSource } from './sources';
@@ -116,12 +117,12 @@ export function runMerge(req: MergeRunRequest): MergeRunResult {
     writer.finish();
     const files = writer.files();
     const layerKey = 'num_hidden_layers' in ref.config || !('n_layer' in ref.config) ? 'num_hidden_layers' : 'n_layer';
-    writeFileAtomic(join(temp, 'config.json'), [`${JSON.stringify({ ...ref.config, [layerKey]: layers, ...(embedRows !== undefined && typeof ref.config.vocab_size === 'number' && embedRows !== ref.config.vocab_size ? { vocab_size: embedRows } : {}), torch_dtype: TORCH[dtype] }, null, 2)}\n`]);
+    writeFileAtomic(join(temp, 'config.json'), `${JSON.stringify({ ...ref.config, [layerKey]: layers, ...(embedRows !== undefined && typeof ref.config.vocab_size === 'number' && embedRows !== ref.config.vocab_size ? { vocab_size: embedRows } : {}), torch_dtype: TORCH[dtype] }, null, 2)}\n`, { fsync: true });
     files.push('config.json');
     files.push(...copyTokenizerFiles(tokenizerDir(config, sources, refKey), temp));
     if (applyChatTemplate(config, sources, temp) && !files.includes('tokenizer_config.json')) files.push('tokenizer_config.json');
-    writeFileAtomic(join(temp, 'mergekit_config.yml'), [text.endsWith('\n') ? text : `${text}\n`]);
-    writeFileAtomic(join(temp, 'README.md'), [modelCard(config, method, seed, dtype, text)]);
+    writeFileAtomic(join(temp, 'mergekit_config.yml'), text.endsWith('\n') ? text : `${text}\n`, { fsync: true });
+    writeFileAtomic(join(temp, 'README.md'), modelCard(config, method, seed, dtype, text), { fsync: true });
     files.push('mergekit_config.yml', 'README.md');
     if (existsSync(outDir)) {
       const old = join(dirname(outDir), `.${basename(outDir)}.old-${process.pid}-${Date.now()}`);
@@ -273,7 +274,7 @@ function applyChatTemplate(config: MergeConfig, sources: Map<string, ModelSource
   } else if (want.includes('{')) template = want;
   if (template === undefined) return false;
   const cfg = readTokenizerConfig(out) ?? {};
-  writeFileAtomic(join(out, 'tokenizer_config.json'), [`${JSON.stringify({ ...cfg, chat_template: template }, null, 2)}\n`]);
+  writeFileAtomic(join(out, 'tokenizer_config.json'), `${JSON.stringify({ ...cfg, chat_template: template }, null, 2)}\n`, { fsync: true });
   return true;
 }
 

@@ -7,7 +7,8 @@
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic, type FloatDtype } from '../io/index';
+import { writeFileAtomic } from '../../common/fsAtomic';
+import { type FloatDtype } from '../io/index';
 import { encodeFloats } from './codec';
 
 const WIDTH: Record<FloatDtype, number> = { F32: 4, F16: 2, BF16: 2 };
@@ -82,7 +83,7 @@ export class StreamingModelWriter {
       const weightMap: Record<string, string> = {};
       for (const s of this.shards) for (const n of s.names) weightMap[n] = s.file;
       const index = { metadata: { total_size: this.totalBytes }, weight_map: weightMap };
-      writeFileAtomic(join(this.dir, 'model.safetensors.index.json'), [`${JSON.stringify(index, null, 2)}\n`]);
+      writeFileAtomic(join(this.dir, 'model.safetensors.index.json'), `${JSON.stringify(index, null, 2)}\n`, { fsync: true });
     }
   }
 

@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ModelDirError, readJsonFile, readSafetensors, writeFileAtomic, writeSafetensors } from '../io/index';
+import { writeFileAtomic } from '../../common/fsAtomic';
+import { ModelDirError, readJsonFile, readSafetensors, writeSafetensors } from '../io/index';
 import type { HostTensor } from '../model/index';
 
 export const ADAPTER_CONFIG = 'adapter_config.json';
@@ -16,7 +17,7 @@ export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 export function writeAdapterFiles(dir: string, config: Record<string, unknown>, tensors: Map<string, HostTensor>): string[] {
   mkdirSync(dir, { recursive: true });
   writeSafetensors(join(dir, ADAPTER_WEIGHTS), tensors, { metadata: { format: 'pt' } });
-  writeFileAtomic(join(dir, ADAPTER_CONFIG), [`${JSON.stringify(sortKeys(config), null, 2)}\n`]);
+  writeFileAtomic(join(dir, ADAPTER_CONFIG), `${JSON.stringify(sortKeys(config), null, 2)}\n`, { fsync: true });
   return [ADAPTER_CONFIG, ADAPTER_WEIGHTS];
 }
 
