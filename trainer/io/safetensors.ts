@@ -227,19 +227,20 @@ export function readSafetensors(path: string, opts: { names?: Iterable<string>; 
   }
 }
 
-/** Encodes float32 tensors into safetensors bytes (names sorted; header space-padded to 8). */
-export function encodeSafetensors(tensors: Map<string, HostTensor>, opts: { dtype?: FloatDtype; metadata?: Record<string, string> } = {}): Buffer[] {
-  const dtype = opts.dtype ?? 'F32';
-  const width = dtype === 'F32' ? 4 : 2;
-  const names = [...tensors.keys()].sort();
-  const header: Record<string, unknown> = {};
-  if (opts.metadata && Object.keys(opts.metadata).length) header.__metadata__ = opts.metadata;
+/** Bytes per value of each float dtype Tunelab writes. */
+export const FLOAT_WIDTH: Record<FloatDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+
+/**
+ * The start of a safetensors file: the 8-byte little-endian header length, then the JSON header
+ * (space-padded to a multiple of 8) for `tensors` stored back to back in the order given, with
+ * `metadata` as `__metadata__` when given. The tensors' bytes follow it.
+ */
+export function safetensorsHeader(tensors: readonly { name: string; shape: readonly number[] }[], dtype: FloatDtype, metadata?: Record<string, string>): [Buffer, Buffer] {
+  const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
   let offset = 0;
-  for (const name of names) {
-    const t = tensors.get(name) as HostTensor;
-    if (t.data.length !== numel(t.shape)) throw new SafetensorsError(`tensor "${name}": ${t.data.length} values for shape [${t.shape.join(', ')}]`);
-    const bytes = t.data.length * width;
-    header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+  for (const { name, shape } of tensors) {
+    const bytes = numel(shape) * FLOAT_WIDTH[dtype];
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = Buffer.from(JSON.stringify(header), 'utf8');
@@ -247,7 +248,20 @@ export function encodeSafetensors(tensors: Map<string, HostTensor>, opts: { dtyp
   if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
-  const parts: Buffer[] = [len, json];
+  return [len, json];
+}
+
+/** Encodes float32 tensors into safetensors bytes (names sorted; header space-padded to 8). */
+export function encodeSafetensors(tensors: Map<string, HostTensor>, opts: { dtype?: FloatDtype; metadata?: Record<string, string> } = {}): Buffer[] {
+  const dtype = opts.dtype ?? 'F32';
+  const width = FLOAT_WIDTH[dtype];
+  const names = [...tensors.keys()].sort();
+  for (const name of names) {
+    const t = tensors.get(name) as HostTensor;
+    if (t.data.length !== numel(t.shape)) throw new SafetensorsError(`tensor "${name}": ${t.data.length} values for shape [${t.shape.join(', ')}]`);
+  }
+  const metadata = opts.metadata && Object.keys(opts.metadata).length ? opts.metadata : undefined;
+  const parts: Buffer[] = safetensorsHeader(names.map((name) => ({ name, shape: (tensors.get(name) as HostTensor).shape })), dtype, metadata);
   for (const name of names) {
     const { data } = tensors.get(name) as HostTensor;
     const buf = Buffer.alloc(data.length * width);

@@ -8,10 +8,8 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../common/fsAtomic';
-import { type FloatDtype } from '../io/index';
+import { FLOAT_WIDTH, safetensorsHeader, type FloatDtype } from '../io/index';
 import { encodeFloats } from './codec';
-
-const WIDTH: Record<FloatDtype, number> = { F32: 4, F16: 2, BF16: 2 };
 
 interface Shard {
   file: string;
@@ -39,7 +37,7 @@ export class StreamingModelWriter {
   ) {
     let shard: Shard | undefined;
     for (const t of tensors) {
-      const bytes = numel(t.shape) * WIDTH[dtype];
+      const bytes = numel(t.shape) * FLOAT_WIDTH[dtype];
       if (!shard || (shard.names.length > 0 && shard.bytes + bytes > maxShardBytes)) {
         shard = { file: '', names: [], bytes: 0 };
         this.shards.push(shard);
@@ -98,18 +96,7 @@ export class StreamingModelWriter {
     this.closeShard();
     this.current = si;
     const shard = this.shards[si];
-    const header: Record<string, unknown> = { __metadata__: this.metadata };
-    let offset = 0;
-    for (const n of shard.names) {
-      const bytes = numel(this.shapes.get(n)!) * WIDTH[this.dtype];
-      header[n] = { dtype: this.dtype, shape: this.shapes.get(n), data_offsets: [offset, offset + bytes] };
-      offset += bytes;
-    }
-    let json = Buffer.from(JSON.stringify(header), 'utf8');
-    const pad = (8 - (json.length % 8)) % 8;
-    if (pad) json = Buffer.concat([json, Buffer.alloc(pad, 0x20)]);
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(json.length));
+    const [len, json] = safetensorsHeader(shard.names.map((name) => ({ name, shape: this.shapes.get(name)! })), this.dtype, this.metadata);
     this.fd = openSync(join(this.dir, shard.file), 'w');
     this.put(len);
     this.put(json);
