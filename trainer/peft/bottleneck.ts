@@ -7,7 +7,7 @@
  */
 import { BOTTLENECK_ACTIVATIONS, BOTTLENECK_PLACEMENTS, createBottleneck, toHost, type BottleneckActivation, type BottleneckPlacement, type HostTensor } from '../model/index';
 import { writeAdapterFiles } from './files';
-import { positiveInt } from './lora';
+import { positiveInt } from './configValues';
 import type { PeftMethod } from './types';
 
 export interface BottleneckSettings {

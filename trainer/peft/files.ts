@@ -21,6 +21,33 @@ export function writeAdapterFiles(dir: string, config: Record<string, unknown>, 
   return [ADAPTER_CONFIG, ADAPTER_WEIGHTS];
 }
 
+/**
+ * The adapter_config.json fields of PEFT's PromptLearningConfig, common to the prompt-learning
+ * methods (prefix and prompt tuning); each method adds its own keys.
+ */
+export function promptLearningConfig(peftType: 'PREFIX_TUNING' | 'PROMPT_TUNING', baseModel: string | null, dims: { heads: number; layers: number; virtualTokens: number; tokenDim: number }): Record<string, unknown> {
+  return {
+    auto_mapping: null,
+    base_model_name_or_path: baseModel,
+    inference_mode: true,
+    num_attention_heads: dims.heads,
+    num_layers: dims.layers,
+    num_transformer_submodules: 1,
+    num_virtual_tokens: dims.virtualTokens,
+    peft_type: peftType,
+    revision: null,
+    task_type: 'CAUSAL_LM',
+    token_dim: dims.tokenDim,
+  };
+}
+
+/** A saved prompt-learning adapter's `num_virtual_tokens` (a positive integer, else an error naming `where`). */
+export function savedVirtualTokens(config: Record<string, unknown>, where: string): number {
+  const n = config.num_virtual_tokens;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new Error(`${where}: num_virtual_tokens must be a positive integer, got ${JSON.stringify(n)}`);
+  return n;
+}
+
 /** Reads adapter_config.json (an object, else ModelDirError naming the file). */
 export function readAdapterJson(dir: string): { path: string; config: Record<string, unknown> } {
   const path = join(dir, ADAPTER_CONFIG);

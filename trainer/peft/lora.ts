@@ -4,6 +4,7 @@
  */
 import { loraPairs, mergeAdapter, parseLoraConfig, saveAdapter } from '../io/index';
 import { applyLora, loraScaling, type HostTensor } from '../model/index';
+import { bool, num, positiveInt, str } from './configValues';
 import type { PeftMethod, RawConfig, Refuse } from './types';
 
 /** LoRA hyper-parameters as the config gives them. */
@@ -17,21 +18,6 @@ export interface LoraSettings {
   rslora: boolean;
   /** `peft_use_dora`: DoRA (a magnitude vector per wrapped linear). */
   dora?: boolean;
-}
-
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
-const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
-const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
-
-/** Reads a positive integer key; refuses other values (returns the fallback then). */
-export function positiveInt(cfg: RawConfig, key: string, fallback: number, refuse: Refuse): number {
-  const v = num(cfg[key]);
-  if (v === null) return fallback;
-  if (!Number.isInteger(v) || v < 1) {
-    refuse('trainer-invalid-setting', key, `${key} must be a positive integer`);
-    return fallback;
-  }
-  return v;
 }
 
 export function readLoraSettings(cfg: RawConfig, refuse: Refuse): LoraSettings {

@@ -5,8 +5,8 @@
  * without the MLP, as PEFT loads it in inference mode.
  */
 import { createPrefix } from '../model/index';
-import { writeAdapterFiles } from './files';
-import { positiveInt } from './lora';
+import { promptLearningConfig, savedVirtualTokens, writeAdapterFiles } from './files';
+import { positiveInt } from './configValues';
 import type { PeftMethod } from './types';
 
 export interface PrefixSettings {
@@ -54,27 +54,16 @@ export const prefixMethod: PeftMethod<PrefixSettings> = {
         writeAdapterFiles(
           dir,
           {
-            auto_mapping: null,
-            base_model_name_or_path: o.baseModel ?? null,
+            ...promptLearningConfig('PREFIX_TUNING', o.baseModel ?? null, { heads: c.numKvHeads, layers: c.numLayers, virtualTokens: s.virtualTokens, tokenDim: adapter.tokenDim }),
             encoder_hidden_size: s.encoderHidden ?? adapter.tokenDim,
-            inference_mode: true,
-            num_attention_heads: c.numKvHeads,
-            num_layers: c.numLayers,
-            num_transformer_submodules: 1,
-            num_virtual_tokens: s.virtualTokens,
-            peft_type: 'PREFIX_TUNING',
             prefix_projection: s.projection,
-            revision: null,
-            task_type: 'CAUSAL_LM',
-            token_dim: adapter.tokenDim,
           },
           new Map([['prompt_embeddings', adapter.finalPrefix()]]),
         ),
     };
   },
   fromSaved(config, tensors, where) {
-    const n = config.num_virtual_tokens;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new Error(`${where}: num_virtual_tokens must be a positive integer, got ${JSON.stringify(n)}`);
+    const n = savedVirtualTokens(config, where);
     const t = tensors.get('prompt_embeddings');
     if (!t) throw new Error(`${where}: no "prompt_embeddings" tensor`);
     // Saved values are the final prefix: load without the MLP, whatever prefix_projection says.

@@ -5,8 +5,8 @@
  * as PEFT saves it: peft_type PROMPT_TUNING, one tensor `prompt_embeddings` [P, C].
  */
 import { createPrompt, embeddingRows, normalInit, seededRandom, textInitIds, type HostTensor } from '../model/index';
-import { writeAdapterFiles } from './files';
-import { positiveInt } from './lora';
+import { promptLearningConfig, savedVirtualTokens, writeAdapterFiles } from './files';
+import { positiveInt } from './configValues';
 import { DEFAULT_VIRTUAL_TOKENS } from './prefix';
 import type { PeftMethod } from './types';
 
@@ -65,19 +65,9 @@ export const promptMethod: PeftMethod<PromptSettings> = {
         writeAdapterFiles(
           dir,
           {
-            auto_mapping: null,
-            base_model_name_or_path: o.baseModel ?? null,
-            inference_mode: true,
-            num_attention_heads: c.numHeads,
-            num_layers: c.numLayers,
-            num_transformer_submodules: 1,
-            num_virtual_tokens: P,
-            peft_type: 'PROMPT_TUNING',
+            ...promptLearningConfig('PROMPT_TUNING', o.baseModel ?? null, { heads: c.numHeads, layers: c.numLayers, virtualTokens: P, tokenDim: C }),
             prompt_tuning_init: s.init,
             prompt_tuning_init_text: s.initText,
-            revision: null,
-            task_type: 'CAUSAL_LM',
-            token_dim: C,
             tokenizer_kwargs: null,
             tokenizer_name_or_path: s.init === 'TEXT' ? (o.baseModel ?? null) : null,
           },
@@ -86,8 +76,7 @@ export const promptMethod: PeftMethod<PromptSettings> = {
     };
   },
   fromSaved(config, tensors, where) {
-    const n = config.num_virtual_tokens;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) throw new Error(`${where}: num_virtual_tokens must be a positive integer, got ${JSON.stringify(n)}`);
+    const n = savedVirtualTokens(config, where);
     const sub = config.num_transformer_submodules;
     if (sub !== undefined && sub !== null && sub !== 1) throw new Error(`${where}: num_transformer_submodules ${JSON.stringify(sub)}: a causal language model has 1`);
     const t = tensors.get('prompt_embeddings');

@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { makeBatch, type Example } from '../data/batches';
 import type { NamedParam } from './adamw';
 import type { LossModel } from './port';
+import { num } from '../peft/configValues';
 
 /** The penalty settings read from the config (Tunelab keys; common/config/schema/keysTunelab.ts). */
 export interface RegularizeSettings {
@@ -36,7 +37,6 @@ export interface RegularizeSettings {
 }
 
 type Raw = Record<string, unknown>;
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
 
 /** Reads the penalty keys; bad values are refused through `refuse(code, key, message)` like the other settings. */
 export function readRegularizeSettings(cfg: Raw, refuse: (code: string, key: string, message: string) => void): RegularizeSettings {

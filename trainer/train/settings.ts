@@ -8,6 +8,7 @@ import type { ExcessLength } from '../data/batches';
 import { readMethodSettings, type LoraSettings, type MethodName } from '../peft/index';
 import { readRegularizeSettings, type RegularizeSettings } from './regularize';
 import { readQuantSettings } from '../peft/quantized';
+import { bool, num, positiveInt, str } from '../peft/configValues';
 import type { QuantizeOptions } from '../model/quantLinear';
 
 export type { LoraSettings } from '../peft/index';
@@ -67,9 +68,6 @@ export interface SettingProblem {
 const ADAMW = new Set(['adamw_torch', 'adamw_torch_fused', 'adamw_hf', 'adamw', 'adamw_apex_fused', 'adamw_anyprecision', 'optimi_adamw']);
 
 type Raw = Record<string, unknown>;
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
-const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
-const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
 export function readSettings(cfg: Raw): { settings: TrainSettings; problems: SettingProblem[] } {
   const problems: SettingProblem[] = [];
@@ -90,18 +88,10 @@ export function readSettings(cfg: Raw): { settings: TrainSettings; problems: Set
   const excess = str(cfg.excess_length_strategy) ?? 'drop';
   if (!['drop', 'truncate', 'raise'].includes(excess)) refuse('trainer-invalid-setting', 'excess_length_strategy', 'excess_length_strategy must be drop, truncate or raise');
 
-  const posInt = (key: string, fallback: number | null): number | null => {
-    const v = num(cfg[key]);
-    if (v === null) return fallback;
-    if (!Number.isInteger(v) || v < 1) {
-      refuse('trainer-invalid-setting', key, `${key} must be a positive integer`);
-      return fallback;
-    }
-    return v;
-  };
+  const posInt = <F extends number | null>(key: string, fallback: F): number | F => positiveInt(cfg, key, fallback, refuse);
 
   const samplePacking = bool(cfg.sample_packing) ?? false;
-  const microBatchSize = posInt('micro_batch_size', 1)!;
+  const microBatchSize = posInt('micro_batch_size', 1);
   const lora = method === 'lora' || method === 'qlora' ? (methodSettings as LoraSettings) : null;
 
   const settings: TrainSettings = {
@@ -122,10 +112,10 @@ export function readSettings(cfg: Raw): { settings: TrainSettings; problems: Set
     numEpochs: num(cfg.num_epochs) ?? 1,
     maxSteps: posInt('max_steps', null),
     microBatchSize,
-    gradientAccumulationSteps: posInt('gradient_accumulation_steps', 1)!,
-    evalBatchSize: posInt('eval_batch_size', microBatchSize)!,
+    gradientAccumulationSteps: posInt('gradient_accumulation_steps', 1),
+    evalBatchSize: posInt('eval_batch_size', microBatchSize),
     valSetSize: num(cfg.val_set_size) ?? 0,
-    sequenceLen: posInt('sequence_len', 512)!,
+    sequenceLen: posInt('sequence_len', 512),
     samplePacking,
     evalSamplePacking: bool(cfg.eval_sample_packing) ?? samplePacking,
     padToSequenceLen: bool(cfg.pad_to_sequence_len) ?? samplePacking,
