@@ -3,12 +3,11 @@
 // JSON.parse-per-line Node loop (the ceiling) and by the OpenAI cookbook's checks in a Python
 // json.loads loop (the peer). Each contender runs in its own process; peak RSS is its own.
 // Targets: >= 0.5x the ceiling's MB/s, faster than the peer, peak RSS < 300 MB.
-import { spawnSync } from 'node:child_process';
-import { createWriteStream, rmSync, statSync, mkdtempSync } from 'node:fs';
-import { once } from 'node:events';
+import { rmSync, statSync, mkdtempSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { runWorkerProcess, writeGeneratedFile, type WorkerResult } from './dataset/generated';
 
 const targetMb = Number(process.env.TUNELAB_BENCH_DATASET_MB ?? 1024);
 // Share of assistant answers written as several paragraphs (line breaks in the text take the
@@ -23,12 +22,8 @@ const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 42949
 const words = 'the a model data train token loss learning rate batch epoch adapter layer weight gradient answer question explain why how what when example python code function value list string number result because therefore however'.split(' ');
 const sentence = (n: number) => Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]).join(' ');
 
-async function generate(): Promise<number> {
-  const out = createWriteStream(file);
-  let bytes = 0;
-  let i = 0;
-  const limit = targetMb * 1024 * 1024;
-  while (bytes < limit) {
+function generate(): Promise<number> {
+  return writeGeneratedFile(file, targetMb * 1024 * 1024, () => {
     const turns = 1 + Math.floor(rand() * 3);
     const messages: unknown[] = [];
     if (rand() < 0.7) messages.push({ role: 'system', content: 'You are a helpful assistant. ' + sentence(8) });
@@ -41,30 +36,13 @@ async function generate(): Promise<number> {
     const r = rand();
     if (r < 0.0003) (messages[messages.length - 1] as { role: string }).role = 'asistant';
     else if (r < 0.0006) (messages[messages.length - 1] as { content: string }).content = '';
-    let line = JSON.stringify({ messages }) + '\n';
-    if (r > 0.9997) line = line.slice(0, 40) + '\n';
-    if (!out.write(line)) await once(out, 'drain');
-    bytes += Buffer.byteLength(line);
-    i++;
-  }
-  out.end();
-  await once(out, 'finish');
-  return i;
+    const line = JSON.stringify({ messages }) + '\n';
+    return r > 0.9997 ? line.slice(0, 40) + '\n' : line;
+  });
 }
 
-interface Result {
-  seconds: number;
-  cpuSeconds: number;
-  maxRssMb: number;
-  records: number;
-  detail: string;
-}
-
-function run(cmd: string, args: string[]): Result {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
-}
+type Result = WorkerResult;
+const run = (cmd: string, args: string[]): Result => runWorkerProcess(cmd, args);
 
 try {
   const t0 = Date.now();

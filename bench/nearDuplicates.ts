@@ -10,15 +10,14 @@
 //    2 % planted near-duplicates and 0.5 % exact copies: the exact-duplicate pass (the validator,
 //    the peer here) against MinHash + LSH over the same stream and the whole quality pass, each in
 //    its own process (its own peak RSS). Targets: peak RSS < 300 MB.
-import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { candidateProbability, estimateJaccard, jaccard, lshParams, LshIndex, MinHasher, shingleSet } from '../common/dataset/minhash';
 import { QualityAnalyzer } from '../common/dataset/quality/analyzer';
 import type { NormalizedRecord } from '../common/dataset/types';
+import { runWorkerProcess, writeGeneratedFile, type WorkerResult } from './dataset/generated';
 
 const THRESHOLD = 0.8;
 const sampleSize = Number(process.env.TUNELAB_BENCH_NEARDUP_SAMPLE ?? 3000);
@@ -140,13 +139,9 @@ function accuracy(): void {
   for (const r of rows) console.log(r);
 }
 
-async function generate(file: string): Promise<number> {
-  const out = createWriteStream(file);
-  let bytes = 0;
-  let n = 0;
+function generate(file: string): Promise<number> {
   const recent: Pair[] = [];
-  const limit = targetMb * 1024 * 1024;
-  while (bytes < limit) {
+  return writeGeneratedFile(file, targetMb * 1024 * 1024, () => {
     let p: Pair;
     const r = rand();
     if (recent.length > 100 && r < 0.02) {
@@ -157,29 +152,12 @@ async function generate(file: string): Promise<number> {
     if (recent.length < 1000) recent.push(p);
     else recent[Math.floor(rand() * 1000)] = p;
     const messages = [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: p.q.join(' ') + '?' }, { role: 'assistant', content: p.a.join(' ') + '.' }];
-    const line = JSON.stringify({ messages }) + '\n';
-    if (!out.write(line)) await once(out, 'drain');
-    bytes += Buffer.byteLength(line);
-    n++;
-  }
-  out.end();
-  await once(out, 'finish');
-  return n;
+    return JSON.stringify({ messages }) + '\n';
+  });
 }
 
-interface Result {
-  seconds: number;
-  cpuSeconds: number;
-  maxRssMb: number;
-  records: number;
-  detail: string;
-}
-
-function runWorker(worker: string, which: string, file: string): Result {
-  const r = spawnSync(process.execPath, [worker, which, file], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) throw new Error(`${which} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Result;
-}
+type Result = WorkerResult;
+const runWorker = (worker: string, which: string, file: string): Result => runWorkerProcess(process.execPath, [worker, which, file], which);
 
 accuracy();
 if (targetMb > 0) {
