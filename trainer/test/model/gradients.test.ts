@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { selectBackend, tf } from '../../backend/index';
 import { loadModel } from '../../io/index';
 import { applyLora, loraLayers, matMulLinear, shiftTargets } from '../../model/index';
-
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
+import { centralDifference, fixtures, ids, input } from '../helpers';
 
 before(async () => {
   await selectBackend('wasm');
@@ -48,8 +47,6 @@ describe('model gradients', () => {
         // Non-zero B so that A's gradient is not identically zero.
         for (const l of loraLayers(model).values()) l.loraB.assign(tf.randomNormal(l.loraB.shape, 0, 0.2, 'float32', 11));
       }
-      const ids = Int32Array.from([3, 17, 5, 9, 22, 1, 30, 11, 4, 8, 2, 6]); // < every fixture's vocab
-      const input = { batch: 2, seqLen: 6, inputIds: ids };
       const targets = shiftTargets(ids, undefined, 2, 6);
       const params = model.parameters();
       const { grads } = tf.variableGrads(() => model.loss(input, targets).loss, model.trainableVariables());
@@ -64,19 +61,7 @@ describe('model gradients', () => {
       for (const pname of probes) {
         const p = params.find((q) => q.name === pname)!;
         const g = grads[p.variable.name].dataSync();
-        // The entry with the largest gradient, so the difference is well above float32 noise.
-        let at = 0;
-        for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[at])) at = i;
-        const base = p.variable.dataSync().slice() as Float32Array;
-        const eps = 1e-2;
-        const lossWith = (delta: number) => {
-          const v = base.slice();
-          v[at] += delta;
-          p.variable.assign(tf.tensor(v, p.variable.shape));
-          return tf.tidy(() => model.loss(input, targets).loss.dataSync()[0]);
-        };
-        const numeric = (lossWith(eps) - lossWith(-eps)) / (2 * eps);
-        p.variable.assign(tf.tensor(base, p.variable.shape));
+        const { at, numeric } = centralDifference(p.variable, g, () => tf.tidy(() => model.loss(input, targets).loss.dataSync()[0]));
         assert.ok(Math.abs(numeric - g[at]) < 2e-3 + 0.02 * Math.abs(g[at]), `${pname}[${at}]: analytic ${g[at]} vs numeric ${numeric}`);
       }
       model.dispose();

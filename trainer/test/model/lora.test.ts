@@ -5,31 +5,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { selectBackend, tf } from '../../backend/index';
 import { attachAdapter, loadModel, mergeAdapter, readAdapter, readHeader, readModelConfig, readModelWeights, saveAdapter } from '../../io/index';
-import { applyLora, buildModel, loraLayers, loraScaling, shiftTargets, type CausalLM } from '../../model/index';
+import { applyLora, buildModel, loraLayers, loraScaling, shiftTargets } from '../../model/index';
+import { fixtures, ids, input, logits, maxDiff } from '../helpers';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const llama = join(fixtures, 'llama-tiny');
-const ids = Int32Array.from([3, 17, 5, 9, 22, 1, 30, 11, 4, 8, 2, 6]);
-const input = { batch: 2, seqLen: 6, inputIds: ids };
 const temp = mkdtempSync(join(tmpdir(), 'tunelab-lora-'));
 
 before(async () => {
   await selectBackend('wasm');
 });
 after(() => rmSync(temp, { recursive: true, force: true }));
-
-function logits(model: CausalLM, opts = {}): Float32Array {
-  const l = model.logits(input, opts);
-  const out = l.dataSync() as Float32Array;
-  l.dispose();
-  return out;
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 describe('LoRA', () => {
   it('at initialisation the adapted model equals the base model exactly', () => {

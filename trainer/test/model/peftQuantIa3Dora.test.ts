@@ -16,29 +16,14 @@ import { applyMethod, loadAdapter, loadAdapterInto, mergeAdapterDir, readMethodS
 import { mergeIa3 } from '../../peft/ia3';
 import { applyQuantization, readQuantSettings } from '../../peft/quantized';
 import { mergeAdapter, readAdapter } from '../../io/adapter';
+import { fixtures, ids, input, logits, maxDiff } from '../helpers';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
-const ids = Int32Array.from([3, 17, 5, 9, 22, 1, 30, 11, 4, 8, 2, 6]);
-const input = { batch: 2, seqLen: 6, inputIds: ids };
 const temp = mkdtempSync(join(tmpdir(), 'tunelab-peft-q-'));
 
 before(async () => {
   await selectBackend('wasm');
 });
 after(() => rmSync(temp, { recursive: true, force: true }));
-
-function logits(model: CausalLM): Float32Array {
-  const l = model.logits(input);
-  const out = l.dataSync() as Float32Array;
-  l.dispose();
-  return out;
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 /** The method a config selects, refusing nothing. */
 function choose(cfg: Record<string, unknown>): MethodChoice {

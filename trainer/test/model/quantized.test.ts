@@ -12,27 +12,12 @@ import { applyLora, buildModel, loraLayers, shiftTargets, transpose2d, type Caus
 import { QuantizedLinear, quantizeBase, quantizeWeight, type QuantizeOptions } from '../../model/quantLinear';
 import { dequantize4bit } from '../../model/nf4';
 import { dequantizeInt8 } from '../../model/quantInt8';
+import { fixtures, ids, input, logits, maxDiff } from '../helpers';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
-const ids = Int32Array.from([3, 17, 5, 9, 22, 1, 30, 11, 4, 8, 2, 6]);
-const input = { batch: 2, seqLen: 6, inputIds: ids };
 
 before(async () => {
   await selectBackend('wasm');
 });
-
-function logits(model: CausalLM): Float32Array {
-  const l = model.logits(input);
-  const out = l.dataSync() as Float32Array;
-  l.dispose();
-  return out;
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 /** The base model's tensors with every decoder-block linear weight replaced by its quantise→dequantise round trip. */
 function roundTripped(dir: string, opts: QuantizeOptions): Map<string, HostTensor> {

@@ -10,8 +10,8 @@ import { generate } from '../../generate/index';
 import { loadModel, readSafetensors } from '../../io/index';
 import { insertVirtualTokens, shiftTargets, type CausalLM } from '../../model/index';
 import { applyMethod, loadAdapterInto, type MethodChoice } from '../../peft/index';
+import { centralDifference, fixtures, maxDiff } from '../helpers';
 
-const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const temp = mkdtempSync(join(tmpdir(), 'tunelab-peft-'));
 
 before(async () => {
@@ -39,8 +39,6 @@ function logitsOf(model: CausalLM, ids: number[], extra: Partial<{ positionIds: 
   l.dispose();
   return out;
 }
-
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 describe('insertVirtualTokens', () => {
   it('puts P virtual slots before each packed record, shifts positions, fills short rows', () => {
@@ -73,18 +71,7 @@ describe('adapters through ForwardHooks', () => {
         const { grads } = tf.variableGrads(() => model.loss(input, targets).loss, vars);
         for (const p of model.parameters().filter((q) => q.variable.trainable).slice(0, 6)) {
           const g = grads[p.variable.name].dataSync();
-          let at = 0;
-          for (let i = 1; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[at])) at = i;
-          const base = p.variable.dataSync().slice() as Float32Array;
-          const eps = 1e-2;
-          const lossWith = (delta: number) => {
-            const v = base.slice();
-            v[at] += delta;
-            p.variable.assign(tf.tensor(v, p.variable.shape));
-            return tf.tidy(() => model.loss(input, targets).loss.dataSync()[0]);
-          };
-          const numeric = (lossWith(eps) - lossWith(-eps)) / (2 * eps);
-          p.variable.assign(tf.tensor(base, p.variable.shape));
+          const { at, numeric } = centralDifference(p.variable, g, () => tf.tidy(() => model.loss(input, targets).loss.dataSync()[0]));
           assert.ok(Math.abs(g[at]) > 1e-6, `${p.name}: gradient is zero`);
           assert.ok(Math.abs(numeric - g[at]) < 2e-3 + 0.02 * Math.abs(g[at]), `${p.name}[${at}]: analytic ${g[at]} vs numeric ${numeric}`);
         }
@@ -106,8 +93,8 @@ describe('adapters through ForwardHooks', () => {
         const fresh = loadModel(join(fixtures, fixture));
         loadAdapterInto(fresh, dir);
         assert.equal(fresh.trainableVariables().length, 0);
-        assert.ok(maxAbsDiff(logitsOf(fresh, prompt), want) < 1e-4);
-        assert.ok(maxAbsDiff(logitsOf(loadModel(join(fixtures, fixture)), prompt), want) > 1e-3, 'the adapter changes the logits');
+        assert.ok(maxDiff(logitsOf(fresh, prompt), want) < 1e-4);
+        assert.ok(maxDiff(logitsOf(loadModel(join(fixtures, fixture)), prompt), want) > 1e-3, 'the adapter changes the logits');
         model.dispose();
         fresh.dispose();
       });
@@ -118,7 +105,7 @@ describe('adapters through ForwardHooks', () => {
     const base = loadModel(join(fixtures, 'llama-tiny'));
     const want = logitsOf(base, [4, 8, 15, 16, 23]);
     applyMethod(base, CHOICES.houlsby!, { seed: 1 });
-    assert.equal(maxAbsDiff(logitsOf(base, [4, 8, 15, 16, 23]), want), 0);
+    assert.equal(maxDiff(logitsOf(base, [4, 8, 15, 16, 23]), want), 0);
     base.dispose();
   });
 
@@ -129,7 +116,7 @@ describe('adapters through ForwardHooks', () => {
     const b = [16, 23, 42, 7];
     const packed = logitsOf(model, [...a, ...b], { positionIds: Int32Array.from([0, 1, 2, 0, 1, 2, 3]), segmentIds: Int32Array.from([1, 1, 1, 2, 2, 2, 2]) });
     const alone = new Float32Array([...logitsOf(model, a), ...logitsOf(model, b)]);
-    assert.ok(maxAbsDiff(packed, alone) < 1e-4);
+    assert.ok(maxDiff(packed, alone) < 1e-4);
     model.dispose();
   });
 
