@@ -143,8 +143,10 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
   // 2. The interpreter and what it has.
   const py = findPython({ explicit: req.python ?? env.TUNELAB_PYTHON, folders: [req.cwd, dirname(configPath)], env, platform: process.platform, condaEnvs: condaEnvs(), isFile });
   const probe = runProbe(py.command, env);
-  if ('error' in probe) return refuse('engine-python-unavailable', `${probe.error} (interpreter from ${py.source})`);
-  emit({ type: 'log', level: 'info', message: `engine ${req.engine}: ${describeProbe(probe)} (interpreter from ${py.source})` });
+  // 'as configured' is --python, tunelab.python or $TUNELAB_PYTHON; the others name where it was found.
+  const interpreterFrom = py.source === 'as configured' ? 'interpreter as configured' : `interpreter from ${py.source}`;
+  if ('error' in probe) return refuse('engine-python-unavailable', `${probe.error} (${interpreterFrom})`);
+  emit({ type: 'log', level: 'info', message: `engine ${req.engine}: ${describeProbe(probe)} (${interpreterFrom})` });
   const datasets = Array.isArray(config.datasets) ? (config.datasets as Record<string, unknown>[]) : [];
   const missing = missingPieces(probe, {
     engine: req.engine,
@@ -154,7 +156,7 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
     hubDatasets: datasets.some((d) => typeof d?.path === 'string' && !existsSync(resolve(req.cwd, d.path)) && !existsSync(resolve(dirname(configPath), d.path))),
   });
   if (missing.length > 0) {
-    for (const m of missing) emit({ type: 'error', code: m.code, message: m.install ? `${m.message}. Install it with: ${m.install}` : m.message });
+    for (const m of missing) emit({ type: 'error', code: m.code, message: m.install ? `${m.message}. Install with: ${m.install}` : m.message });
     return 2;
   }
 

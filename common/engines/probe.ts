@@ -1,7 +1,7 @@
 /**
  * The environment probe: one Python call that prints a JSON object describing the interpreter and
- * the libraries an engine needs, parsed here, and turned into one clear message per missing
- * piece with the command that installs it. Pure (the CLI runs the script).
+ * the libraries an engine needs, parsed here, and turned into one clear message per kind of
+ * problem (all missing packages together, with one command that installs them). Pure (the CLI runs the script).
  */
 
 /** Engines Tunelab can train with. */
@@ -106,8 +106,10 @@ export function missingPieces(p: EnvProbe, req: Requirements): MissingPiece[] {
     return out;
   }
   const pip = `${p.executable || 'python'} -m pip install`;
+  // Every missing package goes into one message with one command: a user fixes it in one step.
+  const missing: { name: string; why: string; install: string }[] = [];
   const need = (name: string, why: string, install = name) => {
-    if (!p.packages[name]) out.push({ code: 'engine-package-missing', message: `${name} is not installed in ${p.executable}: ${why}`, install: `${pip} ${install}` });
+    if (!p.packages[name]) missing.push({ name, why, install });
   };
   need('torch', 'every Python engine trains with PyTorch', 'torch');
   if (req.engine === 'axolotl') need('axolotl', '--engine axolotl runs Axolotl itself', "'axolotl[flash-attn,deepspeed]'");
@@ -118,6 +120,16 @@ export function missingPieces(p: EnvProbe, req: Requirements): MissingPiece[] {
   if (req.engine === 'hf') need('pyyaml', 'the runner reads the YAML config', 'pyyaml');
   if (req.deepspeed) need('deepspeed', 'the config names a deepspeed: file');
   if (req.quantized) need('bitsandbytes', 'QLoRA and 4/8-bit loading need it');
+  if (missing.length > 0) {
+    const names = missing.map((m) => m.name);
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+    const why = missing.map((m) => `${m.name}: ${m.why}`).join('; ');
+    // torch goes in first on its own: axolotl's flash-attn and deepspeed extras build against it.
+    const torchFirst = missing[0].name === 'torch' && missing.length > 1;
+    const rest = (torchFirst ? missing.slice(1) : missing).map((m) => m.install).join(' ');
+    const install = torchFirst ? `${pip} torch && ${pip} ${rest}` : `${pip} ${rest}`;
+    out.push({ code: 'engine-package-missing', message: `${list} ${names.length === 1 ? 'is' : 'are'} not installed in ${p.executable} (${why})`, install });
+  }
   const t = p.torch;
   if (t && 'error' in t) out.push({ code: 'engine-torch-broken', message: `torch is installed but fails to import: ${t.error}`, install: `${pip} --force-reinstall torch` });
   else if (t && req.gpus > 1 && t.devices.length < req.gpus) {

@@ -53,7 +53,7 @@ describe('tunelab train --engine (fake interpreter)', () => {
       ev.map((e) => e.type),
       ['log', 'log', 'run_start', ...Array(5).fill('step'), 'checkpoint', ...Array(5).fill('step'), 'checkpoint', 'done'],
     );
-    assert.match((ev[0] as Extract<TrainerEvent, { type: 'log' }>).message, /^engine hf: Python 3\.11\.9 .*torch 2\.5\.0 CUDA 12\.4; Fake GPU 80 GiB; transformers 1\.0\.0, peft 1\.0\.0, accelerate 1\.0\.0, axolotl 1\.0\.0 \(interpreter from as configured\)$/);
+    assert.match((ev[0] as Extract<TrainerEvent, { type: 'log' }>).message, /^engine hf: Python 3\.11\.9 .*torch 2\.5\.0 CUDA 12\.4; Fake GPU 80 GiB; transformers 1\.0\.0, peft 1\.0\.0, accelerate 1\.0\.0, axolotl 1\.0\.0 \(interpreter as configured\)$/);
     const runIds = new Set(ev.map((e) => e.run_id));
     assert.equal(runIds.size, 1);
     const { argv, pythonpath } = JSON.parse(readFileSync(argvFile, 'utf8')) as { argv: string[]; pythonpath: string };
@@ -137,12 +137,22 @@ describe('tunelab train --engine (fake interpreter)', () => {
   });
 
   it('refuses before launch: a missing library (with its install command), a config the hf engine cannot honour, no interpreter', async () => {
-    const { dir } = setup('refuse');
+    const { dir, config } = setup('refuse');
     const a = collector();
     assert.equal(await runEngine({ engine: 'axolotl', configPath: 'config.yml', cwd: dir, python: FAKE, gpus: 1, resume: false, env: { ...process.env, FAKE_PYTHON_MISSING: 'axolotl' } }, a.out, noStop), 2);
     const missing = a.events().filter((e) => e.type === 'error') as Extract<TrainerEvent, { type: 'error' }>[];
     assert.deepEqual(missing.map((e) => e.code), ['engine-package-missing']);
-    assert.equal(missing[0]!.message, `axolotl is not installed in ${FAKE}: --engine axolotl runs Axolotl itself. Install it with: ${FAKE} -m pip install 'axolotl[flash-attn,deepspeed]'`);
+    assert.equal(missing[0]!.message, `axolotl is not installed in ${FAKE} (axolotl: --engine axolotl runs Axolotl itself). Install with: ${FAKE} -m pip install 'axolotl[flash-attn,deepspeed]'`);
+    // A bare interpreter: one message, one command (torch first), nothing launched, exit 2.
+    const bare = collector();
+    assert.equal(await runEngine({ engine: 'axolotl', configPath: 'config.yml', cwd: dir, python: FAKE, gpus: 2, resume: false, env: { ...process.env, FAKE_PYTHON_MISSING: 'torch,axolotl,transformers,peft,accelerate' } }, bare.out, noStop), 2);
+    const bareErrors = bare.events().filter((e) => e.type === 'error') as Extract<TrainerEvent, { type: 'error' }>[];
+    assert.equal(bareErrors.length, 1);
+    assert.equal(
+      bareErrors[0]!.message,
+      `torch, axolotl, transformers, peft and accelerate are not installed in ${FAKE} (torch: every Python engine trains with PyTorch; axolotl: --engine axolotl runs Axolotl itself; transformers: the Trainer and the Tunelab callback need it; peft: LoRA and QLoRA adapters need it; accelerate: the Trainer and multi-GPU launches need it). Install with: ${FAKE} -m pip install torch && ${FAKE} -m pip install 'axolotl[flash-attn,deepspeed]' transformers peft accelerate`,
+    );
+    assert.equal(bare.events().some((e) => e.type === 'run_start' || e.type === 'done'), false);
 
     const { dir: d2 } = setup('refuse-hf', 'sample_packing: true\nneftune_noise_alpha: 5\n');
     const b = collector();
@@ -155,5 +165,19 @@ describe('tunelab train --engine (fake interpreter)', () => {
     const e = c.events().find((x) => x.type === 'error') as Extract<TrainerEvent, { type: 'error' }>;
     assert.equal(e.code, 'engine-python-unavailable');
     assert.match(e.message, /^no Python interpreter at '.*no-such-python' \(set tunelab\.python or pass --python\)/);
+
+    // --python at a folder, a data file, and a program that is not Python: one located sentence each, exit 2.
+    const notPython = join(dir, 'not-python.sh');
+    writeFileSync(notPython, '#!/bin/sh\necho hello\n', { mode: 0o755 });
+    const cases: [string, string][] = [
+      [dir, `'${dir}' is a folder, not a Python interpreter (point --python / tunelab.python at its bin/python) (interpreter as configured)`],
+      [config, `'${config}' is not executable: not a Python interpreter (interpreter as configured)`],
+      [notPython, `'${notPython}' did not answer as a Python interpreter: the interpreter printed no probe result (exit 0) (interpreter as configured)`],
+    ];
+    for (const [python, message] of cases) {
+      const d = collector();
+      assert.equal(await runEngine({ engine: 'hf', configPath: 'config.yml', cwd: dir, python, gpus: 1, resume: false }, d.out, noStop), 2);
+      assert.deepEqual(d.events().filter((x) => x.type === 'error').map((x) => [x.code, (x as Extract<TrainerEvent, { type: 'error' }>).message]), [['engine-python-unavailable', message]]);
+    }
   });
 });

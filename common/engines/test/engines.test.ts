@@ -26,8 +26,14 @@ describe('environment probe', () => {
   it('names each missing piece with the command that installs it', () => {
     const req = { engine: 'axolotl' as const, gpus: 1, deepspeed: true, quantized: true, hubDatasets: false };
     assert.deepEqual(missingPieces(probe(), req), [
-      { code: 'engine-package-missing', message: 'deepspeed is not installed in /venv/bin/python: the config names a deepspeed: file', install: '/venv/bin/python -m pip install deepspeed' },
-      { code: 'engine-package-missing', message: 'bitsandbytes is not installed in /venv/bin/python: QLoRA and 4/8-bit loading need it', install: '/venv/bin/python -m pip install bitsandbytes' },
+      {
+        code: 'engine-package-missing',
+        message: 'deepspeed and bitsandbytes are not installed in /venv/bin/python (deepspeed: the config names a deepspeed: file; bitsandbytes: QLoRA and 4/8-bit loading need it)',
+        install: '/venv/bin/python -m pip install deepspeed bitsandbytes',
+      },
+    ]);
+    assert.deepEqual(missingPieces(probe({ torch: null }, { torch: null }), { ...req, deepspeed: false, quantized: false }), [
+      { code: 'engine-package-missing', message: 'torch is not installed in /venv/bin/python (torch: every Python engine trains with PyTorch)', install: '/venv/bin/python -m pip install torch' },
     ]);
     const hf = { engine: 'hf' as const, gpus: 4, deepspeed: false, quantized: false, hubDatasets: true };
     assert.deepEqual(missingPieces(probe({}, { axolotl: null, datasets: null }), hf).map((m) => m.code + ':' + (m.install ?? m.message)), [
