@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closest } from '../common/dataset/suggest';
 import { UsageError } from './command';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -10,8 +11,22 @@ export function parse<O extends Options>(args: string[], options: O, allowPositi
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    const err = e as Error & { code?: string };
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(unknownOptionMessage(err.message, Object.keys(options)));
+    throw new UsageError(err.message);
   }
+}
+
+/**
+ * Node's unknown-option text explains positionals after '--', which is beside the point for a
+ * misspelt flag; name the option and the nearest known one instead.
+ */
+function unknownOptionMessage(nodeMessage: string, known: readonly string[]): string {
+  const typed = /Unknown option '([^']+)'/.exec(nodeMessage)?.[1];
+  if (typed === undefined) return nodeMessage;
+  const name = typed.replace(/^-+/, '').split('=')[0]!;
+  const near = closest(name, known) ?? known.find((k) => k.length >= 3 && (name.startsWith(k) || k.startsWith(name)));
+  return `unknown option '${typed}'${near ? `: did you mean '--${near}'?` : ''} (see --help)`;
 }
 
 /** Parses a numeric option; undefined stays undefined, anything else must be a finite number. */

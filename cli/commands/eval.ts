@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { configEvalTasks } from '../../common/eval/configTasks';
 import { formatProblem, type EvalProblem } from '../../common/eval/problems';
@@ -88,6 +88,11 @@ export const evalCommand: CliCommand = {
       onProgress: progress(io),
     };
     const cliTasks = values.tasks !== undefined ? splitTasks(values.tasks) : null;
+    // Checked before any scoring: a CI gate that silently never fails, or a report that cannot be
+    // written after minutes of compute, are worse than an immediate usage error.
+    if (values['fail-on-forgetting'] && !values.compare) throw new UsageError('--fail-on-forgetting needs --compare BASE TUNED (a single model has nothing to forget against)');
+    checkOutputPath(io, 'out', values.out);
+    checkOutputPath(io, 'markdown', values.markdown);
 
     if (values.compare) {
       if (positionals.length !== 2) throw new UsageError('--compare needs BASE and TUNED (model folders; TUNED may be an adapter folder)');
@@ -145,6 +150,12 @@ function readConfig(path: string, cwd: string): { baseModel?: string; tasks?: Ev
   const t = configEvalTasks(c, (p) => resolveLocalPath(p, bases).path);
   if (t) out.tasks = t.tasks;
   return out;
+}
+
+function checkOutputPath(io: CliIo, flag: string, path: string | undefined): void {
+  if (path === undefined) return;
+  const full = resolve(io.cwd, path);
+  if (existsSync(full) && statSync(full).isDirectory()) throw new UsageError(`--${flag} ${path} is a folder; give a file name (e.g. ${join(path, flag === 'out' ? 'report.json' : 'report.md')})`);
 }
 
 function writeOutputs(io: CliIo, out: string | undefined, markdown: string | undefined, json: string, md: () => string): void {

@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parseEvalReport, type EvalReport, type ForgettingReport } from '../../common/eval/report';
-import { main } from '../main';
+import { runCli } from './inProcess';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tinyBase = join(root, 'examples', 'models', 'tiny-base');
@@ -16,12 +16,7 @@ const evalDir = join(root, 'examples', 'eval');
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-eval-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function tunelab(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { cwd: root, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
+const tunelab = (...args: string[]) => runCli(root, args);
 
 test('--tasks: JSON on stdout, the same report in --out, Markdown in --markdown', async () => {
   const r = await tunelab('eval', '--model', tinyBase, '--tasks', 'mmlu,examples/eval/pirate_mc.yaml', '--data', 'examples/eval/data', '--limit', '2', '--format', 'json', '--out', join(dir, 'r.json'), '--markdown', join(dir, 'r.md'));
@@ -95,4 +90,20 @@ test('problems: exit 2 with a located, coded line', async () => {
   const usage = await tunelab('eval', '--compare', tinyBase, '--tasks', 'mmlu');
   assert.equal(usage.code, 2);
   assert.match(usage.err, /--compare needs BASE and TUNED/);
+});
+
+test('mistakes caught before any scoring: a missing TUNED, an adapter as BASE, --fail-on-forgetting alone, --out a folder', async () => {
+  const args = ['--tasks', 'examples/eval/pirate_mc.yaml'];
+  const missing = await tunelab('eval', '--compare', tinyBase, join(dir, 'no-such-run'), ...args);
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err, `tunelab eval: eval-args-invalid: ${join(dir, 'no-such-run')}: model directory not found\n`);
+  const neither = await tunelab('eval', '--compare', tinyBase, dir, ...args);
+  assert.equal(neither.err, `tunelab eval: eval-args-invalid: ${dir}: neither a model folder (config.json) nor an adapter folder (adapter_config.json)\n`);
+  const swapped = await tunelab('eval', '--compare', join(llamaTiny, 'adapter'), llamaTiny, ...args);
+  assert.equal(swapped.code, 2);
+  assert.equal(swapped.err, `tunelab eval: eval-args-invalid: ${join(llamaTiny, 'adapter')}: BASE is an adapter folder; give the model it was trained on as BASE and the adapter as TUNED\n`);
+  const gate = await tunelab('eval', '--model', tinyBase, '--fail-on-forgetting', ...args);
+  assert.deepEqual([gate.code, gate.out, gate.err], [2, '', 'tunelab eval: --fail-on-forgetting needs --compare BASE TUNED (a single model has nothing to forget against)\n']);
+  const folder = await tunelab('eval', '--model', tinyBase, '--out', dir, ...args);
+  assert.deepEqual([folder.code, folder.err], [2, `tunelab eval: --out ${dir} is a folder; give a file name (e.g. ${join(dir, 'report.json')})\n`]);
 });

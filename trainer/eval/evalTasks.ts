@@ -134,6 +134,12 @@ export async function runCompare(req: CompareRequest): Promise<Outcome<Forgettin
     const backend = await selectBackend(req.backend ?? 'wasm');
     const base = resolve(req.cwd, req.base);
     const tuned = resolve(req.cwd, req.tuned);
+    // Both folders are checked before the base is scored: a typo in TUNED must not cost a full run.
+    for (const dir of [base, tuned]) {
+      if (!existsSync(dir)) return { ok: false, problems: [{ code: 'eval-args-invalid', message: `${dir}: model directory not found` }] };
+      if (!isAdapterDir(dir) && !existsSync(join(dir, 'config.json'))) return { ok: false, problems: [{ code: 'eval-args-invalid', message: `${dir}: neither a model folder (config.json) nor an adapter folder (adapter_config.json)` }] };
+    }
+    if (isAdapterDir(base)) return { ok: false, problems: [{ code: 'eval-args-invalid', message: `${base}: BASE is an adapter folder; give the model it was trained on as BASE and the adapter as TUNED` }] };
     const opts = { ...req, backendName: backend.name };
     const b = await scoreModel(prepared.value, base, undefined, opts);
     const t = isAdapterDir(tuned) ? await scoreModel(prepared.value, base, tuned, opts) : await scoreModel(prepared.value, tuned, undefined, opts);
