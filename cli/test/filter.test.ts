@@ -4,17 +4,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../main';
+import { runCli } from './inProcess';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-filter-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { cwd: dir, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(dir, argv);
 
 const rec = (q: string, a: string) => JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] });
 const LONG =

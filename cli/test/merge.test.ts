@@ -4,21 +4,14 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../main';
-import type { CliIo } from '../command';
+import { runCli } from './inProcess';
 
 const fixtures = fileURLToPath(new URL('../../trainer/test/fixtures', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-cli-merge-'));
 cpSync(join(fixtures, 'llama-tiny'), join(dir, 'llama-tiny'), { recursive: true });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...args: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { cwd: dir, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = (...args: string[]) => runCli(dir, args);
 
 test('tunelab merge: a LoRA merged in by task arithmetic, written as a Hugging Face folder', async () => {
   writeFileSync(join(dir, 'ta.yml'), 'merge_method: task_arithmetic\nbase_model: ./llama-tiny\nmodels:\n  - model: ./llama-tiny+./llama-tiny/adapter\n    parameters:\n      weight: 0.5\nparameters:\n  lambda: 2\ndtype: bfloat16\n');

@@ -4,18 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { main } from '../main';
+import { runCli } from './inProcess';
 
 const FIX = fileURLToPath(new URL('../../common/runs/test/fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-runs-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { cwd: dir, out: (t) => (out += t), err: (t) => (err += t), isTty: false });
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(dir, argv);
 
 describe('tunelab runs', () => {
   cpSync(join(FIX, 'hf-lora-output'), join(dir, 'cluster', 'lora'), { recursive: true });

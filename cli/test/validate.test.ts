@@ -4,17 +4,10 @@ import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../main';
-import type { CliIo } from '../command';
+import { runCli } from './inProcess';
 
 /** Runs `tunelab validate ...` in-process in `cwd`, capturing stdout/stderr. */
-async function validate(cwd: string, ...args: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { cwd, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false };
-  const code = await main(['validate', ...args], io);
-  return { code, out, err };
-}
+const validate = (cwd: string, ...args: string[]) => runCli(cwd, ['validate', ...args]);
 
 function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tunelab-validate-'));

@@ -4,18 +4,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../../cli/main';
+import { runCli } from '../../../cli/test/inProcess';
 import { chatFixture } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunelab-dataset-cli-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { cwd: dir, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(dir, argv);
 
 const lines = (...recs: unknown[]) => recs.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const oa = (q: string, a: string, extra: Record<string, unknown> = {}) => ({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a, ...extra }] });

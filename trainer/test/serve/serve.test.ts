@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { main } from '../../../cli/main';
 import type { CliIo } from '../../../cli/command';
+import { runCli } from '../../../cli/test/inProcess';
 import { HttpChatClient } from '../../../common/datagen/client';
 import { generateText } from '../../generate/run';
 import { startServer, type RunningServer } from '../../serve/index';
@@ -188,12 +189,7 @@ describe('serving LoRA and prefix adapters on one base', () => {
 });
 
 describe('tunelab generate with several adapters', () => {
-  const cli = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-    let out = '';
-    let err = '';
-    const code = await main(args, { cwd: dir, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false });
-    return { code, out, err };
-  };
+  const cli = (args: string[]) => runCli(dir, args);
 
   it('answers once per adapter (base loaded once), each as generate --adapter DIR does; --use picks one', async () => {
     const args = ['generate', '--model', model, '--adapter', `alpha=${adapters.alpha}`, '--adapter', `gamma=${adapters.gamma}`, '--chat', '--max-new-tokens', '12', '--temperature', '0.8', '--seed', '9', '--top-p', '0.9'];

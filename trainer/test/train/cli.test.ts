@@ -7,8 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../../cli/main';
-import type { CliIo } from '../../../cli/command';
+import { runCli } from '../../../cli/test/inProcess';
 import { parseConfig, validateConfig } from '../../../common/config/index';
 import { withModelCheck } from '../../../common/config/modelCheck';
 import { checkDatasetAgainstEntry } from '../../../common/dataset/configHook';
@@ -28,13 +27,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = { cwd: dir, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = (args: string[]) => runCli(dir, args);
 
 const events = (text: string): TrainerEvent[] =>
   text
