@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(HERE, ".."))
 
-from tunelab_engines.hf_runner import IGNORE, alpaca_example, chat_example, messages_of, split_eval  # noqa: E402
+from tunelab_engines.hf_runner import IGNORE, alpaca_example, chat_example, messages_of, split_eval, training_kwargs  # noqa: E402
 
 
 class CharTokenizer:
@@ -23,11 +23,26 @@ class CharTokenizer:
     def __call__(self, text, add_special_tokens=True):
         return {"input_ids": [ord(c) for c in text]}
 
-    def apply_chat_template(self, messages, tokenize=True, add_generation_prompt=False):
+    def apply_chat_template(self, messages, tokenize=True, add_generation_prompt=False, return_dict=False):
         text = "".join("<%s>%s\n" % (m["role"], m["content"]) for m in messages)
         if add_generation_prompt:
             text += "<assistant>"
-        return [ord(c) for c in text]
+        ids = [ord(c) for c in text]
+        return {"input_ids": ids, "attention_mask": [1] * len(ids)} if return_dict else ids
+
+
+class V5CharTokenizer(CharTokenizer):
+    """Transformers 5's default: apply_chat_template returns a BatchEncoding-like dict."""
+
+    def apply_chat_template(self, messages, tokenize=True, add_generation_prompt=False, return_dict=True):
+        return super().apply_chat_template(messages, tokenize, add_generation_prompt, return_dict)
+
+
+class DictOnlyTokenizer(CharTokenizer):
+    """A tokenizer that returns a dict whatever return_dict says."""
+
+    def apply_chat_template(self, messages, tokenize=True, add_generation_prompt=False, return_dict=False):
+        return super().apply_chat_template(messages, tokenize, add_generation_prompt, True)
 
 
 class BuildersTest(unittest.TestCase):
@@ -47,6 +62,26 @@ class BuildersTest(unittest.TestCase):
         ex = chat_example(msgs, tok, 10_000)
         trained = "".join(chr(t) for t in ex["labels"] if t != IGNORE)
         self.assertEqual(trained, "bc\ne\n")
+        for tok5 in (V5CharTokenizer(), DictOnlyTokenizer()):
+            ex5 = chat_example(msgs, tok5, 10_000)
+            self.assertEqual(ex5, ex)
+
+    def test_training_kwargs_follow_the_installed_transformers(self):
+        cfg = {"warmup_ratio": 0.1, "val_set_size": 0.1, "eval_steps": 7, "micro_batch_size": 2}
+        v4_40 = {"evaluation_strategy", "warmup_ratio", "warmup_steps", "include_num_input_tokens_seen"}
+        kw = training_kwargs(cfg, True, v4_40)
+        self.assertEqual((kw["evaluation_strategy"], kw["eval_steps"], kw["warmup_ratio"], kw["warmup_steps"], kw["include_num_input_tokens_seen"]), ("steps", 7, 0.1, 0, True))
+        self.assertNotIn("eval_strategy", kw)
+        v5 = {"eval_strategy", "warmup_steps", "include_num_input_tokens_seen"}
+        kw = training_kwargs(cfg, True, v5)
+        self.assertEqual((kw["eval_strategy"], kw["warmup_steps"]), ("steps", 0.1))
+        self.assertNotIn("warmup_ratio", kw)
+        self.assertNotIn("evaluation_strategy", kw)
+        # warmup_steps wins over warmup_ratio, as in Axolotl and the Trainer; no eval split, no strategy.
+        kw = training_kwargs({"warmup_steps": 5, "warmup_ratio": 0.1}, False, v5)
+        self.assertEqual(kw["warmup_steps"], 5)
+        self.assertFalse({"warmup_ratio", "eval_strategy", "evaluation_strategy", "eval_steps"} & set(kw))
+        self.assertNotIn("include_num_input_tokens_seen", training_kwargs({}, False, {"eval_strategy"}))
 
     def test_sharegpt_and_mapped_roles(self):
         rec = {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}

@@ -120,17 +120,27 @@ def messages_of(rec, entry):
     return out
 
 
+def chat_ids(tok, messages, add_generation_prompt):
+    """Token ids of the rendered chat. Transformers 5 returns a BatchEncoding from
+    apply_chat_template by default (4.x a list): ask for the list, and take input_ids from a dict
+    if a tokenizer returns one anyway (its len() would be the number of keys)."""
+    out = tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=add_generation_prompt, return_dict=False)
+    if hasattr(out, "keys") and "input_ids" in out:
+        out = out["input_ids"]
+    return list(out)
+
+
 def chat_example(messages, tok, seq_len, train_on_inputs=False):
     """Renders with the tokenizer's chat template; trains assistant turns only (each turn's tokens are
     those between the prompt rendered up to it with a generation prompt, and up to its end)."""
-    full = tok.apply_chat_template(messages, tokenize=True, add_generation_prompt=False)
+    full = chat_ids(tok, messages, False)
     labels = list(full) if train_on_inputs else [IGNORE] * len(full)
     if not train_on_inputs:
         for i, m in enumerate(messages):
             if m["role"] != "assistant":
                 continue
-            start = len(tok.apply_chat_template(messages[:i], tokenize=True, add_generation_prompt=True))
-            end = len(tok.apply_chat_template(messages[: i + 1], tokenize=True, add_generation_prompt=False))
+            start = len(chat_ids(tok, messages[:i], True))
+            end = len(chat_ids(tok, messages[: i + 1], False))
             for j in range(start, min(end, len(full))):
                 labels[j] = full[j]
     return {"input_ids": list(full)[:seq_len], "labels": labels[:seq_len]}
@@ -177,13 +187,11 @@ class Collator:
         return {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels), "attention_mask": torch.tensor(mask)}
 
 
-def training_arguments(cfg, has_eval):
-    import torch
-    from transformers import TrainingArguments
-
-    bf16 = cfg.get("bf16", False)
-    if bf16 == "auto":
-        bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+def training_kwargs(cfg, has_eval, accepted, bf16=False):
+    """TrainingArguments keywords for the config, spelt for the installed Transformers: `accepted` is
+    the set of its TrainingArguments field names (pure, so both spellings are testable without it).
+    4.41 renamed evaluation_strategy to eval_strategy; 5.x folded warmup_ratio into warmup_steps
+    (a float below 1 is a ratio) and later removed warmup_ratio."""
     kw = dict(
         output_dir=cfg.get("output_dir", "./model-out"),
         per_device_train_batch_size=int(cfg.get("micro_batch_size", 1)),
@@ -200,15 +208,21 @@ def training_arguments(cfg, has_eval):
         save_total_limit=cfg.get("save_total_limit"),
         seed=int(cfg.get("seed", 42)),
         warmup_steps=int(cfg.get("warmup_steps") or 0),
-        warmup_ratio=float(cfg.get("warmup_ratio") or 0.0),
         lr_scheduler_type=cfg.get("lr_scheduler") or "cosine",
         optim=cfg.get("optimizer") or "adamw_torch",
         weight_decay=float(cfg.get("weight_decay") or 0.0),
         max_grad_norm=float(cfg.get("max_grad_norm", 1.0)),
         report_to=[],
         remove_unused_columns=False,
-        include_num_input_tokens_seen=True,
     )
+    ratio = float(cfg.get("warmup_ratio") or 0.0)
+    if ratio and not kw["warmup_steps"]:
+        if "warmup_ratio" in accepted:
+            kw["warmup_ratio"] = ratio
+        else:
+            kw["warmup_steps"] = ratio
+    if "include_num_input_tokens_seen" in accepted:
+        kw["include_num_input_tokens_seen"] = True  # tokens/s in the step events
     if cfg.get("tf32"):
         kw["tf32"] = True
     if cfg.get("deepspeed"):
@@ -218,15 +232,22 @@ def training_arguments(cfg, has_eval):
         if cfg.get("fsdp_config"):
             kw["fsdp_config"] = cfg["fsdp_config"]
     if has_eval:
-        kw["eval_strategy"] = "steps"
+        kw["eval_strategy" if "eval_strategy" in accepted else "evaluation_strategy"] = "steps"
         kw["eval_steps"] = int(cfg.get("eval_steps") or cfg.get("save_steps") or 500)
-    try:
-        return TrainingArguments(**kw)
-    except TypeError:
-        # Transformers before 4.41 names it evaluation_strategy.
-        if "eval_strategy" in kw:
-            kw["evaluation_strategy"] = kw.pop("eval_strategy")
-        return TrainingArguments(**kw)
+    return kw
+
+
+def training_arguments(cfg, has_eval):
+    import dataclasses
+
+    import torch
+    from transformers import TrainingArguments
+
+    bf16 = cfg.get("bf16", False)
+    if bf16 == "auto":
+        bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    accepted = {f.name for f in dataclasses.fields(TrainingArguments)}
+    return TrainingArguments(**training_kwargs(cfg, has_eval, accepted, bf16))
 
 
 def load_model(cfg, config_dir=None):
