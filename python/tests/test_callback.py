@@ -143,6 +143,23 @@ class CallbackTest(unittest.TestCase):
         self.assertIs(callbacks[0], plugin.add_callbacks_post_trainer({}, trainer)[0])
         self.assertEqual(callbacks[0].engine, "axolotl")
 
+    def test_record_counts_without_dataloaders(self):
+        # Newer Transformers pass callbacks model, processing_class, optimizer and lr_scheduler only:
+        # the counts come from the datasets the plugin takes from the trainer.
+        from tunelab_engines.axolotl_plugin import TunelabPlugin
+
+        plugin = TunelabPlugin()
+        trainer = SimpleNamespace(args=SimpleNamespace(), train_dataset=list(range(7)), eval_dataset=list(range(2)))
+        cb = plugin.add_callbacks_post_trainer({}, trainer)[0]
+        cb.log = EventLog(self.path, "r3", self.clock)
+        cb.meta = {}
+        cb.on_train_begin(self.args, self.state, self.control, model=None, processing_class=None, optimizer=None, lr_scheduler=None)
+        self.assertEqual(read(self.path)[0]["dataset"], {"train_records": 7, "eval_records": 2, "train_tokens": 0})
+        # Older Transformers pass the dataloaders: those win.
+        self.cb.train_dataset = list(range(7))
+        self.cb.on_train_begin(self.args, self.state, self.control, train_dataloader=SimpleNamespace(dataset=list(range(5))), eval_dataloader=None)
+        self.assertEqual(read(self.path)[1]["dataset"], {"train_records": 5, "eval_records": 0, "train_tokens": 0})
+
     def test_deferred_done(self):
         self.cb.defer_done = True
         self.cb.on_train_begin(self.args, self.state, self.control)

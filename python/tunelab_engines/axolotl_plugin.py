@@ -34,4 +34,7 @@ class TunelabPlugin(_Base):
             pass
 
     def add_callbacks_post_trainer(self, cfg, trainer):
-        return [self._callback()]
+        callback = self._callback()
+        callback.train_dataset = getattr(trainer, "train_dataset", None)
+        callback.eval_dataset = getattr(trainer, "eval_dataset", None)
+        return [callback]

@@ -118,6 +118,10 @@ class TunelabCallback(_Base):
         self.defer_done = False
         self._pending_end = None
         self._previous_handlers = {}
+        # The datasets, for run_start's record counts when the Trainer passes no dataloaders to
+        # callbacks (newer Transformers pass only model, processing_class, optimizer, lr_scheduler).
+        self.train_dataset = None
+        self.eval_dataset = None
 
     # -- stop ----------------------------------------------------------------------------------
     def request_stop(self, *_args):
@@ -148,8 +152,8 @@ class TunelabCallback(_Base):
         if not _is_main(state):
             return
         total, trainable = count_parameters(model)
-        train_records = _dataset_len(train_dataloader)
-        eval_records = _dataset_len(eval_dataloader)
+        train_records = _dataset_len(train_dataloader) or _len(self.train_dataset)
+        eval_records = _dataset_len(eval_dataloader) or _len(self.eval_dataset)
         meta = self.meta
         config = dict(meta.get("config", {}))
         self.log.emit(
@@ -320,5 +324,12 @@ def describe_device(args):
 def _dataset_len(loader):
     try:
         return int(len(loader.dataset))
+    except Exception:
+        return 0
+
+
+def _len(dataset):
+    try:
+        return int(len(dataset))
     except Exception:
         return 0

@@ -307,6 +307,7 @@ def main(argv=None):
             raise ValueError("no trainable examples: every record was empty or fully masked")
         train, evals = split_eval(examples, cfg.get("val_set_size", 0), int(cfg.get("seed", 42)))
         args = training_arguments(cfg, bool(evals))
+        callback.train_dataset, callback.eval_dataset = train, evals
         trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=evals or None, data_collator=Collator(tok.pad_token_id), callbacks=[callback])
         trainer.train(resume_from_checkpoint=cfg.get("resume_from_checkpoint") or None)
         if not callback.stop_requested:
