@@ -9,6 +9,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../common/fsAtomic';
 import { FLOAT_WIDTH, safetensorsHeader, type FloatDtype } from '../io/index';
+import { numel } from '../model/index';
 import { encodeFloats } from './codec';
 
 interface Shard {
@@ -16,8 +17,6 @@ interface Shard {
   names: string[];
   bytes: number;
 }
-
-const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** Writes the planned tensors, in plan order, into `dir`. */
 export class StreamingModelWriter {
