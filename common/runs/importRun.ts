@@ -186,6 +186,12 @@ export function importRuns(target: string): ImportResult {
     const r = readTfevents(buf);
     for (const q of r.problems) problems.push({ code: q.code, path: p, offset: q.offset, message: q.message, severity: q.code === 'run-import-truncated' ? 'warning' : 'error' });
     if (r.records > 0 && hasTrainingScalars(r.scalars)) add('tensorboard', p, { ...scalarsToMetricLog(r.scalars), startWallTime: r.startWallTime }, 'tensorboard');
+    else if (r.scalars.length > 0) {
+      // Some other program's scalars: name them, so "nothing found" is not a mystery.
+      const tags = [...new Set(r.scalars.map((x) => x.tag))];
+      const shown = tags.slice(0, 5).join(', ') + (tags.length > 5 ? `, … (${tags.length} tags)` : '');
+      problems.push({ code: 'run-import-no-metrics', path: p, message: `${basename(p)} holds scalars (${shown}) but no training loss (train/loss, loss, eval/loss or eval_loss)`, severity: 'warning' });
+    }
   };
   const axolotlLog = (p: string) => {
     const buf = readSmall(p, problems);

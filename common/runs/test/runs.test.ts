@@ -232,6 +232,17 @@ describe('importRuns → events', () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+  it('an event file with no training scalars names the tags it holds', () => {
+    const r = importRuns(join(FIX, 'tb-summarywriter'));
+    assert.deepEqual(r.runs, []);
+    assert.deepEqual(
+      r.problems.map((p) => [p.code, p.severity, p.message]),
+      [
+        ['run-import-no-metrics', 'warning', 'events.out.tfevents.1622543341.janoshs-mbp.lan.86862.0 holds scalars (strict/foo) but no training loss (train/loss, loss, eval/loss or eval_loss)'],
+        ['run-import-nothing-found', 'error', 'no trainer_state.json, TensorBoard event file or Axolotl log with training metrics was found'],
+      ],
+    );
+  });
   it('imports a console log as a run', () => {
     const r = importRuns(join(FIX, 'llamafactory-console'));
     assert.deepEqual(r.problems, []);
