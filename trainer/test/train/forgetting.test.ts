@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../../cli/main';
-import type { CliIo } from '../../../cli/command';
+import { runCli } from '../../../cli/test/inProcess';
 import { parseEvent, type TrainerEvent } from '../../../common/protocol/events';
 import { writeChatData, writeTestModel } from './modelDir';
 
@@ -52,10 +51,7 @@ async function train(extra: string[]): Promise<{ code: number; events: TrainerEv
       ...extra,
     ].join('\n') + '\n',
   );
-  let out = '';
-  let err = '';
-  const io: CliIo = { cwd: dir, out: (t) => void (out += t), err: (t) => void (err += t), isTty: false };
-  const code = await main(['train', cfg, '--json'], io);
+  const { code, out, err } = await runCli(dir, ['train', cfg, '--json']);
   const events = out
     .trim()
     .split('\n')
