@@ -41,6 +41,10 @@ function quantization(ctx: RuleContext): void {
     }
   }
   // AX-Q6 is the adapter enumeration (structure.ts).
+  // The trainer refuses both bit widths at once (trainer-invalid-setting); qlora has its own code above.
+  if (adapter !== 'qlora' && ctx.on('load_in_8bit') && ctx.on('load_in_4bit')) {
+    ctx.report('config-quantization-conflict', E, at('load_in_8bit'), 'load_in_8bit and load_in_4bit cannot both be on: choose one (load_in_4bit with adapter: qlora, load_in_8bit with adapter: lora).');
+  }
   if (ctx.on('model_quantization_config') && (ctx.on('load_in_8bit') || ctx.on('load_in_4bit'))) {
     ctx.report('config-quantization-conflict', E, at('model_quantization_config'), 'model_quantization_config cannot be combined with load_in_8bit or load_in_4bit.');
   }

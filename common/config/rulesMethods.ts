@@ -21,7 +21,7 @@ export function methodOf(adapter: unknown): MethodKind {
 
 /** Keys that only LoRA-family adapters read (PEFT LoraConfig fields and Axolotl's LoRA extras). */
 const LORA_RANK_KEYS = ['lora_r', 'lora_alpha', 'lora_dropout', 'lora_rank_pattern', 'lora_alpha_pattern', 'peft_use_dora', 'peft_use_rslora', 'peft_init_lora_weights', 'loraplus_lr_ratio', 'lora_fan_in_fan_out'];
-/** LoRA target keys: IA³ chooses its modules by the same names, so they are not flagged for it. */
+/** LoRA target keys. IA³ does not read them either: it scales PEFT's default modules for the architecture. */
 const LORA_TARGET_KEYS = ['lora_target_modules', 'lora_target_linear', 'lora_target_parameters', 'lora_modules_to_save'];
 
 /** Tunelab keys that belong to one method, and the methods that read them. */
@@ -62,10 +62,11 @@ export function checkMethodRules(ctx: RuleContext): void {
 
   // LoRA keys without a LoRA-family adapter.
   if (method !== 'lora' && method !== 'qlora' && method !== 'other') {
-    const keys = method === 'ia3' ? LORA_RANK_KEYS : [...LORA_RANK_KEYS, ...LORA_TARGET_KEYS];
-    for (const k of keys) {
+    for (const k of [...LORA_RANK_KEYS, ...LORA_TARGET_KEYS]) {
       if (!ctx.on(k)) continue;
-      ctx.report('config-method-key-unused', W, at(k), `${k} is a LoRA setting, and ${describe(method, adapter)}: it has no effect.${method === 'full' ? ' Set adapter: lora (or qlora) to train LoRA.' : ''}`);
+      // The trainer's IA³ always takes PEFT's default modules (Llama: k_proj, v_proj, down_proj).
+      const why = method === 'full' ? ' Set adapter: lora (or qlora) to train LoRA.' : method === 'ia3' && LORA_TARGET_KEYS.includes(k) ? " IA3 scales PEFT's default modules for the architecture (Llama, Mistral: k_proj, v_proj, down_proj)." : '';
+      ctx.report('config-method-key-unused', W, at(k), `${k} is a LoRA setting, and ${describe(method, adapter)}: it has no effect.${why}`);
     }
   }
   // Tunelab's per-method keys.

@@ -18,10 +18,11 @@ test('LoRA keys without an adapter (full fine-tuning) or with another method hav
     [2, 'config-method-key-unused', 7, 'lora_r is a LoRA setting, and without an adapter this config fully fine-tunes: it has no effect. Set adapter: lora (or qlora) to train LoRA.'],
     [2, 'config-method-key-unused', 9, 'lora_target_linear is a LoRA setting, and without an adapter this config fully fine-tunes: it has no effect. Set adapter: lora (or qlora) to train LoRA.'],
   ]);
-  // IA3 picks its modules by the same target names, but has no rank.
+  // IA3 has no rank, and the trainer always scales PEFT's default modules: the target keys do nothing either.
   assert.deepEqual(check('adapter: ia3\nlora_alpha: 16\nlora_target_modules: [k_proj, v_proj]\n'), [
     [3, 'config-tunelab-method', 7, "adapter: ia3 is a method of Tunelab's built-in trainer; Axolotl refuses it, so this config trains with Tunelab only."],
     [2, 'config-method-key-unused', 8, 'lora_alpha is a LoRA setting, and adapter: ia3 does not read it: it has no effect.'],
+    [2, 'config-method-key-unused', 9, "lora_target_modules is a LoRA setting, and adapter: ia3 does not read it: it has no effect. IA3 scales PEFT's default modules for the architecture (Llama, Mistral: k_proj, v_proj, down_proj)."],
   ]);
   assert.deepEqual(check('adapter: qlora\nload_in_4bit: true\nlora_r: 8\nlora_target_linear: true\n'), []);
 });
@@ -60,6 +61,11 @@ test('4-bit loading: full fine-tuning is refused, plain LoRA is QLoRA', () => {
   const d = validateConfig(parseConfig(BASE + 'adapter: lora\nlora_target_linear: true\nload_in_4bit: true\n')).find((x) => x.code === 'config-lora-4bit')!;
   assert.deepEqual(d.data, { replaceValueWith: 'qlora' });
   assert.deepEqual([d.severity, d.range], [2, { start: { line: 7, character: 9 }, end: { line: 7, character: 13 } }]);
+  // Both bit widths: the trainer refuses it, so the editor does too (qlora has config-qlora-8bit).
+  assert.deepEqual(check('adapter: lora\nlora_target_linear: true\nload_in_4bit: true\nload_in_8bit: true\n').filter((x) => x[1] === 'config-quantization-conflict'), [
+    [1, 'config-quantization-conflict', 10, 'load_in_8bit and load_in_4bit cannot both be on: choose one (load_in_4bit with adapter: qlora, load_in_8bit with adapter: lora).'],
+  ]);
+  assert.deepEqual(check('adapter: qlora\nlora_target_linear: true\nload_in_4bit: true\nload_in_8bit: true\n').map((x) => x[1]), ['config-qlora-8bit']);
 });
 
 test('with tunelab_engine: axolotl, Tunelab methods are errors and Tunelab keys warnings', () => {
