@@ -100,6 +100,25 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** Reads and discards the rest of a request body (10 s at most, then the request is dropped). */
+function drained(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.complete || req.destroyed) return resolve();
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 10_000);
+    timer.unref();
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.once('end', done);
+    req.once('close', done);
+    req.resume();
+  });
+}
+
 /** Compares the bearer token in constant time (no early exit that times the key). */
 function authorized(header: string | undefined, key: string): boolean {
   const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? '');
@@ -237,6 +256,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     } catch (e) {
       if (e instanceof BodyError) {
         const headers: Record<string, string> = e.error.status === 503 ? { 'retry-after': '1' } : e.error.status === 413 ? { connection: 'close' } : {};
+        // 413 closes the connection; closing it while the client still writes resets it before
+        // the client reads the answer (curl: "Empty reply"), so the rest of the body is read first.
+        if (e.error.status === 413) await drained(req);
         sendError(res, e.error, headers);
         outcome = `${e.error.status} ${e.error.code ?? ''}`;
       } else {
