@@ -34,6 +34,10 @@ function answer(messages: { role: string; content: string }[]): string {
   }
   if (system.startsWith('Decide whether')) return /classify/i.test(last) ? 'Yes' : 'No';
   if (system.startsWith('You write worked examples')) return `Input: <noinput>\nOutput: An answer for: ${last.replace(/^Task: /, '')}`;
+  // Seeds marked CONVERGE all evolve into one instruction, as a weak model's rewrites do.
+  const evolving = system.startsWith('You rewrite instructions') || system.startsWith('You create instructions');
+  if (evolving && last.includes('CONVERGE')) return 'Describe the ocean in detail.';
+  if (evolving && last.includes('#Original#\nDescribe the ocean in detail.')) return 'Describe the  ocean in detail. ';
   if (system.startsWith('You rewrite instructions')) return `${/#Original#\n([\s\S]*)\n\nThe rewritten/.exec(last)![1]} Use two examples.`;
   if (system.startsWith('You create instructions')) return /#Original#\n([\s\S]*)\n\nThe new/.exec(last)![1]!;
   if (system.startsWith('You compare')) {
@@ -175,6 +179,22 @@ describe('generate-data', () => {
     assert.equal(new Set(records.map((x) => x.instruction)).size, 6);
     const v = await run(['validate', 'evol.jsonl']);
     assert.equal(v.code, 0, v.out + v.err);
+  });
+
+  it('evol-instruct: an evolution equal to an earlier one is a duplicate, not a second record, also after a resume', async () => {
+    writeFileSync(join(dir, 'converge.jsonl'), ['one', 'two', 'three'].map((w) => JSON.stringify({ instruction: `CONVERGE ${w}: name a sea.`, input: '', output: 'The North Sea.' })).join('\n') + '\n');
+    const args = ['generate-data', '--method', 'evol-instruct', '--seed-data', 'converge.jsonl', '--endpoint', endpoint, '--model', 'fixture', '--count', '3', '--out', 'converge-out.jsonl', '--json'];
+    const first = await run([...args, '--epochs', '1']);
+    assert.equal(first.code, 1, first.err);
+    const out = join(dir, 'converge-out.jsonl');
+    assert.deepEqual(lines(out).map((l) => (JSON.parse(l) as { instruction: string }).instruction), ['Describe the ocean in detail.']);
+    const readState = () => JSON.parse(readFileSync(`${out}.state.json`, 'utf8')) as { drops: Record<string, number>; generated: string[] };
+    assert.deepEqual([readState().drops, readState().generated], [{ duplicate: 2 }, ['Describe the ocean in detail.']]);
+    // Resumed with a second epoch: the kept one rewrites to itself (up to case and spaces), the others still converge.
+    const second = await run([...args, '--epochs', '2']);
+    assert.equal(second.code, 1, second.err);
+    assert.equal(lines(out).length, 1);
+    assert.deepEqual(readState().drops, { duplicate: 4, 'no-information-gain': 1 });
   });
 
   it('--concurrency: overlapping steps share one pool (no instruction twice) and one commit order', async () => {

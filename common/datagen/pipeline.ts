@@ -32,7 +32,10 @@ export interface DatagenState {
   written: number;
   /** Steps taken (a self-instruct round, or one evol-instruct evolution). */
   step: number;
-  /** Self-instruct: generated instructions kept (the novelty pool beyond the seeds) and instance keys. */
+  /**
+   * Self-instruct: generated instructions kept (the novelty pool beyond the seeds) and instance keys.
+   * Evol-instruct: the evolved instructions kept, so a resumed run still refuses to write one twice.
+   */
   generated: string[];
   instanceKeys: string[];
   /** Evol-instruct: the current instruction of each seed, and how many evolutions each has had. */
@@ -130,6 +133,8 @@ interface Run {
   /** Self-instruct: seeds and kept instructions, tokenised once for the novelty filter. */
   pool: InstructionPool;
   seen: Set<string>;
+  /** Evol-instruct: seeds and kept evolutions (normalised), so no instruction is written twice. */
+  evolvedKeys: Set<string>;
   /** Evol-instruct: seeds being evolved right now (one evolution per seed at a time). */
   busy: Set<number>;
 }
@@ -174,6 +179,7 @@ export async function runPipeline(opts: PipelineOptions, io: PipelineIo, resumed
     },
     pool: new InstructionPool(opts.method === 'self-instruct' ? [...opts.seeds.map((s) => s.instruction), ...state.generated] : []),
     seen: new Set(state.instanceKeys),
+    evolvedKeys: new Set(opts.method === 'evol-instruct' ? [...opts.seeds.map((s) => s.instruction), ...state.generated].map(instructionKey) : []),
     busy: new Set(),
   };
   const barrenLimit = opts.maxBarrenSteps ?? 25;
@@ -277,6 +283,9 @@ async function selfInstructStep(run: Run): Promise<void> {
   }
 }
 
+/** Case and whitespace do not make an instruction new. */
+const instructionKey = (instruction: string): string => instruction.trim().replace(/\s+/g, ' ').toLowerCase();
+
 /** One evolution of the seed at `index`; a failed evolution leaves the seed's instruction as it was. */
 async function evolStep(run: Run, index: number): Promise<void> {
   const { opts, state, ask, drop, commit } = run;
@@ -303,12 +312,20 @@ async function evolStep(run: Run, index: number): Promise<void> {
     // Cheapest checks first: the prompt-leak rule needs no answer.
     const leak = evolvedProblem(evolved);
     if (leak) return await failed(leak);
+    // Unchanged, or the same as a seed or an earlier evolution (different seeds can converge, above
+    // all with a weak model): the record would be an exact duplicate in the output.
+    if (instructionKey(evolved) === instructionKey(original)) return await failed('no-information-gain');
+    if (run.evolvedKeys.has(instructionKey(evolved))) return await failed('duplicate');
     const answer = await ask(answerPrompt(evolved), opts.precise ?? { temperature: 0, maxTokens: 2048 });
     if (answer.finishReason === 'length') return await failed('truncated');
     const problem = evolutionProblem(evolved, answer.text);
     if (problem) return await failed(problem);
     const judged = await ask(equalityPrompt(original, evolved), opts.precise ?? { temperature: 0, maxTokens: 4 });
     if (parseEqual(judged.text)) return await failed('no-information-gain');
+    // Checked again with no await before the add: a concurrent step may have kept it meanwhile.
+    if (run.evolvedKeys.has(instructionKey(evolved))) return await failed('duplicate');
+    run.evolvedKeys.add(instructionKey(evolved));
+    state.generated.push(evolved);
     state.current[index] = evolved;
     done();
     await commit([{ instruction: evolved, input: '', output: answer.text.trim(), origin: `evol-instruct:${op}` }]);
