@@ -103,7 +103,9 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     model.dispose();
     return refuse([{ code: 'trainer-model-invalid', message: (e as Error).message }]);
   }
-  const saveOptions = { baseModel: settings.baseModel, modelDir: s.modelDir };
+  // base_model_name_or_path is the resolved folder: the config's relative path means "next to the
+  // config", which nothing reading the adapter later (merge, eval --compare) can know.
+  const saveOptions = { baseModel: s.modelDir, modelDir: s.modelDir };
   // eval_tasks (trainer/eval/trainingHook.ts): tasks are read now, so a bad one refuses the run before compute.
   const benchmarks = await TrainingBenchmarks.prepare(s.config, { configDir: dirname(s.configPath), cwd: req.cwd, modelDir: s.modelDir, backend: backend.name });
   if (benchmarks && 'problems' in benchmarks) {

@@ -158,6 +158,15 @@ describe('refusals before compute', () => {
 });
 
 describe('a run', () => {
+  it("records the base model's resolved folder in adapter_config.json, not the config's relative path", async () => {
+    const out = join(dir, 'out-relative');
+    const cfg = join(dir, 'relative.yml');
+    writeConfig(cfg, './model', data, out);
+    const r = await run(['train', cfg, '--json', '--max-steps', '1']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(readFileSync(join(out, 'adapter_config.json'), 'utf8')).base_model_name_or_path, model);
+  });
+
   it('--json: stdout is exactly the events file; run_start, steps, evals, checkpoints, done; the adapter is written', async () => {
     const out = join(dir, 'out-run');
     const cfg = join(dir, 'run.yml');
