@@ -108,6 +108,22 @@ class ProgressBar {
   }
 }
 
+/**
+ * An http(s) URL. 'localhost:8000' parses as a URL whose scheme is 'localhost:', which fetch would
+ * only refuse after every retry; say what to write instead, at once.
+ */
+function checkEndpoint(endpoint: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return;
+  const hint = /^[\w.-]+:\d+(\/|$)/.test(endpoint) ? `http://${endpoint}` : 'http://127.0.0.1:8000/v1';
+  throw new UsageError(`--endpoint must be an http:// or https:// URL such as ${hint}, got '${endpoint}'`);
+}
+
 export const generateDataCommand: CliCommand = {
   name: 'generate-data',
   summary: 'Generate instruction data with self-instruct or evol-instruct from an OpenAI-compatible endpoint',
@@ -139,11 +155,7 @@ export const generateDataCommand: CliCommand = {
     for (const key of ['seed-data', 'endpoint', 'model', 'count', 'out'] as const) if (!values[key]) throw new UsageError(`--${key} is required`);
     const count = numberOption('count', values.count, { integer: true, min: 1 })!;
     const format = formatOption(values.format, FORMATS, 'alpaca');
-    try {
-      new URL(values.endpoint!);
-    } catch {
-      throw new UsageError(`--endpoint must be a URL such as http://127.0.0.1:8000/v1, got '${values.endpoint}'`);
-    }
+    checkEndpoint(values.endpoint!);
     const maxRouge = numberOption('max-rouge', values['max-rouge'], { min: 0 }) ?? 0.7;
     if (maxRouge > 1) throw new UsageError(`--max-rouge must be in [0, 1], got ${maxRouge}`);
     const price = { in: numberOption('price-in', values['price-in'], { min: 0 }) ?? 0, out: numberOption('price-out', values['price-out'], { min: 0 }) ?? 0 };
@@ -151,7 +163,10 @@ export const generateDataCommand: CliCommand = {
     if (values['api-key-env'] && process.env[keyEnv] === undefined) throw new UsageError(`--api-key-env ${keyEnv}: that environment variable is not set`);
 
     const seedPath = resolve(io.cwd, values['seed-data']!);
-    const { seeds: rawSeeds, problems, digest } = readSeeds(readFileSync(seedPath, 'utf8'));
+    const seedText = readFileSync(seedPath, 'utf8');
+    // A binary file would otherwise print its bytes in a 'not valid JSON' line per chunk.
+    if (seedText.includes('\0')) throw new UsageError(`${seedPath}: the file holds NUL bytes: it is binary, not JSON Lines seed data`);
+    const { seeds: rawSeeds, problems, digest } = readSeeds(seedText);
     for (const p of problems.slice(0, 20)) io.err(`${seedPath}:${p.line}: ${p.message}\n`);
     if (problems.length > 20) io.err(`... and ${problems.length - 20} more seed problems\n`);
     if (rawSeeds.length === 0) throw new UsageError(`${seedPath}: no usable seed records`);

@@ -231,4 +231,18 @@ describe('generate-data', () => {
     assert.equal(usage.code, 2);
     assert.match(usage.err, /--method must be one of self-instruct, evol-instruct, got 'magic'/);
   });
+
+  it('an endpoint without http(s):// and binary seed data are usage errors before any request', async () => {
+    const before = requests;
+    const common = ['generate-data', '--method', 'evol-instruct', '--model', 'fixture', '--count', '1', '--out', 'never.jsonl'];
+    const bare = await run([...common, '--seed-data', 'seeds.jsonl', '--endpoint', 'localhost:8000']);
+    assert.deepEqual([bare.code, bare.err], [2, "tunelab generate-data: --endpoint must be an http:// or https:// URL such as http://localhost:8000, got 'localhost:8000'\n"]);
+    const ftp = await run([...common, '--seed-data', 'seeds.jsonl', '--endpoint', 'ftp://host/v1']);
+    assert.deepEqual([ftp.code, ftp.err], [2, "tunelab generate-data: --endpoint must be an http:// or https:// URL such as http://127.0.0.1:8000/v1, got 'ftp://host/v1'\n"]);
+    writeFileSync(join(dir, 'binary.jsonl'), Buffer.from([0x7b, 0x00, 0xff, 0x0a, 0x00, 0x01]));
+    const binary = await run([...common, '--seed-data', 'binary.jsonl', '--endpoint', endpoint]);
+    assert.deepEqual([binary.code, binary.err], [2, `tunelab generate-data: ${join(dir, 'binary.jsonl')}: the file holds NUL bytes: it is binary, not JSON Lines seed data\n`]);
+    assert.equal(requests, before);
+    assert.equal(existsSync(join(dir, 'never.jsonl.state.json')), false);
+  });
 });
