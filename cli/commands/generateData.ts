@@ -234,7 +234,7 @@ export const generateDataCommand: CliCommand = {
       );
     } catch (e) {
       bar.end(state);
-      if (e instanceof ApiRequestError) throw new UsageError(`${e.message} (${state.written} records kept; run again to resume)`);
+      if (e instanceof ApiRequestError) throw new UsageError(`${e.message} (${state.written} record${state.written === 1 ? '' : 's'} kept; run again to resume)`);
       throw e;
     } finally {
       process.off('SIGINT', onSignal);
