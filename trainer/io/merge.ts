@@ -39,6 +39,10 @@ export interface MergeResult {
 /** Merges an adapter into its base and writes the result. Throws `ModelDirError` for bad input. */
 export function mergeLora(req: MergeRequest, merger: AdapterMerger = mergeLoraDir): MergeResult {
   if (resolve(req.outDir) === resolve(req.baseDir)) throw new ModelDirError(`${req.outDir}: the output directory must differ from the base model directory`);
+  // A model written into an adapter folder (the run's output_dir, say) makes a folder that is both.
+  if (existsSync(resolve(req.outDir, 'adapter_config.json'))) {
+    throw new ModelDirError(`${req.outDir}: holds an adapter (adapter_config.json); write the merged model to another directory`);
+  }
   if (existsSync(req.outDir) && existsSync(resolve(req.outDir, 'model.safetensors.index.json'))) {
     throw new ModelDirError(`${req.outDir}: already holds a sharded model; choose an empty directory`);
   }

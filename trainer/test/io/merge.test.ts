@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -41,6 +41,11 @@ describe('mergeLora', () => {
     assert.equal(readHeader(join(out, 'model.safetensors')).tensors.get('model.norm.weight')?.dtype, 'BF16');
     const base = join(fixtures, 'llama-tiny');
     assert.throws(() => mergeLora({ baseDir: base, adapterDir: join(base, 'adapter'), outDir: base }), { message: `${base}: the output directory must differ from the base model directory` });
+    // Nor into an adapter's folder (the adapter itself, or a run's output_dir); a copy, so a failure leaves the fixture alone.
+    const adapter = join(temp, 'adapter-copy');
+    cpSync(join(base, 'adapter'), adapter, { recursive: true });
+    assert.throws(() => mergeLora({ baseDir: base, adapterDir: adapter, outDir: adapter }), { message: `${adapter}: holds an adapter (adapter_config.json); write the merged model to another directory` });
+    assert.deepEqual(readdirSync(adapter).sort(), ['adapter_config.json', 'adapter_model.safetensors']);
   });
 
   it('names the mismatch when the adapter belongs to another model', () => {
