@@ -1,5 +1,7 @@
 import { dirname } from 'node:path';
 import { Severity } from '../diagnostics';
+import { closest } from '../dataset/suggest';
+import { BUILTIN_TASKS } from '../eval/tasks';
 import { resolveLocalPath } from '../paths';
 import { isPlainObject, truthy, type RuleContext } from './context';
 import { E, W, at, atValue } from './ruleKit';
@@ -104,6 +106,47 @@ export function checkMethodRules(ctx: RuleContext): void {
   tunelabKeys(ctx, engine, external);
 }
 
+/** A task YAML or a corpus for perplexity, as the trainer's task resolver reads them. */
+const EVAL_TASK_FILE = /\.(ya?ml|txt|jsonl|json|parquet)$/i;
+
+/**
+ * eval_tasks entries the trainer would refuse before the first step (an unknown name, a task file
+ * or data that is not there), located on the entry, so the editor and validate say it first.
+ */
+function evalTasks(ctx: RuleContext): void {
+  const raw = ctx.get('eval_tasks');
+  const entries: { entry: unknown; path: (string | number)[] }[] = Array.isArray(raw)
+    ? raw.map((entry, i) => ({ entry, path: ['eval_tasks', i] }))
+    : typeof raw === 'string'
+      ? raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map((entry) => ({ entry, path: ['eval_tasks'] }))
+      : [];
+  const env = ctx.env;
+  const bases = { configDir: env.configPath ? dirname(env.configPath) : undefined, workspaceRoots: env.workspaceRoots, cwd: env.cwd };
+  const canCheckPaths = env.fileExists && !env.skipPathChecks && (bases.configDir || bases.cwd || (bases.workspaceRoots?.length ?? 0) > 0);
+  for (const { entry, path } of entries) {
+    let name: string;
+    let file: string | undefined;
+    let anchorPath = path;
+    if (typeof entry === 'string') {
+      name = entry.trim();
+      file = EVAL_TASK_FILE.test(name) ? name : undefined;
+    } else if (isPlainObject(entry) && typeof entry.task === 'string') {
+      name = entry.task;
+      file = typeof entry.data === 'string' && entry.data.trim() !== '' ? entry.data : undefined;
+      anchorPath = [...path, file !== undefined ? 'data' : 'task'];
+    } else continue; // shapes are the schema's to report
+    const builtin = (BUILTIN_TASKS as readonly string[]).includes(name);
+    if (!builtin && !(file !== undefined && EVAL_TASK_FILE.test(file))) {
+      const near = closest(name, BUILTIN_TASKS);
+      ctx.report('config-eval-task-unknown', E, [{ path: anchorPath, on: 'value' }, { path }], `'${name}' is not a built-in benchmark (${BUILTIN_TASKS.join(', ')}), a task .yaml or a .txt/.jsonl/.json/.parquet corpus${near ? `: did you mean '${near}'?` : '.'} Training refuses the run.`);
+      continue;
+    }
+    if (file === undefined || !canCheckPaths) continue;
+    const r = resolveLocalPath(file, bases, env.fileExists);
+    if (!r.exists) ctx.report('config-eval-task-missing', E, [{ path: anchorPath, on: 'value' }, { path }], `eval_tasks: '${file}' does not exist (looked for ${r.candidates.map((c) => `'${c}'`).join(', ')}). Training refuses the run.`);
+  }
+}
+
 /** EWC / L2-SP / eval_tasks: keys that need a partner key. */
 function forgetting(ctx: RuleContext): void {
   if (ctx.on('ewc_lambda') && !ctx.on('ewc_data')) {
@@ -121,6 +164,7 @@ function forgetting(ctx: RuleContext): void {
       if (!r.exists) ctx.report('config-ewc-data-missing', E, atValue('ewc_data'), `ewc_data '${ewcData}' does not exist (looked for ${r.candidates.map((c) => `'${c}'`).join(', ')}).`);
     }
   }
+  evalTasks(ctx);
   if (ctx.has('eval_tasks_every') && !ctx.on('eval_tasks')) {
     ctx.report('config-method-key-unused', W, at('eval_tasks_every'), 'eval_tasks_every has no effect without eval_tasks.');
   }

@@ -138,3 +138,20 @@ test('a dataset type that is not built in: an error without a dot (it cannot be 
   assert.deepEqual(d('my_pkg.transforms.load'), []);
   assert.deepEqual(d('chat_template.nope').map((x) => x.slice(0, 2)), [[2, 'config-unknown-dataset-type']]);
 });
+
+test('eval_tasks: an unknown task name and a task file or data that is not there, on the entry', () => {
+  const env: ConfigEnv = { configPath: '/ws/cfg.yml', fileExists: (p) => ['/ws/evals/pirate.yaml', '/ws/eval_data/ARC-Easy', '/ws/general.txt'].includes(p) };
+  const ok = 'eval_tasks:\n  - evals/pirate.yaml\n  - mmlu\n  - {task: arc_easy, data: eval_data/ARC-Easy}\n  - {task: general_text, data: general.txt}\n';
+  assert.deepEqual(check(ok, env).filter((d) => d[0] !== 3), []);
+  const bad = 'eval_tasks:\n  - mmlux\n  - evals/nope.yaml\n  - task: arc_easy\n    data: eval_data/ARC-Hard\n  - {task: pirate}\n';
+  assert.deepEqual(check(bad, env).filter((d) => d[0] !== 3), [
+    [1, 'config-eval-task-unknown', 8, "'mmlux' is not a built-in benchmark (mmlu, hellaswag, arc_easy, arc_challenge), a task .yaml or a .txt/.jsonl/.json/.parquet corpus: did you mean 'mmlu'? Training refuses the run."],
+    [1, 'config-eval-task-missing', 9, "eval_tasks: 'evals/nope.yaml' does not exist (looked for '/ws/evals/nope.yaml'). Training refuses the run."],
+    [1, 'config-eval-task-missing', 11, "eval_tasks: 'eval_data/ARC-Hard' does not exist (looked for '/ws/eval_data/ARC-Hard'). Training refuses the run."],
+    [1, 'config-eval-task-unknown', 12, "'pirate' is not a built-in benchmark (mmlu, hellaswag, arc_easy, arc_challenge), a task .yaml or a .txt/.jsonl/.json/.parquet corpus. Training refuses the run."],
+  ]);
+  // The comma-separated form, and no path checks without a place to look.
+  assert.deepEqual(check('eval_tasks: mmlu, hellaswagg\n').filter((d) => d[0] !== 3), [
+    [1, 'config-eval-task-unknown', 7, "'hellaswagg' is not a built-in benchmark (mmlu, hellaswag, arc_easy, arc_challenge), a task .yaml or a .txt/.jsonl/.json/.parquet corpus: did you mean 'hellaswag'? Training refuses the run."],
+  ]);
+});
