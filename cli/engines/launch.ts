@@ -128,10 +128,16 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
   await models.prepare(doc, cenv);
   const diags = [...validateConfig(doc, cenv), ...(req.engine === 'hf' ? checkHfSupport(doc) : [])];
   const config = (doc.value ?? {}) as Record<string, unknown>;
-  const outputDir = resolve(req.cwd, req.outputDir ?? (typeof config.output_dir === 'string' ? config.output_dir : './model-out'));
-  mkdirSync(outputDir, { recursive: true });
-  eventsFile = join(outputDir, 'events.jsonl');
+  const namedOutput = req.outputDir ?? (typeof config.output_dir === 'string' && config.output_dir.trim() !== '' ? config.output_dir : undefined);
+  const outputDir = resolve(req.cwd, namedOutput ?? './model-out');
   const errors = diags.filter((d) => d.severity === 1);
+  // As the built-in trainer: a refused config's events go to <output_dir>/events.jsonl only when
+  // the user named that folder (no stray ./model-out for a file that is not a training config).
+  const eventsPath = join(outputDir, 'events.jsonl');
+  if (errors.length === 0 || namedOutput !== undefined) {
+    mkdirSync(outputDir, { recursive: true });
+    eventsFile = eventsPath;
+  }
   if (errors.length > 0) {
     for (const d of errors.slice(0, 20)) refuse(String(d.code), d.message, { path: configPath, range: d.range });
     return 2;
@@ -166,7 +172,7 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
     const latest = listCheckpointDirs(outputDir).at(-1);
     if (latest) {
       resumeFrom = { checkpoint: latest.path, step: latest.step };
-      const prior = existsSync(eventsFile) ? summarizeEvents(readFileSync(eventsFile, 'utf8')).filter((r) => r.outputDir === outputDir && !r.backend.endsWith('(imported)')).at(-1) : undefined;
+      const prior = existsSync(eventsPath) ? summarizeEvents(readFileSync(eventsPath, 'utf8')).filter((r) => r.outputDir === outputDir && !r.backend.endsWith('(imported)')).at(-1) : undefined;
       if (prior) runId = prior.runId;
     } else {
       emit({ type: 'log', level: 'warning', message: `--resume: no checkpoint-N in ${outputDir}; starting from the beginning` });
@@ -188,17 +194,17 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
   const method = config.adapter === 'qlora' ? 'qlora' : config.adapter === 'lora' ? 'lora' : 'full';
   writeFileAtomic(metaPath, JSON.stringify({ run_id: runId, engine: req.engine, config: { ...config, output_dir: outputDir, ...(req.maxSteps ? { max_steps: req.maxSteps } : {}) }, config_path: configPath, output_dir: outputDir, method, resumed_from: resumeFrom, gpus: req.gpus }));
 
-  const cmd = engineCommand({ engine: req.engine, python: py.command, configPath: derivedPath, gpus: req.gpus, packageDir: req.packageDir ?? env.TUNELAB_PYTHON_PACKAGE ?? defaultPackageDir(), runId, eventsPath: eventsFile, metaPath, env });
+  const cmd = engineCommand({ engine: req.engine, python: py.command, configPath: derivedPath, gpus: req.gpus, packageDir: req.packageDir ?? env.TUNELAB_PYTHON_PACKAGE ?? defaultPackageDir(), runId, eventsPath, metaPath, env });
   emit({ type: 'log', level: 'info', message: `$ ${[cmd.command, ...cmd.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` });
 
   // 5. Launch and follow.
   if (stops > 0) {
     rmSync(work, { recursive: true, force: true });
-    emit({ type: 'done', status: 'stopped', step: resumeFrom?.step ?? 0, outputs: { events: eventsFile }, metrics: { train_loss: null, eval_loss: null, perplexity: null, elapsed: 0 } });
+    emit({ type: 'done', status: 'stopped', step: resumeFrom?.step ?? 0, outputs: { events: eventsPath }, metrics: { train_loss: null, eval_loss: null, perplexity: null, elapsed: 0 } });
     return 0;
   }
-  const startOffset = existsSync(eventsFile) ? statSync(eventsFile).size : 0;
-  const follower = new EventsFollower(eventsFile, startOffset, (line) => {
+  const startOffset = existsSync(eventsPath) ? statSync(eventsPath).size : 0;
+  const follower = new EventsFollower(eventsPath, startOffset, (line) => {
     const e = parseEvent(line);
     if ('error' in e || e.run_id !== runId) return;
     sawTerminal ||= e.type === 'done';
@@ -251,11 +257,11 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
     const failure = pythonFailure(stderrTail);
     const stopped = stops > 0 && (code === 0 || signal === 'SIGINT' || code === 130);
     if (stopped) {
-      emit({ type: 'done', status: 'stopped', step: resumeFrom?.step ?? 0, outputs: { events: eventsFile }, metrics: { train_loss: null, eval_loss: null, perplexity: null, elapsed: 0 } });
+      emit({ type: 'done', status: 'stopped', step: resumeFrom?.step ?? 0, outputs: { events: eventsPath }, metrics: { train_loss: null, eval_loss: null, perplexity: null, elapsed: 0 } });
       return 0;
     }
     emit({ type: 'error', code: 'engine-failed', message: failure?.message ?? `${req.engine} exited with ${signal ?? `code ${code}`} before reporting the run's end` });
-    emit({ type: 'done', status: 'failed', step: 0, outputs: { events: eventsFile }, metrics: { train_loss: null, eval_loss: null, perplexity: null, elapsed: 0 } });
+    emit({ type: 'done', status: 'failed', step: 0, outputs: { events: eventsPath }, metrics: { train_loss: null, eval_loss: null, perplexity: null, elapsed: 0 } });
     return 1;
   }
   return doneStatus === 'failed' ? 1 : 0;

@@ -159,6 +159,13 @@ describe('tunelab train --engine (fake interpreter)', () => {
     assert.equal(await runEngine({ engine: 'hf', configPath: 'config.yml', cwd: d2, python: FAKE, gpus: 1, resume: false }, b.out, noStop), 2);
     const errs = b.events().filter((e) => e.type === 'error') as Extract<TrainerEvent, { type: 'error' }>[];
     assert.deepEqual(errs.map((e) => [e.code, e.location?.range.start.line]), [['engine-hf-unsupported-key', 15], ['engine-hf-unsupported-key', 16]]);
+    // The refusal is recorded in the output_dir the config names, as the built-in trainer does ...
+    assert.deepEqual(readFileSync(join(d2, 'out', 'events.jsonl'), 'utf8').trim().split('\n'), b.lines);
+    // ... but a file that is no training config (here a dataset) leaves no ./model-out behind.
+    const stray = collector();
+    assert.equal(await runEngine({ engine: 'hf', configPath: 'data.jsonl', cwd: d2, python: FAKE, gpus: 1, resume: false }, stray.out, noStop), 2);
+    assert.ok(stray.events().some((e) => e.type === 'error'));
+    assert.equal(existsSync(join(d2, 'model-out')), false);
 
     const c = collector();
     assert.equal(await runEngine({ engine: 'hf', configPath: 'config.yml', cwd: dir, python: join(dir, 'no-such-python'), gpus: 1, resume: false }, c.out, noStop), 2);
