@@ -6,6 +6,7 @@ import { parseConfig, resolveConfig } from '../../common/config/index';
 import { findDatasetEntry, inspectDataset, type InspectOutput } from '../../common/dataset/inspect';
 import { analyzeDatasetFile } from '../../common/dataset/quality/file';
 import { formatQualityText } from '../../common/dataset/quality/format';
+import { Severity } from '../../common/diagnostics';
 
 const USAGE = `Usage: tunelab inspect DATASET [--config CONFIG] [--model DIR] [--record N] [--format text|json]
        tunelab inspect DATASET --quality [--threshold J] [--max-share X] [--min-share Y] [--config CONFIG] [--format text|json]
@@ -122,7 +123,13 @@ export const inspectCommand: CliCommand = {
       const run = await analyzeDatasetFile(path, { ...(entry ? { entry } : {}), ...(threshold !== undefined ? { threshold } : {}), ...(maxShare !== undefined ? { maxShare } : {}), ...(minShare !== undefined ? { minShare } : {}) });
       const s = run.dataset.summary;
       if (format === 'json') io.out(JSON.stringify({ format: s.format, records: s.records, quality: run.report }) + '\n');
-      else io.out(formatQualityText(run.report, `${positionals[0]!}: ${s.records} record${s.records === 1 ? '' : 's'}, ${s.format ?? 'unknown format'}${s.errors ? ` (${s.errors} error${s.errors === 1 ? '' : 's'}: see tunelab validate)` : ''}`));
+      else {
+        // The first error is named here: an empty or binary file otherwise shows only an empty report.
+        const first = run.dataset.diagnostics.find((d) => d.severity === Severity.Error);
+        const named = first ? `line ${first.range.start.line + 1} ${String(first.code)}: ${first.message}` : 'see tunelab validate';
+        const errors = !s.errors ? '' : s.errors === 1 ? ` (1 error: ${named})` : ` (${s.errors} errors; first: ${named}; tunelab validate lists them)`;
+        io.out(formatQualityText(run.report, `${positionals[0]!}: ${s.records} record${s.records === 1 ? '' : 's'}, ${s.format ?? 'unknown format'}${errors}`));
+      }
       return s.errors > 0 ? 1 : 0;
     }
     const modelDir = values.model !== undefined ? fileArg(io, values.model, 'model folder', true) : undefined;

@@ -142,3 +142,16 @@ test('inspect --quality --format json: the quality report with record links', as
   assert.match(text.out, /^  line 1 <- line 6 \(0\.83\)$/m);
   assert.deepEqual(await run('inspect', 'q.jsonl', '--quality', '--record', '1'), { code: 2, out: '', err: 'tunelab inspect: --quality takes no --record or --model\n' });
 });
+
+test('inspect --quality names the first error in its headline (an empty or binary file has nothing else to show)', async () => {
+  writeFileSync(join(dir, 'empty.jsonl'), '');
+  writeFileSync(join(dir, 'nul.jsonl'), Buffer.from([0x7b, 0x00, 0x7d, 0x0a]));
+  writeFileSync(join(dir, 'two-bad.jsonl'), '{"instruction":"a","output":"b"}\n{oops\n[1]\n');
+  const first = async (name: string) => {
+    const r = await run('inspect', name, '--quality');
+    return [r.code, r.out.split('\n')[0]];
+  };
+  assert.deepEqual(await first('empty.jsonl'), [1, 'empty.jsonl: 0 records, unknown format (1 error: line 1 dataset-empty-file: the dataset has no records)']);
+  assert.deepEqual(await first('nul.jsonl'), [1, 'nul.jsonl: 0 records, unknown format (1 error: line 1 dataset-binary: the file holds NUL bytes: it is binary, not a JSON or JSONL dataset)']);
+  assert.deepEqual(await first('two-bad.jsonl'), [1, "two-bad.jsonl: 3 records, alpaca (2 errors; first: line 2 dataset-invalid-json: invalid JSON: expected a property name in double quotes, found 'o'; tunelab validate lists them)"]);
+});
