@@ -23,6 +23,7 @@ import { warmupSteps } from './schedule';
 import { prepareRun, type SetupProblem } from './setup';
 import { TrainingBenchmarks } from '../eval/trainingHook';
 import { buildRegularizer, type Regularizer } from './regularize';
+import { describeBackendFailure } from '../backend/aborted';
 
 export interface TrainRequest {
   configPath: string;
@@ -283,7 +284,7 @@ export async function runTraining(req: TrainRequest, output: EventOutput, stop: 
     return 0;
   } catch (e) {
     const code = e instanceof NonFiniteLoss ? 'trainer-loss-not-finite' : 'trainer-failed';
-    events.emit({ type: 'error', code, message: (e as Error).message });
+    events.emit({ type: 'error', code, message: describeBackendFailure(e) });
     events.emit({ type: 'done', status: 'failed', step: loopStep(e), outputs: { events: eventsPath, ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}) }, metrics: metrics(null) });
     return 1;
   } finally {
