@@ -20,7 +20,7 @@ export const HF_SUPPORTED: ReadonlySet<string> = new Set([
   'sequence_len', 'output_dir', 'bf16', 'fp16', 'tf32', 'gradient_checkpointing', 'eval_steps', 'save_steps',
   'logging_steps', 'save_total_limit', 'seed', 'resume_from_checkpoint', 'warmup_steps', 'warmup_ratio',
   'lr_scheduler', 'optimizer', 'weight_decay', 'max_grad_norm', 'deepspeed', 'fsdp', 'fsdp_config',
-  'tunelab_engine', 'special_tokens',
+  'tunelab_engine', 'special_tokens', 'attn_implementation', 'gradient_checkpointing_kwargs',
 ]);
 
 /** Keys that only affect logging, hubs or validation strictness: accepted and ignored. */
@@ -76,6 +76,15 @@ export function checkHfSupport(doc: ConfigDocument): Diagnostic[] {
           const t = typeof v === 'string' ? v.split(/[.:]/)[0]! : '';
           if (!DATASET_TYPES.has(t) || (typeof v === 'string' && v !== t && t !== 'sharegpt')) {
             out.push(diagnostic('engine-hf-unsupported-value', Severity.Error, range(p.value as Node), `The hf engine reads dataset types alpaca, sharegpt and chat_template; \`${String(v)}\` needs --engine axolotl.`));
+          }
+        } else if (k === 'roles_to_train' || k === 'train_on_eos') {
+          // The runner trains every assistant turn through its end (Axolotl's roles_to_train:
+          // [assistant], train_on_eos: turn); another choice would be silently trained otherwise.
+          const plainEntry = (entry.toJSON() ?? {}) as Record<string, unknown>;
+          const val = plainEntry[k];
+          const ok = k === 'roles_to_train' ? Array.isArray(val) && val.length > 0 && val.every((r) => r === 'assistant' || r === 'gpt') : val === 'turn';
+          if (!ok && !(val === null || val === undefined)) {
+            out.push(diagnostic('engine-hf-unsupported-value', Severity.Error, range(p.value as Node), `The hf engine trains every assistant turn through its end (roles_to_train: [assistant], train_on_eos: turn); \`${k}: ${JSON.stringify(val)}\` needs --engine axolotl.`));
           }
         } else if (!DATASET_KEYS.has(k) && !falsy(v)) {
           out.push(diagnostic('engine-hf-unsupported-key', Severity.Error, range(p.key as Node), `The hf engine does not implement the dataset key \`${k}\`; use --engine axolotl, or remove it.`));

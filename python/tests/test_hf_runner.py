@@ -82,6 +82,8 @@ class BuildersTest(unittest.TestCase):
         self.assertEqual(kw["warmup_steps"], 5)
         self.assertFalse({"warmup_ratio", "eval_strategy", "evaluation_strategy", "eval_steps"} & set(kw))
         self.assertNotIn("include_num_input_tokens_seen", training_kwargs({}, False, {"eval_strategy"}))
+        kw = training_kwargs({"gradient_checkpointing": True, "gradient_checkpointing_kwargs": {"use_reentrant": False}}, False, v5 | {"gradient_checkpointing_kwargs"})
+        self.assertEqual((kw["gradient_checkpointing"], kw["gradient_checkpointing_kwargs"]), (True, {"use_reentrant": False}))
 
     def test_sharegpt_and_mapped_roles(self):
         rec = {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]}

@@ -2,8 +2,8 @@
 Axolotl-style config, for the subset `tunelab train --engine hf` accepts (common/engines/hfSupport.ts
 refuses the rest before launch): base_model; datasets of type alpaca, sharegpt or chat_template
 (the tokenizer's chat template), local JSON/JSONL files or Hub datasets; adapter lora/qlora with
-lora_*; learning_rate, num_epochs / max_steps, micro_batch_size, gradient_accumulation_steps,
-sequence_len, output_dir, bf16/fp16/tf32, gradient_checkpointing, val_set_size, eval/save/logging
+lora_*; attn_implementation; learning_rate, num_epochs / max_steps, micro_batch_size, gradient_accumulation_steps,
+sequence_len, output_dir, bf16/fp16/tf32, gradient_checkpointing (and its kwargs), val_set_size, eval/save/logging
 steps, seed, warmup, scheduler, optimizer, weight decay, grad clipping, deepspeed / fsdp, resume.
 
 The prompt builders are pure functions over a tokenizer-like object (tests run them without torch).
@@ -223,6 +223,8 @@ def training_kwargs(cfg, has_eval, accepted, bf16=False):
             kw["warmup_steps"] = ratio
     if "include_num_input_tokens_seen" in accepted:
         kw["include_num_input_tokens_seen"] = True  # tokens/s in the step events
+    if cfg.get("gradient_checkpointing_kwargs") and "gradient_checkpointing_kwargs" in accepted:
+        kw["gradient_checkpointing_kwargs"] = dict(cfg["gradient_checkpointing_kwargs"])
     if cfg.get("tf32"):
         kw["tf32"] = True
     if cfg.get("deepspeed"):
@@ -267,6 +269,8 @@ def load_model(cfg, config_dir=None):
         from transformers import BitsAndBytesConfig
 
         kw["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=kw["torch_dtype"])
+    if cfg.get("attn_implementation"):
+        kw["attn_implementation"] = cfg["attn_implementation"]  # eager, sdpa, flash_attention_2, ...
     if cfg.get("base_model_config"):
         from transformers import AutoConfig
 

@@ -108,6 +108,13 @@ describe('hf engine subset', () => {
       ['engine-hf-unsupported-key', 9, 4, 1],
     ].sort((a, b) => (a[1] as number) - (b[1] as number)));
   });
+  it('reads attn_implementation and gradient_checkpointing_kwargs; refuses turn choices it would not honour', () => {
+    assert.deepEqual(codes('base_model: m\nattn_implementation: sdpa\ngradient_checkpointing: true\ngradient_checkpointing_kwargs:\n  use_reentrant: false\ndatasets:\n  - path: d\n    type: chat_template\n    roles_to_train: [assistant]\n    train_on_eos: turn\n'), []);
+    assert.deepEqual(codes('base_model: m\ndatasets:\n  - path: d\n    type: chat_template\n    roles_to_train: [user, assistant]\n    train_on_eos: last\n'), [
+      ['engine-hf-unsupported-value', 4, 20, 1],
+      ['engine-hf-unsupported-value', 5, 18, 1],
+    ]);
+  });
 });
 
 describe('Python failures', () => {
