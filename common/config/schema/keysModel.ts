@@ -77,7 +77,7 @@ export const MODEL_KEYS: KeyTable = {
     lora_model_dir: { t: 'str', doc: 'A trained adapter to load and continue from (a folder with adapter_config.json).' },
     lora_r: {
       t: 'int',
-      range: { min: 1, severity: 'warning' },
+      range: { min: 1, severity: 'error' }, // PEFT's LoraConfig refuses r <= 0, and so does the trainer
       doc: 'LoRA rank: the inner dimension of each low-rank update. Parameters grow linearly with it.',
       advice: 'Common values 8-64. Spreading a small rank over all linear layers (lora_target_linear) usually beats a large rank on only q/v for the same parameter budget.',
     },

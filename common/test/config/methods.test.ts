@@ -25,6 +25,8 @@ test('LoRA keys without an adapter (full fine-tuning) or with another method hav
     [2, 'config-method-key-unused', 9, "lora_target_modules is a LoRA setting, and adapter: ia3 does not read it: it has no effect. IA3 scales PEFT's default modules for the architecture (Llama, Mistral: k_proj, v_proj, down_proj)."],
   ]);
   assert.deepEqual(check('adapter: qlora\nload_in_4bit: true\nlora_r: 8\nlora_target_linear: true\n'), []);
+  // A rank of 0: PEFT and the trainer refuse it, so it is an error, not advice.
+  assert.deepEqual(check('adapter: lora\nlora_r: 0\nlora_target_linear: true\n').filter((x) => x[1] === 'config-out-of-range'), [[1, 'config-out-of-range', 8, "'lora_r' should be at least 1, got 0."]]);
 });
 
 test("a method's own keys with another method: virtual tokens, prefix projection, bottleneck size", () => {
