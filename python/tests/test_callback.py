@@ -122,6 +122,25 @@ class CallbackTest(unittest.TestCase):
         self.assertEqual((ev[0]["code"], ev[0]["message"]), ("engine-python-exception", msg))
         self.assertEqual(ev[1]["status"], "failed")
 
+    def test_only_rank_zero_reports_a_failure(self):
+        try:
+            raise RuntimeError("CUDA out of memory")
+        except RuntimeError:
+            info = sys.exc_info()
+        os.environ["RANK"] = "1"
+        try:
+            self.cb.fail(*info)
+        finally:
+            del os.environ["RANK"]
+        self.assertFalse(os.path.exists(self.path))
+        other = TunelabCallback(log=EventLog(self.path, "r1", self.clock), meta={}, clock=self.clock)
+        os.environ["RANK"] = "0"
+        try:
+            other.fail(*info)
+        finally:
+            del os.environ["RANK"]
+        self.assertEqual([e["type"] for e in read(self.path)], ["error", "done"])
+
     def test_resume_without_run_facts(self):
         cb = TunelabCallback(log=EventLog(self.path, "r2", self.clock), meta={}, clock=self.clock)
         self.state.global_step = 20

@@ -92,6 +92,15 @@ def failure_message(exc_type, exc, tb):
     return text
 
 
+def _launcher_rank_zero():
+    """Whether this is the first process of a torchrun / accelerate launch (RANK), or the only one.
+    Failures happen where no TrainerState says which process this is."""
+    try:
+        return int(os.environ.get("RANK", "0")) == 0
+    except ValueError:
+        return True
+
+
 def _is_main(state):
     return getattr(state, "is_world_process_zero", True)
 
@@ -274,6 +283,8 @@ class TunelabCallback(_Base):
         if self.finished:
             return
         self.finished = True
+        if not _launcher_rank_zero():
+            return  # every process of a multi-GPU launch fails alike: rank 0 reports it once
         self.log.emit("error", code="engine-python-exception", message=failure_message(exc_type, exc, tb))
         self.log.emit("done", status="failed", step=step, outputs={"events": self.log.path}, metrics={"train_loss": self.last_loss, "eval_loss": None, "perplexity": None, "elapsed": 0})
 
