@@ -107,3 +107,16 @@ test('mistakes caught before any scoring: a missing TUNED, an adapter as BASE, -
   const folder = await tunelab('eval', '--model', tinyBase, '--out', dir, ...args);
   assert.deepEqual([folder.code, folder.err], [2, `tunelab eval: --out ${dir} is a folder; give a file name (e.g. ${join(dir, 'report.json')})\n`]);
 });
+
+test('a corpus with nothing to score is an error, not n = 0 with NaN: empty, binary, records without text', async () => {
+  writeFileSync(join(dir, 'empty.txt'), '\n\n');
+  writeFileSync(join(dir, 'binary.txt'), Buffer.from([0x41, 0x00, 0x42, 0x0a]));
+  writeFileSync(join(dir, 'alpaca.jsonl'), '{"instruction":"Say hi","input":"","output":"hi"}\n');
+  const err = async (file: string) => {
+    const r = await tunelab('eval', '--model', tinyBase, '--tasks', join(dir, file));
+    return [r.code, r.out, r.err];
+  };
+  assert.deepEqual(await err('empty.txt'), [2, '', `tunelab eval: eval-data-missing: task empty: no documents in ${join(dir, 'empty.txt')}\n`]);
+  assert.deepEqual(await err('binary.txt'), [2, '', `tunelab eval: ${join(dir, 'binary.txt')}: eval-data-invalid: the file holds NUL bytes: it is binary, not text, JSON Lines or JSON\n`]);
+  assert.deepEqual(await err('alpaca.jsonl'), [2, '', `tunelab eval: ${join(dir, 'alpaca.jsonl')}: eval-data-invalid: a corpus record needs a string "text" field (this one has: instruction, input, output); for instruction data use a task YAML\n`]);
+});

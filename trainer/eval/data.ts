@@ -27,6 +27,7 @@ export async function readDocs(path: string): Promise<Doc[]> {
     return docs;
   }
   const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  if (text.includes('\0')) throw new EvalError({ code: 'eval-data-invalid', message: 'the file holds NUL bytes: it is binary, not text, JSON Lines or JSON', file: path });
   if (ext === '.txt') {
     return text
       .split(/\r?\n(?:[ \t]*\r?\n)+/)

@@ -80,6 +80,12 @@ function corpusTask(name: string, path: string): TaskDef {
     { metric: 'bits_per_byte', higher_is_better: false },
   ];
   t.primary = 'bits_per_byte';
+  // Without this, 'text' on a record that lacks the field renders as the literal word "text"
+  // (a template, as lm-eval reads doc_to_target), and an Alpaca file would score that word.
+  t.processDoc = (doc) => {
+    if (typeof doc.text !== 'string') throw new EvalError({ code: 'eval-data-invalid', message: `a corpus record needs a string "text" field (this one has: ${Object.keys(doc).join(', ') || 'no fields'}); for instruction data use a task YAML`, file: path });
+    return doc;
+  };
   return t;
 }
 
@@ -107,6 +113,8 @@ export async function loadTask(task: TaskDef, numFewshot: number, limit?: number
   if (!files || files.length === 0) throw new EvalError({ code: 'eval-data-missing', message: `task ${task.name}: no files for split '${task.evalSplit}'` });
   const pre = (d: Doc): Doc => (task.processDoc ? task.processDoc(d) : d);
   const docs = (await readSplit(files)).map(pre);
+  // Nothing to score would report n = 0 and NaN metrics with exit 0.
+  if (docs.length === 0) throw new EvalError({ code: 'eval-data-missing', message: `task ${task.name}: no documents in ${files.join(', ')}` });
   let fewshot: Doc[] | null = null;
   const k = task.outputType === 'loglikelihood_rolling' ? 0 : numFewshot;
   if (k > 0) {
