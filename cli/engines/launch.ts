@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig, validateConfig, type ConfigEnv } from '../../common/config/index';
 import { ConfigModelCheck } from '../../common/config/modelCheck';
@@ -186,7 +186,14 @@ export async function runEngine(req: EngineRequest, out: EngineOutput, stop: Eng
   const derivedPath = join(work, 'config.yml');
   const metaPath = join(work, 'run.json');
   try {
-    writeFileAtomic(derivedPath, deriveConfig(text, { plugin: req.engine === 'axolotl', outputDir, resumeFrom: resumeFrom?.checkpoint ?? null, maxSteps: req.maxSteps }));
+    // Tunelab resolves a relative path beside the config first; the copy lives in a temp folder and
+    // Axolotl resolves against the working directory: pass what is beside the config absolute.
+    const resolveLocal = (p: string) => {
+      if (isAbsolute(p)) return null;
+      const beside = resolve(dirname(configPath), p);
+      return existsSync(beside) ? beside : null;
+    };
+    writeFileAtomic(derivedPath, deriveConfig(text, { plugin: req.engine === 'axolotl', outputDir, resumeFrom: resumeFrom?.checkpoint ?? null, maxSteps: req.maxSteps, resolveLocal }));
   } catch (e) {
     rmSync(work, { recursive: true, force: true });
     return refuse('engine-config-invalid', `cannot derive the engine's config: ${(e as Error).message}`);

@@ -17,7 +17,16 @@ export interface DeriveOptions {
   outputDir: string;
   resumeFrom?: string | null;
   maxSteps?: number;
+  /**
+   * A relative local path as Tunelab resolves it (the config's folder first), absolute; null to
+   * leave the value alone (a Hub id, or a path the engine resolves against its working directory
+   * as Axolotl does). Applied to base_model, base_model_config, tokenizer_config, deepspeed and
+   * each datasets / test_datasets path, so the temporary copy finds what the user's config named.
+   */
+  resolveLocal?: (path: string) => string | null;
 }
+
+const PATH_KEYS = ['base_model', 'base_model_config', 'tokenizer_config', 'deepspeed'];
 
 export function deriveConfig(text: string, o: DeriveOptions): string {
   const doc = parseDocument(text, { keepSourceTokens: false });
@@ -31,6 +40,18 @@ export function deriveConfig(text: string, o: DeriveOptions): string {
       const seq = new YAMLSeq();
       seq.add(doc.createNode(AXOLOTL_PLUGIN));
       doc.set('plugins', seq);
+    }
+  }
+  if (o.resolveLocal) {
+    const fix = (node: unknown) => {
+      if (!isScalar(node) || typeof node.value !== 'string' || node.value === '') return;
+      const abs = o.resolveLocal!(node.value);
+      if (abs !== null && abs !== node.value) node.value = abs;
+    };
+    for (const k of PATH_KEYS) fix(doc.get(k, true));
+    for (const k of ['datasets', 'test_datasets']) {
+      const seq = doc.get(k, true);
+      if (isSeq(seq)) for (const entry of seq.items) if (isMap(entry)) fix(entry.get('path', true));
     }
   }
   doc.set('output_dir', o.outputDir);

@@ -91,6 +91,21 @@ describe('derived config', () => {
     assert.deepEqual(parse(deriveConfig('base_model: m\n', { plugin: false, outputDir: '/o' })), { base_model: 'm', output_dir: '/o' });
     assert.throws(() => deriveConfig('- a\n- b\n', { plugin: true, outputDir: '/o' }), /not a YAML mapping/);
   });
+  it('makes paths relative to the config folder absolute, leaving Hub ids and absolute paths', () => {
+    const local = new Set(['./models/tiny', 'data/a.jsonl', 'ds.json']);
+    const resolveLocal = (p: string) => (local.has(p) ? `/cfg/${p.replace(/^\.\//, '')}` : null);
+    const text = 'base_model: ./models/tiny\ntokenizer_config: org/tok\ndeepspeed: ds.json\ndatasets:\n  - path: data/a.jsonl # mine\n    type: alpaca\n  - path: tatsu-lab/alpaca\n    type: alpaca\ntest_datasets:\n  - path: /abs/b.jsonl\n';
+    const out = deriveConfig(text, { plugin: false, outputDir: '/o', resolveLocal });
+    assert.deepEqual(parse(out), {
+      base_model: '/cfg/models/tiny',
+      tokenizer_config: 'org/tok',
+      deepspeed: '/cfg/ds.json',
+      datasets: [{ path: '/cfg/data/a.jsonl', type: 'alpaca' }, { path: 'tatsu-lab/alpaca', type: 'alpaca' }],
+      test_datasets: [{ path: '/abs/b.jsonl' }],
+      output_dir: '/o',
+    });
+    assert.match(out, /path: \/cfg\/data\/a\.jsonl # mine/);
+  });
 });
 
 describe('hf engine subset', () => {
