@@ -118,7 +118,7 @@ export class ServeEngine {
   }
 
   /** Messages through the model's chat template, with the generation prompt (as `generate --chat`). */
-  prepareChat(messages: readonly { role: string; content: string }[]): PreparedPrompt {
+  prepareChat(messages: readonly { role: string; content: string }[], model?: string): PreparedPrompt {
     if (!this.template) {
       const resolved = resolveChatTemplate(this.chat, {});
       throw new GenerateError(resolved.ok ? 'no chat template' : resolved.error.message);
@@ -126,22 +126,28 @@ export class ServeEngine {
     const rendered = renderTemplate(this.chat, this.template, messages as { role: 'user'; content: string }[], { addGenerationPrompt: true });
     if (!rendered.ok) throw new GenerateError(rendered.error.message);
     // A rendered template already holds its BOS text.
-    return this.checked(encode(this.chat, rendered.value, false), stopIds(this.chat, this.template, this.model.config.eosTokenIds));
+    return this.checked(encode(this.chat, rendered.value, false), stopIds(this.chat, this.template, this.model.config.eosTokenIds), model);
   }
 
   /** A raw prompt (text gets the tokenizer's special tokens, as `generate` without --chat). */
-  prepareCompletion(prompt: string | readonly number[]): PreparedPrompt {
+  prepareCompletion(prompt: string | readonly number[], model?: string): PreparedPrompt {
     const ids = typeof prompt === 'string' ? encode(this.chat, prompt, true) : [...prompt];
-    return this.checked(ids, stopIds(this.chat, undefined, this.model.config.eosTokenIds));
+    return this.checked(ids, stopIds(this.chat, undefined, this.model.config.eosTokenIds), model);
   }
 
-  private checked(ids: number[], stops: number[]): PreparedPrompt {
+  /** `model`: the request's model; prefix and prompt adapters take positions before the prompt's. */
+  private checked(ids: number[], stops: number[], model?: string): PreparedPrompt {
     if (ids.length === 0) throw new GenerateError('the prompt is empty (no tokens)');
     const vocab = this.model.config.vocabSize;
     const outside = ids.find((id) => id >= vocab);
     if (outside !== undefined) throw new GenerateError(`prompt token id ${outside} is outside the model's vocabulary (${vocab})`);
-    const limit = this.model.config.maxPositions;
-    if (ids.length >= limit) throw new PromptTooLongError(`the prompt has ${ids.length} tokens; this model's context is ${limit}`);
+    const context = this.model.config.maxPositions;
+    const reserved = this.model.reservedPositions(model === undefined ? undefined : this.adapter(model)?.hooks);
+    const limit = context - reserved;
+    if (ids.length >= limit) {
+      const after = reserved ? ` (${limit} after the adapter's ${reserved} virtual tokens)` : '';
+      throw new PromptTooLongError(`the prompt has ${ids.length} tokens; this model's context is ${context}${after}`);
+    }
     return { ids, stopIds: stops };
   }
 

@@ -157,7 +157,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
     let prompt: PreparedPrompt;
     try {
-      prompt = 'messages' in parsed.value ? engine.prepareChat(parsed.value.messages) : engine.prepareCompletion((parsed.value as { prompt: string | number[] }).prompt);
+      prompt = 'messages' in parsed.value ? engine.prepareChat(parsed.value.messages, request.model) : engine.prepareCompletion((parsed.value as { prompt: string | number[] }).prompt, request.model);
     } catch (e) {
       if (e instanceof GenerateError) throw new BodyError(apiError(400, e.message, kind === 'chat' ? 'messages' : 'prompt', e instanceof PromptTooLongError ? 'context_length_exceeded' : null));
       throw e;

@@ -256,6 +256,10 @@ describe('errors are OpenAI-shaped', () => {
     await expectError(await post('/v1/completions', { model: 'alpha', prompt: [999999] }), 400, 'prompt', null);
     assert.match(await expectError(await post('/v1/chat/completions', { model: 'alpha', messages: [{ role: 'user', content: 'Question '.repeat(300) }] }), 400, 'messages', 'context_length_exceeded'), /^the prompt has \d+ tokens; this model's context is 256$/);
     await expectError(await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }] }), 400, 'model', 'missing_required_parameter');
+    // A prefix adapter's virtual tokens come before the prompt: 253 ids fit the base's 256 positions, not gamma's 252.
+    const ids = Array.from({ length: 253 }, () => 5);
+    assert.equal((await post('/v1/completions', { model: 'alpha', prompt: ids, max_tokens: 1 })).status, 200);
+    assert.equal(await expectError(await post('/v1/completions', { model: 'gamma', prompt: ids, max_tokens: 1 }), 400, 'prompt', 'context_length_exceeded'), "the prompt has 253 tokens; this model's context is 256 (252 after the adapter's 4 virtual tokens)");
   });
 
   it('404 for an unknown model or route, 405 for a wrong method, 413 for an oversized body', async () => {
