@@ -102,7 +102,7 @@ function validateDatasetFile(t: Target): FileResult {
  * Datasets are read from disk as a stream (common/dataset), with the `datasets:` entry of a config
  * checked in the same run when one points at the file (its type and mappings decide the reading).
  */
-async function fillDatasetResults(results: FileResult[], cwd: string): Promise<void> {
+async function fillDatasetResults(results: FileResult[], cwd: string, foundInFolders: ReadonlySet<string>): Promise<void> {
   const configs = results.filter((r) => r.kind === 'config').map((r) => resolve(cwd, r.path));
   for (const r of results) {
     if (r.kind !== 'dataset') continue;
@@ -118,6 +118,13 @@ async function fillDatasetResults(results: FileResult[], cwd: string): Promise<v
     // found in a folder) is not a dataset.
     const s = report.summary;
     if (!entry && s.container === 'json' && s.records === 1 && s.byCode['dataset-unknown-format']) {
+      r.kind = 'other';
+      continue;
+    }
+    // Found in a folder, not a single record Tunelab trains on, and no config lists it: data of
+    // another kind (benchmark items, a metrics log, a tokenizer), not a broken training set. Named
+    // on the command line, or listed by a config, it is checked as a dataset and refused.
+    if (!entry && foundInFolders.has(r.path) && s.records > 0 && s.byCode['dataset-unknown-format']?.count === s.records) {
       r.kind = 'other';
       continue;
     }
@@ -200,8 +207,9 @@ export const validateCommand: CliCommand = {
     const { values, positionals } = parse(args, { format: { type: 'string' } });
     const format = formatOption(values.format, ['text', 'json'] as const, 'text');
     if (positionals.length === 0) throw new UsageError('give at least one file or folder (tunelab validate --help)');
-    const results = await validateTargets(collect(positionals, io.cwd), io.cwd);
-    await fillDatasetResults(results, io.cwd);
+    const targets = collect(positionals, io.cwd);
+    const results = await validateTargets(targets, io.cwd);
+    await fillDatasetResults(results, io.cwd, new Set(targets.filter((t) => !t.explicit).map((t) => t.shown)));
     if (format === 'json') io.out(JSON.stringify({ files: results }) + '\n');
     else io.out(formatText(results));
     return results.some((r) => r.diagnostics.some((d) => d.severity === 1)) ? 1 : 0;

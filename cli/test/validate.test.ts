@@ -147,3 +147,37 @@ test('a YAML named on the command line is a config even without base_model; merg
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('in a folder, data no record of which is a training record is not a dataset; named, or listed by a config, it is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tunelab-validate-'));
+  try {
+    mkdirSync(join(dir, 'eval'));
+    // Benchmark items (MMLU's shape) beside the training data, and one broken training file.
+    writeFileSync(join(dir, 'eval', 'mmlu.jsonl'), '{"question": "2+2?", "subject": "math", "choices": ["3", "4"], "answer": 1}\n{"question": "3+3?", "subject": "math", "choices": ["6", "7"], "answer": 0}\n');
+    writeFileSync(join(dir, 'train.jsonl'), '{"instruction": "Say hi", "output": "hi"}\n{"question": "stray"}\n');
+    const folder = await validate(dir, '.', '--format', 'json');
+    const files = (JSON.parse(folder.out) as { files: { path: string; kind: string; diagnostics: { code: string; range: { start: { line: number } } }[] }[] }).files;
+    assert.deepEqual(
+      files.map((f) => [f.path, f.kind, f.diagnostics.map((d) => `${d.range.start.line + 1} ${d.code}`)]),
+      [
+        ['eval/mmlu.jsonl', 'other', []],
+        ['train.jsonl', 'dataset', ['2 dataset-unknown-format']],
+      ],
+    );
+    assert.equal(folder.code, 1);
+    const named = await validate(dir, 'eval/mmlu.jsonl');
+    assert.equal(named.code, 1);
+    assert.match(named.out, /^eval\/mmlu\.jsonl:1:1: error dataset-unknown-format: .*\neval\/mmlu\.jsonl:2:1: error dataset-unknown-format: .*\n1 file checked: 2 errors, 0 warnings\n$/);
+    // A config that trains on it makes it a dataset again, found in the folder or not.
+    writeFileSync(join(dir, 'cfg.yml'), 'base_model: gpt2\ndatasets:\n  - path: eval/mmlu.jsonl\n    type: alpaca\nmicro_batch_size: 1\ngradient_accumulation_steps: 1\nlearning_rate: 1e-5\n');
+    const listed = JSON.parse((await validate(dir, '.', '--format', 'json')).out) as { files: { path: string; kind: string; diagnostics: { code: string; range: { start: { line: number } } }[] }[] };
+    const mmlu = listed.files.find((f) => f.path === 'eval/mmlu.jsonl')!;
+    assert.equal(mmlu.kind, 'dataset');
+    assert.deepEqual(
+      mmlu.diagnostics.map((d) => `${d.range.start.line + 1} ${d.code}`),
+      ['1 dataset-alpaca-missing-field', '1 dataset-alpaca-missing-field', '2 dataset-alpaca-missing-field', '2 dataset-alpaca-missing-field'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
