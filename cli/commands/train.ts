@@ -48,7 +48,12 @@ export const trainCommand: CliCommand = {
       throw new UsageError('--python and --gpus apply to --engine axolotl or hf; the built-in trainer runs in this process');
     }
     if (engine !== 'builtin') {
-      const gpus = numberOption('gpus', values.gpus ?? process.env.TUNELAB_GPUS, { integer: true, min: 1 }) ?? 1;
+      const envGpus = process.env.TUNELAB_GPUS;
+      // The editor passes tunelab.gpus as $TUNELAB_GPUS: a bad value there is not a bad --gpus.
+      if (values.gpus === undefined && envGpus !== undefined && !/^[1-9]\d*$/.test(envGpus.trim())) {
+        throw new UsageError(`$TUNELAB_GPUS must be an integer >= 1, got '${envGpus}'`);
+      }
+      const gpus = numberOption('gpus', values.gpus ?? envGpus, { integer: true, min: 1 }) ?? 1;
       const stopSignal = engineStopSignal((signal) => {
         if (!values.json) io.err(`\ntunelab train: ${signal}: the engine saves a checkpoint and stops (again to kill it now)\n`);
       });
