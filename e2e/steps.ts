@@ -253,11 +253,14 @@ export const steps: Step[] = [
       execFileSync(process.execPath, [cli, 'eval', '--compare', join(workspace, 'models', 'tiny-base'), cp.path, '--tasks', 'eval/pirate_mc.yaml,eval/capitals_gen.yaml', '--limit', '8', '--out', report], { cwd: workspace, stdio: ['ignore', 'ignore', 'inherit'] });
       const written = JSON.parse(readFileSync(report, 'utf8')) as { verdict: string; deltas: { task: string }[] };
       note(`tunelab eval --compare took ${((Date.now() - t0) / 1000).toFixed(1)} s: ${written.verdict}`);
-      // The dashboard finds the report in the run's folder and links to it.
+      // The dashboard finds the report in the run's folder and links to it. The "training
+      // stopped" toast of step 3 sits over the run cards: close it first, as a user would.
+      await runCommand(page, 'Notifications: Clear All Notifications');
       await runCommand(page, 'Tunelab: Show Run Dashboard');
       const dash = await webviewFrame(page, 'dashboard');
       const link = dash.locator(`[id="evaluation-${cp.run_id}"]`);
       await link.waitFor({ timeout: 30_000 });
+      await link.scrollIntoViewIfNeeded();
       await link.click();
       const ev = await webviewFrame(page, 'evaluation');
       await ev.locator('#verdict').waitFor({ timeout: 30_000 });

@@ -26,7 +26,7 @@ svg.bars .err { stroke: var(--vscode-foreground); stroke-width: 1.5; }
 svg.bars text { fill: var(--vscode-descriptionForeground); font-size: 11px; font-family: var(--vscode-font-family); }
 svg.bars text.delta.worse { fill: var(--vscode-errorForeground, #f48771); font-weight: 600; }
 svg.bars text.delta.better { fill: var(--vscode-charts-green, #89d185); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 tr.worse td.delta { color: var(--vscode-errorForeground); font-weight: 600; }
 tr.better td.delta { color: var(--vscode-charts-green, #89d185); font-weight: 600; }
 table.samples td { vertical-align: top; max-width: 36em; white-space: pre-wrap; overflow-wrap: anywhere; }
