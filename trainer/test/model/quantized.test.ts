@@ -53,7 +53,10 @@ describe('quantised base model', () => {
       const q = loadModel(dir);
       const before = q.parameterCounts();
       const report = quantizeBase(q, c.opts);
-      assert.ok(report.modules.length > 0 && report.modules.every((m) => q.linears.get(m) instanceof QuantizedLinear));
+      // Every decoder linear is quantised; the LM head stays float32.
+      const decoderLinears = [...q.linears.keys()].filter((n) => n !== 'lm_head' && !n.endsWith('.lm_head'));
+      assert.deepEqual([...report.modules].sort(), decoderLinears.sort());
+      assert.ok(report.modules.every((m) => q.linears.get(m) instanceof QuantizedLinear));
       assert.ok(!report.modules.includes('lm_head'));
       // The float32 kernels are gone from the parameter table, but still counted.
       assert.deepEqual(q.parameterCounts(), { total: before.total, trainable: 0 });
